@@ -1,0 +1,20 @@
+"""``/api/v1/``: token login, my organisations, and each organisation's resources under ``orgs/<org_slug>/``."""
+
+from django.urls import include, path
+from rest_framework.routers import SimpleRouter
+
+from pmo.accounts.api import TokenObtainView
+from pmo.tenancy.api import InvitationViewSet, MemberViewSet, MyOrganizationsView, OrganizationDetailView
+from projects.api import ProjectViewSet
+
+router = SimpleRouter(trailing_slash=True)
+router.register("members", MemberViewSet, basename="member")
+router.register("invitations", InvitationViewSet, basename="invitation")
+router.register("projects", ProjectViewSet, basename="project")
+
+urlpatterns = [
+    path("auth/token/", TokenObtainView.as_view(), name="api-token"),
+    path("orgs/", MyOrganizationsView.as_view(), name="api-orgs"),
+    path("orgs/<slug:org_slug>/", OrganizationDetailView.as_view(), name="api-org-detail"),
+    path("orgs/<slug:org_slug>/", include(router.urls)),
+]

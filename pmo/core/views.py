@@ -1,0 +1,51 @@
+"""Health probes and the landing redirect."""
+
+from __future__ import annotations
+
+import redis
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.db import DatabaseError, connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from pmo.tenancy.selectors import memberships_of_user
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> HttpResponse:
+    """The process is up. Touches nothing else."""
+    return JsonResponse({"status": "ok"})
+
+
+@never_cache
+@require_GET
+def readyz(request: HttpRequest) -> HttpResponse:
+    """200 only when the database and the broker both answer; 503 naming what is down otherwise."""
+    checks: dict[str, str] = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except DatabaseError as exc:
+        checks["database"] = f"error: {type(exc).__name__}"
+    try:
+        client = redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_timeout=1, socket_connect_timeout=1)
+        client.ping()
+        checks["broker"] = "ok"
+    except redis.RedisError as exc:
+        checks["broker"] = f"error: {type(exc).__name__}"
+    ready = all(value == "ok" for value in checks.values())
+    return JsonResponse({"status": "ok" if ready else "unavailable", "checks": checks}, status=200 if ready else 503)
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Go straight to the only organisation; otherwise let the user choose."""
+    memberships = memberships_of_user(user=request.user)
+    if len(memberships) == 1:
+        return redirect("org-home", org_slug=memberships[0].organization.slug)
+    return render(request, "core/choose_organization.html", {"memberships": memberships})

@@ -1,0 +1,51 @@
+"""Navigation for the base layout: the user's organisations and the entries their role may use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from pmo.tenancy.roles import Capability
+from pmo.tenancy.selectors import memberships_of_user
+
+
+@dataclass(frozen=True)
+class NavItem:
+    key: str
+    label: str | Promise
+    url: str
+
+
+# (key, label, url name, capability): the one list the header renders, filtered by the capability map.
+NAVIGATION: list[tuple[str, Any, str, Capability]] = [
+    ("home", _("Overview"), "org-home", Capability.ORG_VIEW),
+    ("projects", _("Projects"), "project-list", Capability.ORG_VIEW),
+    ("portfolios", _("Portfolios"), "portfolio-list", Capability.PORTFOLIO_VIEW),
+    ("members", _("Members"), "org-members", Capability.MEMBERS_VIEW),
+    ("audit", _("Audit trail"), "org-audit", Capability.AUDIT_VIEW),
+    ("settings", _("Settings"), "org-settings", Capability.ORG_MANAGE),
+]
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    with transaction.atomic(savepoint=False):
+        memberships = memberships_of_user(user=user)
+    access = getattr(request, "org_access", None)
+    items: list[NavItem] = []
+    if access is not None:
+        slug = access.organization.slug
+        items = [
+            NavItem(key, label, reverse(url_name, kwargs={"org_slug": slug}))
+            for key, label, url_name, capability in NAVIGATION
+            if access.can(capability)
+        ]
+    return {"my_memberships": memberships, "nav_items": items, "org_access": access}

@@ -1,0 +1,65 @@
+"""Object permissions (django-guardian) in direct foreign-key tables that carry ``organization_id``.
+
+Guardian's generic tables key objects by content type and a text id and cannot hold the tenant column, so every
+object-permission table here is a direct foreign-key table: ``<Model>UserObjectPermission`` with ``content_object``
+pointing at the model and ``organization`` from ``TenantModel`` (RLS-protected like every tenant table).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
+from django.db import models, transaction
+from guardian.models import UserObjectPermissionBase
+
+from pmo.tenancy.models import Organization, TenantModel
+
+
+class TenantUserObjectPermission(TenantModel, UserObjectPermissionBase):
+    """Abstract: subclasses add ``content_object = models.ForeignKey(<Model>, on_delete=models.CASCADE)``."""
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "user", "permission", "content_object"],
+                name="%(app_label)s_%(class)s_unique",
+            ),
+        ]
+
+
+def object_permission_model(obj: models.Model) -> type[TenantUserObjectPermission]:
+    for relation in obj._meta.related_objects:
+        related = relation.related_model
+        if isinstance(related, type) and issubclass(related, TenantUserObjectPermission):
+            return related
+    raise LookupError(f"{type(obj).__name__} has no direct object-permission table")
+
+
+@transaction.atomic
+def object_permissions_grant(
+    *, organization: Organization, obj: TenantModel, user: Any, codenames: Iterable[str]
+) -> None:
+    """Grant ``user`` the given permissions on ``obj`` (idempotent). The object must belong to ``organization``."""
+    if obj.organization_id != organization.pk:
+        raise ValueError("object of another organisation")
+    model = object_permission_model(obj)
+    content_type = ContentType.objects.get_for_model(type(obj))
+    permissions = Permission.objects.filter(content_type=content_type, codename__in=list(codenames))
+    model.objects.bulk_create(
+        [model(organization=organization, user=user, permission=p, content_object=obj) for p in permissions],
+        ignore_conflicts=True,
+    )
+
+
+@transaction.atomic
+def object_permissions_revoke(
+    *, organization: Organization, obj: TenantModel, user: Any, codenames: Iterable[str]
+) -> None:
+    model = object_permission_model(obj)
+    model.objects.filter(
+        organization=organization, user=user, content_object=obj, permission__codename__in=list(codenames)
+    ).delete()

@@ -1,0 +1,59 @@
+"""Organisation roles and the one capability map that every view, API and navigation entry consults."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("Administrator")
+    PMO = "pmo", _("PMO")
+    EXECUTIVE = "executive", _("Executive")
+    MANAGER = "manager", _("Project manager")
+    MEMBER = "member", _("Team member")
+    VIEWER = "viewer", _("Viewer")
+
+
+class Capability(StrEnum):
+    ORG_VIEW = "org.view"
+    ORG_MANAGE = "org.manage"
+    MEMBERS_VIEW = "members.view"
+    MEMBERS_MANAGE = "members.manage"
+    AUDIT_VIEW = "audit.view"
+    PORTFOLIO_VIEW = "portfolio.view"
+    PORTFOLIO_MANAGE = "portfolio.manage"
+    PROJECTS_VIEW_ALL = "projects.view_all"
+    PROJECTS_CREATE = "projects.create"
+    PROJECTS_CHANGE_ALL = "projects.change_all"
+    PROJECTS_SHARE = "projects.share"
+
+
+_ALL = frozenset(Role)
+_GOVERNANCE = frozenset({Role.ADMIN, Role.PMO})
+_LEADERSHIP = frozenset({Role.ADMIN, Role.PMO, Role.EXECUTIVE})
+
+CAPABILITIES: dict[Capability, frozenset[Role]] = {
+    Capability.ORG_VIEW: _ALL,
+    Capability.ORG_MANAGE: frozenset({Role.ADMIN}),
+    Capability.MEMBERS_VIEW: _ALL - {Role.VIEWER},
+    Capability.MEMBERS_MANAGE: frozenset({Role.ADMIN}),
+    Capability.AUDIT_VIEW: _GOVERNANCE,
+    Capability.PORTFOLIO_VIEW: _LEADERSHIP | {Role.MANAGER},
+    Capability.PORTFOLIO_MANAGE: _GOVERNANCE,
+    # Everyone else sees the projects granted to them through object permissions (django-guardian).
+    Capability.PROJECTS_VIEW_ALL: _LEADERSHIP,
+    Capability.PROJECTS_CREATE: _GOVERNANCE,
+    Capability.PROJECTS_CHANGE_ALL: _GOVERNANCE,
+    Capability.PROJECTS_SHARE: _GOVERNANCE,
+}
+
+
+def role_can(role: str, capability: Capability) -> bool:
+    return role in CAPABILITIES[capability]
+
+
+def capabilities_of(role: str) -> frozenset[Capability]:
+    return frozenset(cap for cap, roles in CAPABILITIES.items() if role in roles)

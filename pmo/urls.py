@@ -1,0 +1,21 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from pmo.core import views as core_views
+from pmo.tenancy.views import invitation_accept
+
+urlpatterns = [
+    path("healthz", core_views.healthz, name="healthz"),
+    path("readyz", core_views.readyz, name="readyz"),
+    path("", core_views.home, name="home"),
+    path("accounts/", include("pmo.accounts.urls")),
+    path("invitations/<str:token>/", invitation_accept, name="invitation-accept"),
+    path("o/<slug:org_slug>/", include("pmo.tenancy.urls")),
+    path("o/<slug:org_slug>/projects/", include("projects.urls")),
+    path("o/<slug:org_slug>/portfolios/", include("portfolio.urls")),
+    path("api/v1/", include("pmo.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("platform-admin/", admin.site.urls),
+]

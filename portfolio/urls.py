@@ -1,0 +1,7 @@
+from django.urls import path
+
+from portfolio import views
+
+urlpatterns = [
+    path("", views.PortfolioListView.as_view(), name="portfolio-list"),
+]

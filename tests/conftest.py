@@ -1,0 +1,88 @@
+"""Shared fixtures: two organisations with a user of every role, projects and object permissions.
+
+Tests run as the application role (neither superuser nor BYPASSRLS), so Row-Level Security is active in every test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from rest_framework.test import APIClient
+
+from pmo.accounts.services import api_token_create
+from pmo.tenancy.context import tenant_context
+from pmo.tenancy.models import Organization
+from pmo.tenancy.permissions import object_permissions_grant
+from pmo.tenancy.roles import Role
+from projects import permissions as project_permissions
+from projects.models import Project
+from tests.factories import MembershipFactory, OrganizationFactory, PortfolioFactory, ProjectFactory, UserFactory
+
+ROLES = [role.value for role in Role]
+
+
+@dataclass
+class OrgWorld:
+    """One organisation: ``users[role]``; projects[0] run by the manager (the member may read it), projects[1]
+    shared with the viewer, projects[2] granted to nobody."""
+
+    organization: Organization
+    users: dict[str, Any] = field(default_factory=dict)
+    projects: list[Project] = field(default_factory=list)
+
+    @property
+    def slug(self) -> str:
+        return self.organization.slug
+
+    def ctx(self) -> Any:
+        return tenant_context(self.organization)
+
+
+def build_world(slug: str) -> OrgWorld:
+    organization = OrganizationFactory(slug=slug, name=f"{slug.title()} Ltd")
+    world = OrgWorld(organization=organization)
+    for role in ROLES:
+        user = UserFactory(email=f"{role}@{slug}.test", full_name=f"{role.title()} of {slug}")
+        MembershipFactory(organization=organization, user=user, role=role)
+        world.users[role] = user
+    portfolio = PortfolioFactory(organization=organization, name=f"{slug} portfolio")
+    world.projects = [
+        ProjectFactory(organization=organization, portfolio=portfolio, code=f"{slug.upper()}-{i}",
+                       name=f"{slug} project {i}", manager=world.users[Role.MANAGER] if i == 0 else None)
+        for i in range(3)
+    ]
+    with tenant_context(organization):
+        object_permissions_grant(organization=organization, obj=world.projects[0], user=world.users[Role.MANAGER],
+                                 codenames=project_permissions.MANAGER_CODENAMES)
+        object_permissions_grant(organization=organization, obj=world.projects[0], user=world.users[Role.MEMBER],
+                                 codenames=[project_permissions.VIEW_CODENAME])
+        object_permissions_grant(organization=organization, obj=world.projects[1], user=world.users[Role.VIEWER],
+                                 codenames=[project_permissions.VIEW_CODENAME])
+    return world
+
+
+@pytest.fixture
+def org_a(db: None) -> OrgWorld:
+    return build_world("alpha")
+
+
+@pytest.fixture
+def org_b(db: None) -> OrgWorld:
+    return build_world("beta")
+
+
+@pytest.fixture
+def api_client() -> Callable[[Any], APIClient]:
+    """``api_client(user)`` → a DRF client authenticated with a fresh bearer token of ``user``."""
+
+    def make(user: Any) -> APIClient:
+        client = APIClient()
+        if user is not None:
+            _, raw = api_token_create(user=user)
+            client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+        return client
+
+    return make
