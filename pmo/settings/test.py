@@ -1,5 +1,7 @@
 """Test settings: the same database and RLS as production, fast hashing, in-memory e-mail."""
 
+import os
+
 from .base import *  # noqa: F403
 
 DEBUG = False
@@ -13,3 +15,6 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# Parallel test runs on one server (developers, CI shards) each need their own test database.
+DATABASES["default"]["TEST"] = {"NAME": os.environ.get("PMO_TEST_DB_NAME", "test_pmo")}  # noqa: F405
