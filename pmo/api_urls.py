@@ -8,9 +8,9 @@ from pmo.tenancy.api import InvitationViewSet, MemberViewSet, MyOrganizationsVie
 from projects.api import ProjectViewSet
 
 router = SimpleRouter(trailing_slash=True)
-router.register("members", MemberViewSet, basename="member")
-router.register("invitations", InvitationViewSet, basename="invitation")
-router.register("projects", ProjectViewSet, basename="project")
+router.register("members", MemberViewSet, basename="api-member")
+router.register("invitations", InvitationViewSet, basename="api-invitation")
+router.register("projects", ProjectViewSet, basename="api-project")
 
 urlpatterns = [
     path("auth/token/", TokenObtainView.as_view(), name="api-token"),

@@ -14,18 +14,29 @@ from pmo import embedded
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 
+def env_str(name: str, default: str = "") -> str:
+    """The variable's value; a blank value counts as unset (compose files often pass empty strings)."""
+    value = os.environ.get(name, "").strip()
+    return value or default
+
+
+def env_int(name: str, default: int) -> int:
+    value = env_str(name)
+    return int(value) if value else default
+
+
 def env_bool(name: str, default: bool = False) -> bool:
-    value = os.environ.get(name)
-    if value is None:
+    value = env_str(name)
+    if not value:
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    return value.lower() in {"1", "true", "yes", "on"}
 
 
 def env_list(name: str, default: str = "") -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+    return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
 
 
-SECRET_KEY = os.environ.get("SECRET_KEY", "")
+SECRET_KEY = env_str("SECRET_KEY")
 DEBUG = env_bool("DEBUG")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -92,8 +103,16 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------------------------
 # DATABASE_URL switches to an external PostgreSQL; unset, the embedded one under .local/ is used.
-if os.environ.get("DATABASE_URL"):
-    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60, conn_health_checks=True)}
+if env_str("DATABASE_URL"):
+    DATABASES = {
+        "default": dj_database_url.parse(
+            env_str("DATABASE_URL"),
+            conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
+            conn_health_checks=True,
+            # Behind PgBouncer in transaction mode, server-side cursors cannot span transactions.
+            disable_server_side_cursors=env_bool("DB_DISABLE_SERVER_SIDE_CURSORS"),
+        )
+    }
 else:
     DATABASES = {"default": embedded.postgres_database_settings(BASE_DIR)}
 # Every request runs in one transaction: the tenant is set transaction-locally (set_config(..., true)) inside it.
@@ -137,23 +156,23 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / ".local" / "media"))
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or embedded.local_dir(BASE_DIR) / "media")
 
 # --- E-mail ---------------------------------------------------------------------------------------------------
 # Console by default; EMAIL_HOST switches to SMTP.
-if os.environ.get("EMAIL_HOST"):
+if env_str("EMAIL_HOST"):
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    EMAIL_HOST = os.environ["EMAIL_HOST"]
-    EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
-    EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
-    EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+    EMAIL_HOST = env_str("EMAIL_HOST")
+    EMAIL_PORT = env_int("EMAIL_PORT", 587)
+    EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+    EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
     EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "PMO <pmo@localhost>")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "PMO <pmo@localhost>")
 
 # --- Celery ---------------------------------------------------------------------------------------------------
-REDIS_URL = os.environ.get("REDIS_URL") or embedded.embedded_redis_url()
+REDIS_URL = env_str("REDIS_URL") or embedded.embedded_redis_url()
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -168,7 +187,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_RESULT_EXPIRES = 3600
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / ".local" / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE_FILENAME = str(embedded.local_dir(BASE_DIR) / "celerybeat-schedule")
 
 # --- REST API -------------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -198,7 +217,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
 }
-API_TOKEN_TTL_DAYS = int(os.environ.get("API_TOKEN_TTL_DAYS", "30"))
+API_TOKEN_TTL_DAYS = env_int("API_TOKEN_TTL_DAYS", 30)
 
 # --- History (django-pghistory) -------------------------------------------------------------------------------
 # Context is stored on each event row (not in a shared table), so every event carries its organisation.
@@ -219,9 +238,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO").upper()},
     "loggers": {"django.db.backends": {"level": "INFO"}, "pgserver": {"level": "WARNING"}},
 }
 
 # Absolute links in e-mails (invitations, password reset from tasks).
-PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:" + os.environ.get("PORT", "8000"))
+PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:" + env_str("PORT", "8000"))

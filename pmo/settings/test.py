@@ -18,3 +18,5 @@ STORAGES = {
 
 # Parallel test runs on one server (developers, CI shards) each need their own test database.
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("PMO_TEST_DB_NAME", "test_pmo")}  # noqa: F405
+# Close connections after each request/task, so that a test worker thread never keeps the test database open.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class TenancyConfig(AppConfig):
     name = "pmo.tenancy"
     label = "tenancy"
-    verbose_name = "Tenancy"
+    verbose_name = _("Tenancy")

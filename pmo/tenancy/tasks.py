@@ -11,7 +11,7 @@ from pmo.celery import TenantTask, app
 from pmo.tenancy.models import Invitation, Organization
 
 
-@app.task(base=TenantTask, name="tenancy.send_invitation_email", queue="default", acks_late=True)
+@app.task(base=TenantTask, name="tenancy.send_invitation_email")
 def send_invitation_email(*, organization_id: int, invitation_id: int) -> bool:
     """Send (once) the e-mail of an open invitation, in the organisation's default language.
 

@@ -1,0 +1,53 @@
+# PMO: `make run` serves the app with a worker and beat on the embedded services; `make test` runs the suite.
+PYTHON ?= python3.11
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+DEVSTAMP := $(VENV)/.installed-dev
+export DJANGO_SETTINGS_MODULE ?= pmo.settings.local
+
+.PHONY: run install install-dev translations migrate seed test lint typecheck pytest clean stop-services
+
+$(PY):
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=python3.11 (or newer)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(DEVSTAMP): pyproject.toml $(STAMP)
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $@
+
+install: $(STAMP) translations
+
+install-dev: $(DEVSTAMP) translations
+
+translations: $(STAMP)
+	$(VENV)/bin/pybabel compile -d locale -D django --statistics
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+seed: migrate
+	$(PY) manage.py seed_demo
+
+run: seed
+	$(PY) manage.py runstack
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: install-dev
+	$(VENV)/bin/mypy .
+
+pytest: install-dev
+	DJANGO_SETTINGS_MODULE=pmo.settings.test $(PY) -m pytest $(PYTEST_ARGS)
+
+test: lint typecheck pytest
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .mypy_cache .ruff_cache
