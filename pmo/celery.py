@@ -18,7 +18,7 @@ app.conf.task_routes = {"reports.*": {"queue": "reports"}, "alerts.*": {"queue":
 app.autodiscover_tasks()
 
 
-class TenantTask(Task):  # type: ignore[misc]
+class TenantTask(Task):
     """A task that runs inside one organisation, named by its ``organization_id`` keyword argument.
 
     A task never inherits a tenant from whoever enqueued it: it sets the ORM scope and the RLS setting itself, in a

@@ -27,11 +27,19 @@ class Project(TenantModel):
     description = models.TextField(_("description"), blank=True)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PROPOSED)
     portfolio = models.ForeignKey(
-        "portfolio.Portfolio", on_delete=models.PROTECT, null=True, blank=True, related_name="projects",
+        "portfolio.Portfolio",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="projects",
         verbose_name=_("portfolio"),
     )
     manager = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("manager"),
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)

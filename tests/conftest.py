@@ -19,7 +19,13 @@ from pmo.tenancy.permissions import object_permissions_grant
 from pmo.tenancy.roles import Role
 from projects import permissions as project_permissions
 from projects.models import Project
-from tests.factories import MembershipFactory, OrganizationFactory, PortfolioFactory, ProjectFactory, UserFactory
+from tests.factories import (
+    MembershipFactory,
+    OrganizationFactory,
+    PortfolioFactory,
+    ProjectFactory,
+    UserFactory,
+)
 
 ROLES = [role.value for role in Role]
 
@@ -50,17 +56,34 @@ def build_world(slug: str) -> OrgWorld:
         world.users[role] = user
     portfolio = PortfolioFactory(organization=organization, name=f"{slug} portfolio")
     world.projects = [
-        ProjectFactory(organization=organization, portfolio=portfolio, code=f"{slug.upper()}-{i}",
-                       name=f"{slug} project {i}", manager=world.users[Role.MANAGER] if i == 0 else None)
+        ProjectFactory(
+            organization=organization,
+            portfolio=portfolio,
+            code=f"{slug.upper()}-{i}",
+            name=f"{slug} project {i}",
+            manager=world.users[Role.MANAGER] if i == 0 else None,
+        )
         for i in range(3)
     ]
     with tenant_context(organization):
-        object_permissions_grant(organization=organization, obj=world.projects[0], user=world.users[Role.MANAGER],
-                                 codenames=project_permissions.MANAGER_CODENAMES)
-        object_permissions_grant(organization=organization, obj=world.projects[0], user=world.users[Role.MEMBER],
-                                 codenames=[project_permissions.VIEW_CODENAME])
-        object_permissions_grant(organization=organization, obj=world.projects[1], user=world.users[Role.VIEWER],
-                                 codenames=[project_permissions.VIEW_CODENAME])
+        object_permissions_grant(
+            organization=organization,
+            obj=world.projects[0],
+            user=world.users[Role.MANAGER],
+            codenames=project_permissions.MANAGER_CODENAMES,
+        )
+        object_permissions_grant(
+            organization=organization,
+            obj=world.projects[0],
+            user=world.users[Role.MEMBER],
+            codenames=[project_permissions.VIEW_CODENAME],
+        )
+        object_permissions_grant(
+            organization=organization,
+            obj=world.projects[1],
+            user=world.users[Role.VIEWER],
+            codenames=[project_permissions.VIEW_CODENAME],
+        )
     return world
 
 

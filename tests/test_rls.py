@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.db import DatabaseError, connection, transaction
 
-from pmo.tenancy.context import TenantContextMissing, current_organization_id, tenant_context
+from pmo.tenancy.context import TenantContextMissing, current_organization_id
 from pmo.tenancy.models import Membership
 from projects.models import Project
 from tests.conftest import OrgWorld
@@ -50,7 +50,8 @@ def test_every_tenant_table_has_rls_enabled_forced_and_a_tenant_policy() -> None
         cursor.execute(
             """
             SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity,
-                   EXISTS (SELECT 1 FROM pg_policies p WHERE p.tablename = c.relname AND p.policyname = 'tenant_isolation')
+                   EXISTS (SELECT 1 FROM pg_policies p
+                           WHERE p.tablename = c.relname AND p.policyname = 'tenant_isolation')
             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE n.nspname = 'public' AND c.relname = ANY(%s)
             """,

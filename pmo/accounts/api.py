@@ -38,11 +38,14 @@ class TokenObtainView(APIView):
         data = TokenInput(data=request.data)
         data.is_valid(raise_exception=True)
         user = authenticate(
-            request._request, username=data.validated_data["username"], password=data.validated_data["password"]
+            request._request,
+            username=data.validated_data["username"],
+            password=data.validated_data["password"],
         )
         if user is None or not user.is_active:
             return Response(
-                {"detail": _("Unable to log in with the provided credentials.")}, status=status.HTTP_400_BAD_REQUEST
+                {"detail": _("Unable to log in with the provided credentials.")},
+                status=status.HTTP_400_BAD_REQUEST,
             )
-        token, raw = api_token_create(user=user)  # type: ignore[arg-type]
+        token, raw = api_token_create(user=user)
         return Response(TokenOutput({"token": raw, "expires_at": token.expires_at}).data)

@@ -11,11 +11,13 @@ from django.utils import timezone
 
 from pmo.accounts.models import ApiToken, User, hash_token
 
-TOKEN_PREFIX = "pmo_"
+TOKEN_PREFIX = "pmo_"  # noqa: S105 - a public marker, not a secret
 
 
 @transaction.atomic
-def api_token_create(*, user: User, name: str = "login", scope: str = ApiToken.Scope.READ_WRITE) -> tuple[ApiToken, str]:
+def api_token_create(
+    *, user: User, name: str = "login", scope: str = ApiToken.Scope.READ_WRITE
+) -> tuple[ApiToken, str]:
     """Create a token for ``user``; returns the row and the raw token, which is never stored nor shown again."""
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(

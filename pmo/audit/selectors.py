@@ -67,7 +67,8 @@ def audit_entries(
             object_id=row.pgh_obj_id,
             action=row.pgh_label,
             diff={k: v for k, v in (row.pgh_diff or {}).items() if k != "organization_id"},
-            data=row.pgh_data or {},
+            # The page labels an inserted row by its name or e-mail; not every model has both keys.
+            data={"name": "", "email": "", **(row.pgh_data or {})},
             actor=users.get((row.pgh_context or {}).get("user")),
             url=(row.pgh_context or {}).get("url", ""),
         )

@@ -11,7 +11,6 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
-
 class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = _("The resource changed or exists already.")
@@ -22,10 +21,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     """DRF's handler, plus Django ``ValidationError`` from services as 400 ``{"field": ["…"]}`` or ``{"detail"}``."""
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
-            data: Any = {
-                field: [str(message) for message in messages]
-                for field, messages in exc.message_dict.items()
-            }
+            data: Any = {field: [str(message) for message in messages] for field, messages in exc.message_dict.items()}
             if list(data) == ["detail"]:
                 data = {"detail": " ".join(data["detail"])}
         else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 import pghistory
@@ -103,14 +104,17 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------------------------
 # DATABASE_URL switches to an external PostgreSQL; unset, the embedded one under .local/ is used.
+DATABASES: dict[str, dict[str, Any]]
 if env_str("DATABASE_URL"):
     DATABASES = {
-        "default": dj_database_url.parse(
-            env_str("DATABASE_URL"),
-            conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
-            conn_health_checks=True,
-            # Behind PgBouncer in transaction mode, server-side cursors cannot span transactions.
-            disable_server_side_cursors=env_bool("DB_DISABLE_SERVER_SIDE_CURSORS"),
+        "default": dict(
+            dj_database_url.parse(
+                env_str("DATABASE_URL"),
+                conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
+                conn_health_checks=True,
+                # Behind PgBouncer in transaction mode, server-side cursors cannot span transactions.
+                disable_server_side_cursors=env_bool("DB_DISABLE_SERVER_SIDE_CURSORS"),
+            )
         )
     }
 else:

@@ -4,5 +4,5 @@ from .base import *  # noqa: F403
 from .base import env_list
 
 DEBUG = True
-SECRET_KEY = SECRET_KEY or "insecure-local-development-key-change-me"  # noqa: F405, S105
+SECRET_KEY = SECRET_KEY or "insecure-local-development-key-change-me"  # noqa: F405
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")

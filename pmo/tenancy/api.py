@@ -117,7 +117,10 @@ class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organizati
         data = MemberInput(data=request.data)
         data.is_valid(raise_exception=True)
         updated = services.membership_change_role(
-            organization=self.organization, actor=request.user, membership=membership, role=data.validated_data["role"]
+            organization=self.organization,
+            actor=request.user,
+            membership=membership,
+            role=data.validated_data["role"],
         )
         updated.user = membership.user
         return Response(MemberOutput(updated).data)
@@ -134,7 +137,17 @@ class InvitationOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Invitation
-        fields = ["id", "email", "role", "state", "invited_by", "created_at", "expires_at", "sent_at", "accepted_at"]
+        fields = [
+            "id",
+            "email",
+            "role",
+            "state",
+            "invited_by",
+            "created_at",
+            "expires_at",
+            "sent_at",
+            "accepted_at",
+        ]
         read_only_fields = fields
 
 
@@ -143,9 +156,7 @@ class InvitationInput(serializers.Serializer):
     role = serializers.ChoiceField(choices=Role.choices)
 
 
-class InvitationViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, OrganizationViewSet
-):
+class InvitationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, OrganizationViewSet):
     model = Invitation
     serializer_class = InvitationOutput
     capabilities = {"*": Capability.MEMBERS_MANAGE}
@@ -157,7 +168,9 @@ class InvitationViewSet(
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = InvitationInput(data=request.data)
         data.is_valid(raise_exception=True)
-        invitation = services.invitation_create(organization=self.organization, actor=request.user, **data.validated_data)
+        invitation = services.invitation_create(
+            organization=self.organization, actor=request.user, **data.validated_data
+        )
         return Response(InvitationOutput(invitation).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={200: InvitationOutput}, tags=["members"])

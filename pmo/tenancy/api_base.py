@@ -49,7 +49,7 @@ class OrganizationAPIView(OrganizationAPIMixin, APIView):
     pass
 
 
-class OrganizationViewSet(OrganizationAPIMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
+class OrganizationViewSet(OrganizationAPIMixin, viewsets.GenericViewSet):
     model: type[TenantModel]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:

@@ -38,9 +38,7 @@ class TenantModel(models.Model):
     maintenance commands that set the tenant themselves.
     """
 
-    organization = models.ForeignKey(
-        "tenancy.Organization", on_delete=models.CASCADE, related_name="+", editable=False
-    )
+    organization = models.ForeignKey("tenancy.Organization", on_delete=models.CASCADE, related_name="+", editable=False)
 
     objects: ClassVar[TenantManager] = TenantManager()
     dangerously_unscoped: ClassVar[models.Manager[Any]] = models.Manager()
@@ -64,16 +62,12 @@ class Organization(models.Model):
 
     slug = models.SlugField(_("slug"), max_length=50, unique=True)
     name = models.CharField(_("name"), max_length=200)
-    pmo_type = models.CharField(
-        _("PMO type"), max_length=20, choices=PmoType.choices, default=PmoType.CONTROLLING
-    )
+    pmo_type = models.CharField(_("PMO type"), max_length=20, choices=PmoType.choices, default=PmoType.CONTROLLING)
     time_zone = models.CharField(
         _("time zone"), max_length=64, default="Asia/Shanghai", validators=[validate_time_zone]
     )
     currency = models.CharField(_("currency"), max_length=3, default="CNY")
-    default_language = models.CharField(
-        _("default language"), max_length=10, choices=settings.LANGUAGES, default="en"
-    )
+    default_language = models.CharField(_("default language"), max_length=10, choices=settings.LANGUAGES, default="en")
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
 

@@ -8,7 +8,7 @@ pointing at the model and ``organization`` from ``TenantModel`` (RLS-protected l
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
@@ -18,7 +18,7 @@ from guardian.models import UserObjectPermissionBase
 from pmo.tenancy.models import Organization, TenantModel
 
 
-class TenantUserObjectPermission(TenantModel, UserObjectPermissionBase):
+class TenantUserObjectPermission(TenantModel, UserObjectPermissionBase):  # type: ignore[misc]  # our manager wins
     """Abstract: subclasses add ``content_object = models.ForeignKey(<Model>, on_delete=models.CASCADE)``."""
 
     class Meta:
@@ -50,7 +50,7 @@ def object_permissions_grant(
     content_type = ContentType.objects.get_for_model(type(obj))
     permissions = Permission.objects.filter(content_type=content_type, codename__in=list(codenames))
     model.objects.bulk_create(
-        [model(organization=organization, user=user, permission=p, content_object=obj) for p in permissions],
+        [cast(Any, model)(organization=organization, user=user, permission=p, content_object=obj) for p in permissions],
         ignore_conflicts=True,
     )
 

@@ -36,9 +36,7 @@ def organization_create(*, slug: str, name: str, admin: Any, **fields: Any) -> O
 
 
 def _admins_left(*, organization: Organization, excluding: Membership) -> int:
-    return (
-        Membership.objects.filter(organization=organization, role=Role.ADMIN).exclude(pk=excluding.pk).count()
-    )
+    return Membership.objects.filter(organization=organization, role=Role.ADMIN).exclude(pk=excluding.pk).count()
 
 
 @transaction.atomic
@@ -46,7 +44,11 @@ def membership_change_role(*, organization: Organization, actor: Any, membership
     if role not in Role.values:
         raise ValidationError({"role": [_("Unknown role.")]})
     locked = Membership.objects.select_for_update().get(organization=organization, pk=membership.pk)
-    if locked.role == Role.ADMIN and role != Role.ADMIN and _admins_left(organization=organization, excluding=locked) == 0:
+    if (
+        locked.role == Role.ADMIN
+        and role != Role.ADMIN
+        and _admins_left(organization=organization, excluding=locked) == 0
+    ):
         raise ValidationError({"role": [_("An organisation needs at least one administrator.")]})
     locked.role = role
     locked.save(update_fields=["role"])
@@ -135,7 +137,7 @@ def invitation_accept(*, invitation: Invitation, user: Any) -> Membership:
         raise InvitationInvalid
     if user.email.lower() != locked.email.lower():
         raise ValidationError(_("This invitation was sent to another e-mail address."))
-    membership, created = Membership.objects.get_or_create(
+    membership, _created = Membership.objects.get_or_create(
         organization_id=locked.organization_id, user=user, defaults={"role": locked.role}
     )
     locked.accepted_at = timezone.now()

@@ -37,12 +37,36 @@ class Command(BaseCommand):
         local = embedded.local_dir(settings.BASE_DIR)
         commands = {
             "web": [python, manage, "runserver", f"{options['host']}:{options['port']}", "--noreload"],
-            "worker": [python, "-m", "celery", "-A", "pmo", "worker", "-Q", "default,reports,alerts",
-                       "-l", "info", "--concurrency", "2", "-n", "pmo-worker@%h"],
+            "worker": [
+                python,
+                "-m",
+                "celery",
+                "-A",
+                "pmo",
+                "worker",
+                "-Q",
+                "default,reports,alerts",
+                "-l",
+                "info",
+                "--concurrency",
+                "2",
+                "-n",
+                "pmo-worker@%h",
+            ],
         }
         if not options["no_beat"]:
-            commands["beat"] = [python, "-m", "celery", "-A", "pmo", "beat", "-l", "info",
-                                "-s", str(local / "celerybeat-schedule")]
+            commands["beat"] = [
+                python,
+                "-m",
+                "celery",
+                "-A",
+                "pmo",
+                "beat",
+                "-l",
+                "info",
+                "-s",
+                str(local / "celerybeat-schedule"),
+            ]
         processes: dict[str, subprocess.Popen[bytes]] = {}
         stopping = False
 
@@ -54,10 +78,13 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         for name, command in commands.items():
             processes[name] = subprocess.Popen(command, cwd=settings.BASE_DIR, env=env)
-        self.stdout.write(self.style.SUCCESS(
-            f"PMO is serving on http://{options['host']}:{options['port']}/ with "
-            + ", ".join(processes) + ". Press Ctrl-C to stop."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"PMO is serving on http://{options['host']}:{options['port']}/ with "
+                + ", ".join(processes)
+                + ". Press Ctrl-C to stop."
+            )
+        )
         try:
             while not stopping:
                 for name, process in processes.items():

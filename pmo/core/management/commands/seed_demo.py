@@ -50,12 +50,36 @@ ACME = DemoOrg(
         ("Operational Excellence", "Make the business cheaper and safer to run."),
     ],
     projects=[
-        ("ACME-001", "ERP Replacement", Project.Status.ACTIVE, 0, "Replace the legacy ERP with a cloud suite."),
-        ("ACME-002", "Customer Portal", Project.Status.PLANNING, 0, "Self-service portal for orders and invoices."),
+        (
+            "ACME-001",
+            "ERP Replacement",
+            Project.Status.ACTIVE,
+            0,
+            "Replace the legacy ERP with a cloud suite.",
+        ),
+        (
+            "ACME-002",
+            "Customer Portal",
+            Project.Status.PLANNING,
+            0,
+            "Self-service portal for orders and invoices.",
+        ),
         ("ACME-003", "Data Platform", Project.Status.ACTIVE, 0, "One governed warehouse for reporting."),
         ("ACME-004", "Office Move", Project.Status.CLOSED, 1, "Move headquarters to the new campus."),
-        ("ACME-005", "Mobile Field App", Project.Status.PROPOSED, 0, "Field engineers record work on tablets."),
-        ("ACME-006", "Security Hardening", Project.Status.ON_HOLD, 1, "Close the findings of the last audit."),
+        (
+            "ACME-005",
+            "Mobile Field App",
+            Project.Status.PROPOSED,
+            0,
+            "Field engineers record work on tablets.",
+        ),
+        (
+            "ACME-006",
+            "Security Hardening",
+            Project.Status.ON_HOLD,
+            1,
+            "Close the findings of the last audit.",
+        ),
     ],
 )
 
@@ -110,7 +134,7 @@ class Command(BaseCommand):
             email = f"{role}@{demo.slug}.example"
             user = users_model._default_manager.filter(email=email).first()
             if user is None:
-                user = users_model._default_manager.create_user(  # type: ignore[attr-defined]
+                user = users_model._default_manager.create_user(
                     email=email, password=DEMO_PASSWORD, full_name=full_name, language=""
                 )
             users[role] = user
@@ -142,14 +166,20 @@ class Command(BaseCommand):
             # The manager runs the first two projects; the member works on the first; the viewer may read the third.
             for project in projects[:2]:
                 object_permissions_grant(
-                    organization=organization, obj=project, user=users[Role.MANAGER],
+                    organization=organization,
+                    obj=project,
+                    user=users[Role.MANAGER],
                     codenames=project_permissions.MANAGER_CODENAMES,
                 )
             object_permissions_grant(
-                organization=organization, obj=projects[0], user=users[Role.MEMBER],
+                organization=organization,
+                obj=projects[0],
+                user=users[Role.MEMBER],
                 codenames=[project_permissions.VIEW_CODENAME],
             )
             object_permissions_grant(
-                organization=organization, obj=projects[2], user=users[Role.VIEWER],
+                organization=organization,
+                obj=projects[2],
+                user=users[Role.VIEWER],
                 codenames=[project_permissions.VIEW_CODENAME],
             )
