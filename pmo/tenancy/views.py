@@ -78,7 +78,6 @@ class MembersView(OrganizationViewMixin, TemplateView):
             else:
                 messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
                 return redirect("org-members", org_slug=self.organization.slug)
-        transaction.set_rollback(True)
         return self.render_to_response(self.get_context_data(invite_form=form), status=400)
 
 
@@ -93,7 +92,10 @@ class MemberRoleView(OrganizationViewMixin, View):
             return redirect("org-members", org_slug=org_slug)
         try:
             services.membership_change_role(
-                organization=self.organization, actor=request.user, membership=membership, role=form.cleaned_data["role"]
+                organization=self.organization,
+                actor=request.user,
+                membership=membership,
+                role=form.cleaned_data["role"],
             )
             messages.success(request, _("Role changed."))
         except ValidationError as exc:
@@ -159,25 +161,24 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     error = ""
     if request.method == "POST":
         try:
-            if request.user.is_authenticated:
-                services.invitation_accept(invitation=invitation, user=request.user)
-            elif existing is None:
-                signup_form = InvitationSignupForm(request.POST, email=invitation.email)
-                if signup_form.is_valid():
-                    user = user_model._default_manager.create_user(
-                        email=invitation.email,
-                        password=signup_form.cleaned_data["password1"],
-                        full_name=signup_form.cleaned_data["full_name"],
-                    )
-                    services.invitation_accept(invitation=invitation, user=user)
-                    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-                else:
-                    transaction.set_rollback(True)
+            # A savepoint, so that a refusal undoes the account it created and the error page can still query.
+            with transaction.atomic():
+                if request.user.is_authenticated:
+                    services.invitation_accept(invitation=invitation, user=request.user)
+                elif existing is None:
+                    signup_form = InvitationSignupForm(request.POST, email=invitation.email)
+                    if signup_form.is_valid():
+                        user = user_model._default_manager.create_user(
+                            email=invitation.email,
+                            password=signup_form.cleaned_data["password1"],
+                            full_name=signup_form.cleaned_data["full_name"],
+                        )
+                        services.invitation_accept(invitation=invitation, user=user)
+                        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             if request.user.is_authenticated and (signup_form is None or signup_form.is_valid()):
                 messages.success(request, _("Welcome to %(org)s.") % {"org": invitation.organization.name})
                 return redirect("org-home", org_slug=invitation.organization.slug)
         except ValidationError as exc:
-            transaction.set_rollback(True)
             error = _form_errors(exc)
         except services.InvitationInvalid:
             return render(request, "tenancy/invitation_invalid.html", status=404)
