@@ -6,13 +6,18 @@ import os
 from typing import Any
 
 from celery import Celery, Task
-from kombu import Queue
+from kombu import Exchange, Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pmo.settings.local")
 
 app = Celery("pmo")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.conf.task_queues = (Queue("default"), Queue("reports"), Queue("alerts"))
+# Each queue gets its own exchange and routing key: left unset, Celery binds all three to the default exchange
+# with one key, and a message routed to one queue would be delivered to every queue.
+QUEUES = ("default", "reports", "alerts")
+app.conf.task_queues = tuple(Queue(name, Exchange(name, type="direct"), routing_key=name) for name in QUEUES)
+app.conf.task_default_exchange = "default"
+app.conf.task_default_routing_key = "default"
 app.conf.task_default_queue = "default"
 app.conf.task_routes = {"reports.*": {"queue": "reports"}, "alerts.*": {"queue": "alerts"}}
 app.autodiscover_tasks()

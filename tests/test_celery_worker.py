@@ -75,3 +75,11 @@ def test_task_refuses_to_run_without_an_organisation(real_worker: None) -> None:
 
 def test_the_broker_is_redis() -> None:
     assert settings.CELERY_BROKER_URL.startswith("redis://")
+
+
+def test_each_queue_has_its_own_routing_key() -> None:
+    """Bound to one exchange and key, a message for one queue would be copied into all three."""
+    queues = app.amqp.queues
+    assert set(queues) == {"default", "reports", "alerts"}
+    for name, queue in queues.items():
+        assert (queue.exchange.name, queue.routing_key) == (name, name)

@@ -29,6 +29,13 @@ class AuditEntry:
     data: dict[str, Any]
     actor: Any
     url: str
+    summary: str
+
+
+def _summary(data: dict[str, Any]) -> str:
+    """A short human label of the changed row: its code and name, or its e-mail or role."""
+    parts = [str(data[key]) for key in ("code", "name", "email", "role") if data.get(key)]
+    return " ".join(parts[:2])
 
 
 def tenant_event_models() -> list[type[Any]]:
@@ -68,7 +75,8 @@ def audit_entries(
             action=row.pgh_label,
             diff={k: v for k, v in (row.pgh_diff or {}).items() if k != "organization_id"},
             # The page labels an inserted row by its name or e-mail; not every model has both keys.
-            data={"name": "", "email": "", **(row.pgh_data or {})},
+            data=row.pgh_data or {},
+            summary=_summary(row.pgh_data or {}),
             actor=users.get((row.pgh_context or {}).get("user")),
             url=(row.pgh_context or {}).get("url", ""),
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -116,7 +117,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         for demo in (ACME, GLOBEX):
             self._seed(demo)
-        self.stdout.write(self.style.SUCCESS("Demo data ready. Log in at http://127.0.0.1:8000/ with:"))
+        port = os.environ.get("PORT") or "8000"
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready. Log in at http://127.0.0.1:{port}/ with:"))
         for demo in (ACME, GLOBEX):
             for role in Role:
                 self.stdout.write(f"  {role.value}@{demo.slug}.example".ljust(30) + f" {role.label} ({demo.slug})")
