@@ -16,8 +16,6 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 # with one key, and a message routed to one queue would be delivered to every queue.
 QUEUES = ("default", "reports", "alerts")
 app.conf.task_queues = tuple(Queue(name, Exchange(name, type="direct"), routing_key=name) for name in QUEUES)
-app.conf.task_default_exchange = "default"
-app.conf.task_default_routing_key = "default"
 app.conf.task_default_queue = "default"
 app.conf.task_routes = {"reports.*": {"queue": "reports"}, "alerts.*": {"queue": "alerts"}}
 app.autodiscover_tasks()

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers
 
 from pmo.tenancy.api_base import OrganizationViewSet
@@ -19,6 +20,7 @@ class ProjectOutput(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_view(list=extend_schema(tags=["projects"]), retrieve=extend_schema(tags=["projects"]))
 class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationViewSet):
     """Projects the caller may read (all for admin, PMO and executives; granted ones for everyone else)."""
 

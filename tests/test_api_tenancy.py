@@ -61,7 +61,7 @@ def invitation_rows(world: OrgWorld) -> list[tuple[Any, ...]]:
 
 
 def organization_row(world: OrgWorld) -> dict[str, Any]:
-    return Organization.objects.filter(pk=world.organization.pk).values().get()
+    return dict(Organization.objects.filter(pk=world.organization.pk).values().get())
 
 
 def org_url(world: OrgWorld, rest: str = "") -> str:

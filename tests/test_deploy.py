@@ -82,9 +82,7 @@ def test_beat_runs_exactly_once(services: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize("name", APP_SERVICES)
-def test_application_services_use_production_settings_and_real_services(
-    services: dict[str, Any], name: str
-) -> None:
+def test_application_services_use_production_settings_and_real_services(services: dict[str, Any], name: str) -> None:
     env = environment(services[name])
     assert env["DJANGO_SETTINGS_MODULE"] == PRODUCTION_SETTINGS
     for variable in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "ALLOWED_HOSTS", "PUBLIC_BASE_URL"):
@@ -103,9 +101,7 @@ def test_required_settings_have_no_default(services: dict[str, Any], variable: s
 
 
 @pytest.mark.parametrize("name", APP_SERVICES)
-def test_application_services_wait_for_healthy_backends_and_the_migration(
-    services: dict[str, Any], name: str
-) -> None:
+def test_application_services_wait_for_healthy_backends_and_the_migration(services: dict[str, Any], name: str) -> None:
     depends_on = services[name]["depends_on"]
     assert depends_on["postgres"]["condition"] == "service_healthy"
     assert depends_on["redis"]["condition"] == "service_healthy"

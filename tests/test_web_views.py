@@ -62,7 +62,7 @@ def invitation_rows(world: OrgWorld) -> list[tuple[Any, ...]]:
 
 
 def organization_row(world: OrgWorld) -> dict[str, Any]:
-    return Organization.objects.filter(pk=world.organization.pk).values().get()
+    return dict(Organization.objects.filter(pk=world.organization.pk).values().get())
 
 
 def db_state(*worlds: OrgWorld) -> list[Any]:

@@ -183,6 +183,8 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_DEFAULT_EXCHANGE = "default"
+CELERY_TASK_DEFAULT_ROUTING_KEY = "default"
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -212,7 +214,8 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "PMO API",
-    "DESCRIPTION": "Multi-tenant Project Management Office API. Every resource lives under /api/v1/orgs/<org>/.",
+    "DESCRIPTION": "Multi-tenant Project Management Office API. Every organisation's resources live under "
+    "`/api/v1/orgs/{org_slug}/`; authenticate with `Authorization: Bearer <token>` from `POST /api/v1/auth/token/`.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
@@ -98,6 +98,7 @@ class MemberInput(serializers.Serializer):
     role = serializers.ChoiceField(choices=Role.choices)
 
 
+@extend_schema_view(list=extend_schema(tags=["members"]), retrieve=extend_schema(tags=["members"]))
 class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationViewSet):
     model = Membership
     serializer_class = MemberOutput
@@ -156,6 +157,7 @@ class InvitationInput(serializers.Serializer):
     role = serializers.ChoiceField(choices=Role.choices)
 
 
+@extend_schema_view(list=extend_schema(tags=["members"]), retrieve=extend_schema(tags=["members"]))
 class InvitationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, OrganizationViewSet):
     model = Invitation
     serializer_class = InvitationOutput

@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 
 from pmo.tenancy import context
 
@@ -23,3 +24,4 @@ class TenantContextResetMiddleware:
             return self.get_response(request)
         finally:
             context.deactivate()
+            timezone.deactivate()

@@ -36,11 +36,13 @@ class OrganizationHomeView(OrganizationViewMixin, TemplateView):
         data = super().get_context_data(**kwargs)
         projects = projects_visible_to(access=self.access)
         by_status = dict(projects.values_list("status").annotate(n=Count("id")).order_by())
+        can_see_members = self.access.can(Capability.MEMBERS_VIEW)
         data.update(
             project_total=sum(by_status.values()),
             status_counts=by_status,
             recent_projects=list(projects.select_related("portfolio", "manager").order_by("-created_at")[:8]),
-            member_count=Membership.objects.filter(organization=self.organization).count(),
+            can_see_members=can_see_members,
+            member_count=Membership.objects.filter(organization=self.organization).count() if can_see_members else 0,
         )
         return data
 

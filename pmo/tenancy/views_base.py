@@ -3,12 +3,13 @@ request's transaction (so that lazy template queries still see the tenant settin
 
 from __future__ import annotations
 
+import zoneinfo
 from typing import Any
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponseBase
-from django.utils import translation
+from django.utils import timezone, translation
 
 from pmo.tenancy.access import OrgAccess, resolve_organization
 from pmo.tenancy.models import Organization
@@ -34,6 +35,8 @@ class OrganizationViewMixin(LoginRequiredMixin):
         request.org_access = self.access  # type: ignore[attr-defined]
         if self.capability is not None and not self.access.can(self.capability):
             raise PermissionDenied
+        # Dates and times on organisation pages read in the organisation's time zone (stored in UTC).
+        timezone.activate(zoneinfo.ZoneInfo(self.organization.time_zone))
         if not getattr(request.user, "language", "") and not request.COOKIES.get("django_language"):
             translation.activate(self.organization.default_language)
             request.LANGUAGE_CODE = translation.get_language()
