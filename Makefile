@@ -1,5 +1,5 @@
 # PMO: `make run` serves the app with a worker and beat on the embedded services; `make test` runs the suite.
-PYTHON ?= python3.11
+PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
@@ -9,7 +9,8 @@ export DJANGO_SETTINGS_MODULE ?= pmo.settings.local
 .PHONY: run install install-dev translations migrate seed test lint typecheck pytest clean stop-services
 
 $(PY):
-	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=python3.11 (or newer)"; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || \
+		{ echo "PMO needs Python 3.11 or newer: run e.g. make PYTHON=python3.11 run"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 

@@ -192,6 +192,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_RESULT_EXPIRES = 3600
 CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULE = {
+    "purge-dead-api-tokens": {"task": "accounts.purge_dead_tokens", "schedule": 24 * 60 * 60},
+}
 CELERY_BEAT_SCHEDULE_FILENAME = str(embedded.local_dir(BASE_DIR) / "celerybeat-schedule")
 
 # --- REST API -------------------------------------------------------------------------------------------------
