@@ -5,16 +5,18 @@ from rest_framework.routers import SimpleRouter
 
 from pmo.accounts.api import TokenObtainView
 from pmo.tenancy.api import InvitationViewSet, MemberViewSet, MyOrganizationsView, OrganizationDetailView
-from projects.api import ProjectViewSet
 
 router = SimpleRouter(trailing_slash=True)
 router.register("members", MemberViewSet, basename="api-member")
 router.register("invitations", InvitationViewSet, basename="api-invitation")
-router.register("projects", ProjectViewSet, basename="api-project")
 
 urlpatterns = [
     path("auth/token/", TokenObtainView.as_view(), name="api-token"),
     path("orgs/", MyOrganizationsView.as_view(), name="api-orgs"),
     path("orgs/<slug:org_slug>/", OrganizationDetailView.as_view(), name="api-org-detail"),
     path("orgs/<slug:org_slug>/", include(router.urls)),
+    # Each domain app's API, all under the organisation (URL names start with "api-").
+    path("orgs/<slug:org_slug>/", include("portfolio.api_urls")),
+    path("orgs/<slug:org_slug>/", include("projects.api_urls")),
+    path("orgs/<slug:org_slug>/", include("projects.knowledge.api_urls")),
 ]

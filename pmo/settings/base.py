@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "pmo.core",
     "portfolio",
     "projects",
+    "projects.knowledge",
+    "django.contrib.postgres",
     "resources",
     "risks",
     "reports",
@@ -250,6 +252,13 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO").upper()},
     "loggers": {"django.db.backends": {"level": "INFO"}, "pgserver": {"level": "WARNING"}},
 }
+
+# Called with (organization=…) inside its tenant context whenever an organisation is created (and by seed_demo):
+# each domain app installs its defaults (built-in process templates, the default scoring model …).
+ORGANIZATION_SETUP_HOOKS = [
+    "projects.services.templates_install_builtin",
+    "portfolio.services.scoring_model_install_defaults",
+]
 
 # Absolute links in e-mails (invitations, password reset from tasks).
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:" + env_str("PORT", "8000"))

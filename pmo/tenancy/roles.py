@@ -29,6 +29,20 @@ class Capability(StrEnum):
     PROJECTS_CREATE = "projects.create"
     PROJECTS_CHANGE_ALL = "projects.change_all"
     PROJECTS_SHARE = "projects.share"
+    INTAKE_VIEW = "intake.view"
+    INTAKE_SUBMIT = "intake.submit"
+    INTAKE_REVIEW = "intake.review"
+    INTAKE_DECIDE = "intake.decide"
+    SCENARIOS_MANAGE = "scenarios.manage"
+    TEMPLATES_MANAGE = "templates.manage"
+    TAILORING_APPROVE = "tailoring.approve"
+    GATES_DECIDE_PMO = "gates.decide_pmo"
+    GATES_DECIDE_EXECUTIVE = "gates.decide_executive"
+    CLOSURE_APPROVE = "closure.approve"
+    DEPENDENCIES_MANAGE = "dependencies.manage"
+    KNOWLEDGE_VIEW = "knowledge.view"
+    KNOWLEDGE_WRITE = "knowledge.write"
+    KNOWLEDGE_MANAGE = "knowledge.manage"
 
 
 _ALL = frozenset(Role)
@@ -48,6 +62,24 @@ CAPABILITIES: dict[Capability, frozenset[Role]] = {
     Capability.PROJECTS_CREATE: _GOVERNANCE,
     Capability.PROJECTS_CHANGE_ALL: _GOVERNANCE,
     Capability.PROJECTS_SHARE: _GOVERNANCE,
+    # Intake: sponsors (executives, managers, the PMO) draft and submit requests; the PMO reviews and scores;
+    # the PMO and executives decide (approve / reject / defer).
+    Capability.INTAKE_VIEW: _LEADERSHIP | {Role.MANAGER},
+    Capability.INTAKE_SUBMIT: _LEADERSHIP | {Role.MANAGER},
+    Capability.INTAKE_REVIEW: _GOVERNANCE,
+    Capability.INTAKE_DECIDE: _LEADERSHIP,
+    Capability.SCENARIOS_MANAGE: _LEADERSHIP,
+    Capability.TEMPLATES_MANAGE: _GOVERNANCE,
+    Capability.TAILORING_APPROVE: _GOVERNANCE,
+    # Gates: generic gates and TRs are decided by the PMO (TRs also by technical reviewers: the project's manager
+    # with change permission is not enough); DCPs by executives.
+    Capability.GATES_DECIDE_PMO: _GOVERNANCE,
+    Capability.GATES_DECIDE_EXECUTIVE: frozenset({Role.ADMIN, Role.EXECUTIVE}),
+    Capability.CLOSURE_APPROVE: _GOVERNANCE,
+    Capability.DEPENDENCIES_MANAGE: _GOVERNANCE | {Role.MANAGER},
+    Capability.KNOWLEDGE_VIEW: _ALL,
+    Capability.KNOWLEDGE_WRITE: _ALL - {Role.VIEWER},
+    Capability.KNOWLEDGE_MANAGE: _GOVERNANCE,
 }
 
 

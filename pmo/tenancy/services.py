@@ -10,6 +10,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from pmo.tenancy import context
@@ -32,7 +33,14 @@ def organization_create(*, slug: str, name: str, admin: Any, **fields: Any) -> O
     organization.save()
     with context.tenant_context(organization, user_id=admin.pk):
         Membership.objects.create(organization=organization, user=admin, role=Role.ADMIN)
+        organization_run_setup_hooks(organization=organization)
     return organization
+
+
+def organization_run_setup_hooks(*, organization: Organization) -> None:
+    """Install each domain app's defaults (``settings.ORGANIZATION_SETUP_HOOKS``); idempotent, inside the tenant."""
+    for path in settings.ORGANIZATION_SETUP_HOOKS:
+        import_string(path)(organization=organization)
 
 
 def _admins_left(*, organization: Organization, excluding: Membership) -> int:

@@ -9,14 +9,12 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils.module_loading import import_string
 
 from pmo.tenancy.context import tenant_context
 from pmo.tenancy.models import Membership, Organization
-from pmo.tenancy.permissions import object_permissions_grant
 from pmo.tenancy.roles import Role
-from portfolio.models import Portfolio
-from projects import permissions as project_permissions
-from projects.models import Project
+from pmo.tenancy.services import organization_run_setup_hooks
 
 DEMO_PASSWORD = "demo12345"  # noqa: S105 - documented demo password (DESIGN.md)
 
@@ -28,10 +26,27 @@ class DemoOrg:
     pmo_type: str
     language: str
     people: dict[str, str]
-    portfolios: list[tuple[str, str]]
-    # code, name, status, portfolio index, description
-    projects: list[tuple[str, str, str, int, str]]
 
+
+@dataclass(frozen=True)
+class DemoContext:
+    """What each app's demo seeder gets: the organisation (active as tenant), its users by role, its language."""
+
+    organization: Organization
+    users: dict[str, Any]
+    language: str
+
+    def text(self, english: str, chinese: str) -> str:
+        return chinese if self.language.startswith("zh") else english
+
+
+# Each app seeds its own demo content, in this order, inside the organisation's tenant context; each is
+# idempotent (it skips what exists).
+DEMO_SEEDERS = [
+    "portfolio.seed.seed_demo",
+    "projects.seed.seed_demo",
+    "projects.knowledge.seed.seed_demo",
+]
 
 ACME = DemoOrg(
     slug="acme",
@@ -46,42 +61,6 @@ ACME = DemoOrg(
         Role.MEMBER: "Sam Member",
         Role.VIEWER: "Vic Viewer",
     },
-    portfolios=[
-        ("Digital Transformation", "Modernise the systems customers and staff use every day."),
-        ("Operational Excellence", "Make the business cheaper and safer to run."),
-    ],
-    projects=[
-        (
-            "ACME-001",
-            "ERP Replacement",
-            Project.Status.ACTIVE,
-            0,
-            "Replace the legacy ERP with a cloud suite.",
-        ),
-        (
-            "ACME-002",
-            "Customer Portal",
-            Project.Status.PLANNING,
-            0,
-            "Self-service portal for orders and invoices.",
-        ),
-        ("ACME-003", "Data Platform", Project.Status.ACTIVE, 0, "One governed warehouse for reporting."),
-        ("ACME-004", "Office Move", Project.Status.CLOSED, 1, "Move headquarters to the new campus."),
-        (
-            "ACME-005",
-            "Mobile Field App",
-            Project.Status.PROPOSED,
-            0,
-            "Field engineers record work on tablets.",
-        ),
-        (
-            "ACME-006",
-            "Security Hardening",
-            Project.Status.ON_HOLD,
-            1,
-            "Close the findings of the last audit.",
-        ),
-    ],
 )
 
 GLOBEX = DemoOrg(
@@ -97,17 +76,6 @@ GLOBEX = DemoOrg(
         Role.MEMBER: "陈成员",
         Role.VIEWER: "赵访客",
     },
-    portfolios=[
-        ("产品研发", "面向市场的新产品研发项目。"),
-        ("运营提升", "提升内部运营效率与质量的项目。"),
-    ],
-    projects=[
-        ("GX-001", "新一代智能手机研发", Project.Status.ACTIVE, 0, "按 IPD 流程开发新一代旗舰手机。"),
-        ("GX-002", "供应链数字化", Project.Status.ACTIVE, 1, "打通采购、仓储与物流数据。"),
-        ("GX-003", "海外市场拓展", Project.Status.PLANNING, 0, "进入东南亚三个国家的市场。"),
-        ("GX-004", "云平台迁移", Project.Status.ON_HOLD, 1, "将核心系统迁移到私有云。"),
-        ("GX-005", "客户服务中心升级", Project.Status.CLOSED, 1, "建设全渠道客服中心。"),
-    ],
 )
 
 
@@ -143,45 +111,7 @@ class Command(BaseCommand):
         with tenant_context(organization):
             for role, user in users.items():
                 Membership.objects.update_or_create(organization=organization, user=user, defaults={"role": role})
-            portfolios = [
-                Portfolio.objects.update_or_create(
-                    organization=organization,
-                    name=name,
-                    defaults={"description": description, "owner": users[Role.EXECUTIVE]},
-                )[0]
-                for name, description in demo.portfolios
-            ]
-            projects = []
-            for code, name, status, portfolio_index, description in demo.projects:
-                project, _ = Project.objects.update_or_create(
-                    organization=organization,
-                    code=code,
-                    defaults={
-                        "name": name,
-                        "status": status,
-                        "description": description,
-                        "portfolio": portfolios[portfolio_index],
-                        "manager": users[Role.MANAGER],
-                    },
-                )
-                projects.append(project)
-            # The manager runs the first two projects; the member works on the first; the viewer may read the third.
-            for project in projects[:2]:
-                object_permissions_grant(
-                    organization=organization,
-                    obj=project,
-                    user=users[Role.MANAGER],
-                    codenames=project_permissions.MANAGER_CODENAMES,
-                )
-            object_permissions_grant(
-                organization=organization,
-                obj=projects[0],
-                user=users[Role.MEMBER],
-                codenames=[project_permissions.VIEW_CODENAME],
-            )
-            object_permissions_grant(
-                organization=organization,
-                obj=projects[2],
-                user=users[Role.VIEWER],
-                codenames=[project_permissions.VIEW_CODENAME],
-            )
+            organization_run_setup_hooks(organization=organization)
+            demo_context = DemoContext(organization=organization, users=users, language=demo.language)
+            for seeder in DEMO_SEEDERS:
+                import_string(seeder)(demo_context)
