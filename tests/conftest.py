@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from pmo.accounts.services import api_token_create
@@ -85,6 +86,12 @@ def build_world(slug: str) -> OrgWorld:
             codenames=[project_permissions.VIEW_CODENAME],
         )
     return world
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Throttle counters and other cached state never carry over from one test to the next."""
+    cache.clear()
 
 
 @pytest.fixture
