@@ -163,6 +163,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or embedded.local_dir(BASE_DIR) / "media")
+# The largest knowledge-base attachment accepted (bytes); media is never served directly, only through
+# permission-checked download views.
+KNOWLEDGE_MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 
 # --- E-mail ---------------------------------------------------------------------------------------------------
 # Console by default; EMAIL_HOST switches to SMTP.

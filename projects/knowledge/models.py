@@ -58,6 +58,12 @@ class Article(TenantModel):
             GinIndex(SearchVector("search_document", config="simple"), name="article_search_gin"),
             GinIndex(name="article_tags_gin", fields=["tags"]),
         ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["lesson", "standard", "template", "training", "guide"]),
+                name="article_kind_valid",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -69,17 +75,24 @@ def attachment_path(instance: Attachment, filename: str) -> str:
     return f"org-{instance.organization_id}/knowledge/{uuid.uuid4().hex}{suffix}"
 
 
+@pghistory.track()
 class Attachment(TenantModel):
+    """A file of an article. ``content_type`` is derived on the server from the checked file type, never taken
+    from the client; ``original_name`` is only shown and sent back in ``Content-Disposition``."""
+
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField(upload_to=attachment_path, max_length=300)
-    original_name = models.CharField(max_length=255)
-    size = models.PositiveIntegerField()
+    original_name = models.CharField(_("file name"), max_length=255)
+    size = models.PositiveIntegerField(_("size"))
     content_type = models.CharField(max_length=100)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    uploaded_at = models.DateTimeField(default=timezone.now)
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
 
     class Meta:
-        ordering = ["uploaded_at"]
+        ordering = ["uploaded_at", "pk"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        indexes = [models.Index(fields=["organization", "article"], name="attachment_org_article_idx")]
 
     def __str__(self) -> str:
         return self.original_name
