@@ -233,6 +233,26 @@ class ProjectRequest(TenantModel):
         return f"REQ-{self.number:04d}"
 
 
+class RequestTransition(TenantModel):
+    """One step of a request's workflow (submitted, scored, approved, deferred, withdrawn …): who moved it from which
+    status to which, and why. Written by the intake services only, never updated: the request's decision history."""
+
+    request = models.ForeignKey(ProjectRequest, on_delete=models.CASCADE, related_name="transitions")
+    from_status = models.CharField(_("from"), max_length=20, choices=ProjectRequest.Status.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=20, choices=ProjectRequest.Status.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+    )
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("at"), default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("request history entry")
+        verbose_name_plural = _("request history")
+        indexes = [models.Index(fields=["organization", "request", "created_at"], name="request_transition_idx")]
+
+
 class RequestObjective(TenantModel):
     """Which strategic objectives a request serves (an explicit table, so it carries ``organization_id``)."""
 
@@ -270,11 +290,20 @@ class Scenario(TenantModel):
     scenarios can be compared later even after requests change.
     """
 
+    class Method(models.TextChoices):
+        EXACT = "exact", _("Exact optimum")
+        ROUNDED = "rounded", _("Optimum over rounded costs")
+        GREEDY = "greedy", _("Greedy by value per cost")
+
     name = models.CharField(_("name"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     budget_cap = money(_("budget cap"))
     capacity_cap_hours = models.PositiveIntegerField(_("capacity cap (hours)"), null=True, blank=True)
     include_active_projects = models.BooleanField(_("include active projects"), default=True)
+    # How the selection was computed (portfolio.selection): an exact optimum, a dynamic programme over costs rounded
+    # up to ``cost_unit``, or the greedy fallback for very large inputs.
+    method = models.CharField(_("method"), max_length=10, choices=Method.choices, default=Method.EXACT, editable=False)
+    cost_unit = money(_("cost unit"), default=0, editable=False)
     selected_cost = money(_("selected cost"), default=0, editable=False)
     selected_value = models.DecimalField(
         _("selected value"), max_digits=10, decimal_places=2, default=0, editable=False
@@ -306,6 +335,10 @@ class ScenarioItem(TenantModel):
     effort_hours = models.PositiveIntegerField(default=0)
     value = models.DecimalField(max_digits=7, decimal_places=2)
     selected = models.BooleanField()
+    # Why it is in or out: a code from portfolio.selection.Reason and the amount it refers to (money or hours), so
+    # that the explanation renders in the reader's language; ``reason`` keeps the text in the organisation's language.
+    reason_code = models.CharField(max_length=30, blank=True)
+    reason_amount = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
     reason = models.CharField(max_length=300, blank=True)
     rank = models.PositiveIntegerField()
 

@@ -227,17 +227,17 @@ def test_every_left_out_candidate_has_a_true_reason(
         if o.selected:
             assert o.reason is Reason.SELECTED
         elif o.reason is Reason.OVER_CAP:
-            assert item.cost - budget == o.amount > 0
+            assert o.amount is not None and item.cost - budget == o.amount > 0
         elif o.reason is Reason.OVER_CAPACITY_CAP:
             assert hours_cap is not None
-            assert item.effort_hours - hours_cap == o.amount > 0
+            assert o.amount is not None and item.effort_hours - hours_cap == o.amount > 0
         elif o.reason is Reason.NO_VALUE:
             assert item.value == 0
         elif o.reason in (Reason.OVER_BUDGET, Reason.LOWER_VALUE_DENSITY):
-            assert item.cost - remaining == o.amount > 0
+            assert o.amount is not None and item.cost - remaining == o.amount > 0
             if o.reason is Reason.LOWER_VALUE_DENSITY:
                 assert all(item.density < s.density for s in (x.candidate for x in result.outcomes if x.selected))
         else:
             assert o.reason is Reason.OVER_CAPACITY
             assert hours_left is not None
-            assert item.effort_hours - hours_left == o.amount > 0
+            assert o.amount is not None and item.effort_hours - hours_left == o.amount > 0
