@@ -261,6 +261,12 @@ class ProjectPhase(TenantModel):
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.NOT_STARTED)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # What was still open when the phase was passed (only a supportive PMO lets that happen), as
+    # [{"kind": "gate", "code": …, "name": …, "state": …} | {"kind": "deliverable", "name": …, "state": …}].
+    exit_warnings = models.JSONField(_("open items when passed"), default=list, blank=True)
 
     class Meta:
         ordering = ["project_id", "order"]
@@ -342,6 +348,29 @@ class GateReview(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+
+class GateDecision(TenantModel):
+    """Every decision taken at a gate, oldest first. The gate row holds the decision in force; a recycle sends the
+    gate back to pending, and this log keeps it (who, when, why, and the checklist as it was)."""
+
+    gate = models.ForeignKey(GateReview, on_delete=models.CASCADE, related_name="decisions")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    decision = models.CharField(_("decision"), max_length=10, choices=GateReview.Decision.choices)
+    conditions = models.TextField(_("conditions"), blank=True)
+    note = models.TextField(_("note"), blank=True)
+    checklist = models.JSONField(_("checklist at decision"), default=list, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(_("decided at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["gate_id", "decided_at", "id"]
+        indexes = [models.Index(fields=["organization", "project", "gate"], name="gate_decision_org_gate_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(decision__in=["go", "no_go", "recycle", "hold"]), name="gate_decision_valid"
+            ),
+        ]
 
 
 @pghistory.track()
@@ -506,6 +535,8 @@ class ClosureReport(TenantModel):
         _("customer satisfaction (1–5)"), validators=[MinValueValidator(1), MaxValueValidator(5)]
     )
     performance_evaluation = models.TextField(_("performance evaluation"), blank=True)
+    # [{"title": …, "text": …}]: each becomes a knowledge-base article (kind "lesson") when the PMO approves.
+    lessons = models.JSONField(_("lessons learned"), default=list, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
