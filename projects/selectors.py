@@ -1,15 +1,54 @@
-"""Reads of projects, always for an actor in an organisation."""
+"""Reads of projects and their lifecycle, always for an actor in an organisation. Each returns rows already joined
+and aggregated in SQL: pages and the API never query per row."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.contrib.auth import get_user_model
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from pmo.tenancy.access import OrgAccess
+from pmo.tenancy.models import Membership
 from projects import permissions
-from projects.models import Project, ProjectUserObjectPermission
+from projects.models import (
+    Baseline,
+    ClosureReport,
+    Dependency,
+    GateDecision,
+    GateReview,
+    Milestone,
+    ProcessTemplate,
+    Project,
+    ProjectDeliverable,
+    ProjectPhase,
+    ProjectUserObjectPermission,
+    TailoringRequest,
+    TemplateDeliverable,
+    TemplateGate,
+    TemplatePhase,
+)
+from projects.services import open_items
+
+# --- Projects --------------------------------------------------------------------------------------------------
 
 
 def projects_visible_to(*, access: OrgAccess, queryset: QuerySet[Project] | None = None) -> QuerySet[Project]:
@@ -29,10 +68,13 @@ def projects_visible_to(*, access: OrgAccess, queryset: QuerySet[Project] | None
     return queryset.filter(Exists(granted))
 
 
+PROJECT_RELATED = ("portfolio", "programme", "manager", "sponsor", "template", "current_phase")
+
+
 def project_get_for_actor(*, access: OrgAccess, pk: Any) -> Project:
     """One project the actor may read; ``Http404`` alike when it is missing, elsewhere or not visible."""
     project = (
-        projects_visible_to(access=access).select_related("portfolio", "manager").filter(pk=pk).first()
+        projects_visible_to(access=access).select_related(*PROJECT_RELATED).filter(pk=pk).first()
         if str(pk).isdigit()
         else None
     )
@@ -50,3 +92,481 @@ def project_can_change(*, access: OrgAccess, project: Project) -> bool:
         user_id=access.membership.user_id,
         permission__codename=permissions.CHANGE_CODENAME,
     ).exists()
+
+
+# Sort keys of the project list: name → ordering (a leading "-" on the key reverses it).
+PROJECT_ORDERINGS: dict[str, tuple[str, ...]] = {
+    "code": ("code",),
+    "name": ("name", "code"),
+    "status": ("status", "code"),
+    "priority": ("priority", "code"),
+    "finish": ("planned_finish", "code"),
+    "created": ("created_at", "code"),
+}
+
+
+def _ordering(sort: str) -> list[Any]:
+    descending = sort.startswith("-")
+    keys = PROJECT_ORDERINGS.get(sort.lstrip("-"), PROJECT_ORDERINGS["code"])
+    if not descending:
+        return [F(key).asc(nulls_last=True) for key in keys]
+    return [F(keys[0]).desc(nulls_last=True), *(F(key).asc() for key in keys[1:])]
+
+
+@dataclass(frozen=True)
+class ProjectFilters:
+    status: str = ""
+    portfolio: int | None = None
+    programme: int | None = None
+    manager: int | None = None
+    template: int | None = None
+    tag: str = ""
+    search: str = ""
+    sort: str = "code"
+
+
+def project_list(
+    *, access: OrgAccess, filters: ProjectFilters | None = None, queryset: QuerySet[Project] | None = None
+) -> QuerySet[Project]:
+    """The visible projects, filtered and sorted, with everything a list row shows joined in."""
+    filters = filters or ProjectFilters()
+    projects = projects_visible_to(access=access, queryset=queryset).select_related(*PROJECT_RELATED)
+    if filters.status:
+        projects = projects.filter(status=filters.status)
+    if filters.portfolio is not None:
+        projects = projects.filter(portfolio_id=filters.portfolio)
+    if filters.programme is not None:
+        projects = projects.filter(programme_id=filters.programme)
+    if filters.manager is not None:
+        projects = projects.filter(manager_id=filters.manager)
+    if filters.template is not None:
+        projects = projects.filter(template_id=filters.template)
+    if filters.tag:
+        projects = projects.filter(tags__contains=[filters.tag])
+    if filters.search:
+        projects = projects.filter(Q(name__icontains=filters.search) | Q(code__icontains=filters.search))
+    return projects.order_by(*_ordering(filters.sort))
+
+
+def project_tags(*, access: OrgAccess) -> list[str]:
+    """Every tag used on a visible project, sorted (for the list filter)."""
+    rows = projects_visible_to(access=access).values_list("tags", flat=True)
+    return sorted({tag for tags in rows for tag in tags})
+
+
+def project_managers(*, access: OrgAccess) -> list[Any]:
+    """The people who manage a visible project (for the list filter)."""
+    ids = projects_visible_to(access=access).exclude(manager=None).values("manager_id")
+    return list(get_user_model()._default_manager.filter(pk__in=ids).order_by("full_name", "email"))
+
+
+def organization_members_queryset(*, access: OrgAccess) -> QuerySet[Any]:
+    """The organisation's members as users (manager, sponsor and sharing choices)."""
+    members = Membership.objects.filter(organization=access.organization).values("user_id")
+    return get_user_model()._default_manager.filter(pk__in=members).order_by("full_name", "email")
+
+
+@dataclass(frozen=True)
+class ProjectShare:
+    user: Any
+    can_change: bool
+
+
+def project_shares(*, access: OrgAccess, project: Project) -> list[ProjectShare]:
+    """Who holds object permissions on the project (its manager and the people it was shared with)."""
+    by_user: dict[int, set[str]] = defaultdict(set)
+    users: dict[int, Any] = {}
+    for grant in ProjectUserObjectPermission.objects.filter(
+        organization=access.organization, content_object=project
+    ).select_related("user", "permission"):
+        by_user[grant.user_id].add(grant.permission.codename)
+        users[grant.user_id] = grant.user
+    return sorted(
+        (
+            ProjectShare(user=users[uid], can_change=permissions.CHANGE_CODENAME in codes)
+            for uid, codes in by_user.items()
+        ),
+        key=lambda share: (share.user.full_name or share.user.email).lower(),
+    )
+
+
+# --- Lifecycle -------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Lifecycle:
+    """A project's phases (each with ``deliverable_list``, ``gate_list`` — each gate with ``decision_list`` — and
+    ``open_items``), the current and next phase, and its tailoring requests (each with ``phase_names`` and
+    ``deliverable_names``)."""
+
+    phases: list[ProjectPhase]
+    current: ProjectPhase | None
+    next_phase: ProjectPhase | None
+    tailoring: list[TailoringRequest]
+    deliverables: dict[int, ProjectDeliverable] = field(default_factory=dict)
+    gates: dict[int, GateReview] = field(default_factory=dict)
+
+    @property
+    def open_items(self) -> list[dict[str, Any]]:
+        return self.current.open_items if self.current is not None else []  # type: ignore[attr-defined]
+
+
+def project_lifecycle(*, project: Project) -> Lifecycle:
+    """Phases, deliverables, gates with their decision log, and tailoring requests: five queries."""
+    phases = list(
+        ProjectPhase.objects.filter(organization_id=project.organization_id, project=project)
+        .select_related("completed_by")
+        .prefetch_related(
+            Prefetch(
+                "deliverables",
+                queryset=ProjectDeliverable.objects.select_related("updated_by").order_by("order", "pk"),
+                to_attr="deliverable_list",
+            ),
+            Prefetch(
+                "gates",
+                queryset=GateReview.objects.select_related("decided_by")
+                .prefetch_related(
+                    Prefetch(
+                        "decisions",
+                        queryset=GateDecision.objects.select_related("decided_by").order_by("decided_at", "pk"),
+                        to_attr="decision_list",
+                    )
+                )
+                .order_by("order", "pk"),
+                to_attr="gate_list",
+            ),
+        )
+        .order_by("order")
+    )
+    current = next((p for p in phases if p.pk == project.current_phase_id), None)
+    following = None
+    if current is not None and not project.is_read_only:
+        following = next(
+            (p for p in phases if p.order > current.order and p.status != ProjectPhase.Status.SKIPPED), None
+        )
+    deliverables: dict[int, ProjectDeliverable] = {}
+    gates: dict[int, GateReview] = {}
+    for phase in phases:
+        phase.open_items = open_items(phase.gate_list, phase.deliverable_list)
+        deliverables.update((d.pk, d) for d in phase.deliverable_list)
+        gates.update((g.pk, g) for g in phase.gate_list)
+    tailoring = list(
+        TailoringRequest.objects.filter(organization_id=project.organization_id, project=project)
+        .select_related("proposed_by", "decided_by")
+        .order_by("-proposed_at", "-pk")
+    )
+    names = {p.pk: p.name for p in phases}
+    for request in tailoring:
+        request.phase_names = [names.get(pk, "?") for pk in request.phases]
+        request.deliverable_names = [
+            deliverables[pk].name if pk in deliverables else "?" for pk in request.deliverables
+        ]
+    return Lifecycle(
+        phases=phases,
+        current=current,
+        next_phase=following,
+        tailoring=tailoring,
+        deliverables=deliverables,
+        gates=gates,
+    )
+
+
+def project_deliverables(*, project: Project) -> QuerySet[ProjectDeliverable]:
+    return (
+        ProjectDeliverable.objects.filter(organization_id=project.organization_id, project=project)
+        .select_related("phase", "updated_by")
+        .order_by("phase__order", "order", "pk")
+    )
+
+
+def project_gates(*, project: Project, queryset: QuerySet[GateReview] | None = None) -> QuerySet[GateReview]:
+    """A project's gates in lifecycle order, each with its decision log (``decision_list``)."""
+    queryset = GateReview.objects.all() if queryset is None else queryset
+    return (
+        queryset.filter(organization_id=project.organization_id, project=project)
+        .select_related("phase", "decided_by")
+        .prefetch_related(
+            Prefetch(
+                "decisions",
+                queryset=GateDecision.objects.select_related("decided_by").order_by("decided_at", "pk"),
+                to_attr="decision_list",
+            )
+        )
+        .order_by("phase__order", "order", "pk")
+    )
+
+
+def project_phases(*, project: Project, queryset: QuerySet[ProjectPhase] | None = None) -> QuerySet[ProjectPhase]:
+    """A project's phases in order, with deliverable and gate counts aggregated in SQL."""
+    queryset = ProjectPhase.objects.all() if queryset is None else queryset
+    return (
+        queryset.filter(organization_id=project.organization_id, project=project)
+        .select_related("completed_by")
+        .annotate(
+            deliverable_count=Count("deliverables", distinct=True),
+            deliverables_open=Count(
+                "deliverables",
+                filter=Q(deliverables__required=True, deliverables__status=ProjectDeliverable.Status.PENDING),
+                distinct=True,
+            ),
+            gate_count=Count("gates", distinct=True),
+            gates_passed=Count("gates", filter=Q(gates__decision=GateReview.Decision.GO), distinct=True),
+        )
+        .order_by("order")
+    )
+
+
+def project_tailoring(*, project: Project) -> QuerySet[TailoringRequest]:
+    return (
+        TailoringRequest.objects.filter(organization_id=project.organization_id, project=project)
+        .select_related("proposed_by", "decided_by")
+        .order_by("-proposed_at", "-pk")
+    )
+
+
+def gates_due(*, access: OrgAccess, on: dt.date) -> QuerySet[GateReview]:
+    """Pending gates of visible, running projects whose planned date has come."""
+    return (
+        GateReview.objects.filter(
+            organization=access.organization,
+            decision=GateReview.Decision.PENDING,
+            planned_date__lte=on,
+            project__in=projects_visible_to(access=access).exclude(
+                status__in=[Project.Status.CLOSED, Project.Status.CANCELLED]
+            ),
+        )
+        .select_related("project", "phase")
+        .order_by("planned_date", "pk")
+    )
+
+
+# --- Milestones and baselines ----------------------------------------------------------------------------------
+
+
+def project_milestones(*, project: Project) -> QuerySet[Milestone]:
+    return (
+        Milestone.objects.filter(organization_id=project.organization_id, project=project)
+        .select_related("phase")
+        .order_by("order", "pk")
+    )
+
+
+def project_baselines(*, project: Project) -> QuerySet[Baseline]:
+    return (
+        Baseline.objects.filter(organization_id=project.organization_id, project=project)
+        .select_related("approved_by")
+        .order_by("-version")
+    )
+
+
+def baseline_get(*, project: Project, version: Any) -> Baseline:
+    """One baseline version of a project the caller may read (``Http404`` when there is none)."""
+    baseline = project_baselines(project=project).filter(version=version).first() if str(version).isdigit() else None
+    if baseline is None:
+        raise Http404
+    return baseline
+
+
+COMPARED_FIELDS = (
+    "budget",
+    "start_date",
+    "finish_date",
+    "scope_statement",
+    "quality_targets",
+    "reason_category",
+    "reason",
+)
+
+
+def _parse_date(value: Any) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
+def baseline_compare(*, a: Baseline, b: Baseline) -> dict[str, Any]:
+    """Field-by-field differences from version ``a`` to version ``b``: the budget delta, date shifts in days, and
+    each milestone's move (matched by milestone, else by name: ``moved``, ``unchanged``, ``added``, ``removed``)."""
+    fields = []
+    for name in COMPARED_FIELDS:
+        value_a, value_b = getattr(a, name), getattr(b, name)
+        entry: dict[str, Any] = {
+            "field": name,
+            "label": getattr(Baseline._meta.get_field(name), "verbose_name", name),
+            "a": value_a,
+            "b": value_b,
+            "changed": value_a != value_b,
+        }
+        if name == "budget":
+            entry["delta"] = value_b - value_a
+        if name in ("start_date", "finish_date"):
+            entry["shift_days"] = (value_b - value_a).days if value_a and value_b else None
+        fields.append(entry)
+
+    def key(item: dict[str, Any]) -> Any:
+        return ("id", item["milestone"]) if item.get("milestone") is not None else ("name", item.get("name"))
+
+    dates_a = {key(item): item for item in a.milestone_dates}
+    dates_b = {key(item): item for item in b.milestone_dates}
+    milestones = []
+    for k in [*dates_b, *(k for k in dates_a if k not in dates_b)]:
+        in_a, in_b = dates_a.get(k), dates_b.get(k)
+        date_a = _parse_date(in_a["date"]) if in_a else None
+        date_b = _parse_date(in_b["date"]) if in_b else None
+        if in_a is None:
+            change = "added"
+        elif in_b is None:
+            change = "removed"
+        else:
+            change = "unchanged" if date_a == date_b else "moved"
+        milestones.append(
+            {
+                "milestone": (in_b or in_a or {}).get("milestone"),
+                "name": (in_b or in_a or {}).get("name", ""),
+                "a": date_a,
+                "b": date_b,
+                "shift_days": (date_b - date_a).days if date_a and date_b else None,
+                "change": change,
+            }
+        )
+    return {
+        "a": a,
+        "b": b,
+        "fields": fields,
+        "milestones": milestones,
+        "budget_delta": b.budget - a.budget,
+        "changed_fields": [f["field"] for f in fields if f["changed"]],
+    }
+
+
+# --- Dependencies ----------------------------------------------------------------------------------------------
+
+
+def dependencies_visible_to(
+    *,
+    access: OrgAccess,
+    project_id: int | None = None,
+    conflict: bool | None = None,
+    queryset: QuerySet[Dependency] | None = None,
+) -> QuerySet[Dependency]:
+    """Dependencies between projects the actor can both see (optionally those touching ``project_id``), each with
+    ``upstream_date`` (actual, else forecast), ``need_date`` (the downstream forecast) and ``conflict`` (upstream
+    later than needed) computed in SQL; conflicts first, then by the date needed. ``conflict`` keeps only
+    conflicts (True) or only the others (False)."""
+    queryset = Dependency.objects.all() if queryset is None else queryset
+    dependencies = queryset.filter(organization=access.organization)
+    if not access.can(permissions.VIEW_ALL):
+        visible = projects_visible_to(access=access).values("pk")
+        dependencies = dependencies.filter(upstream_project__in=visible, downstream_project__in=visible)
+    if project_id is not None:
+        dependencies = dependencies.filter(Q(upstream_project_id=project_id) | Q(downstream_project_id=project_id))
+    if conflict is not None:
+        late = Q(upstream__actual_date__gt=F("downstream__forecast_date")) | Q(
+            upstream__actual_date=None, upstream__forecast_date__gt=F("downstream__forecast_date")
+        )
+        dependencies = dependencies.filter(late) if conflict else dependencies.exclude(late)
+    return (
+        dependencies.select_related("upstream", "downstream", "upstream_project", "downstream_project", "created_by")
+        .annotate(
+            upstream_date=Coalesce("upstream__actual_date", "upstream__forecast_date"),
+            need_date=F("downstream__forecast_date"),
+            conflict=Case(
+                When(upstream_date__gt=F("downstream__forecast_date"), then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
+        )
+        .order_by("-conflict", F("need_date").asc(nulls_last=True), "pk")
+    )
+
+
+def milestones_visible_to(*, access: OrgAccess) -> QuerySet[Milestone]:
+    """Milestones of visible, open projects: the choices for a new dependency."""
+    return (
+        Milestone.objects.filter(
+            organization=access.organization,
+            project__in=projects_visible_to(access=access).exclude(
+                status__in=[Project.Status.CLOSED, Project.Status.CANCELLED]
+            ),
+        )
+        .select_related("project")
+        .order_by("project__code", "order", "pk")
+    )
+
+
+# --- Closure ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClosureSummary:
+    report: ClosureReport | None
+    baseline: Baseline | None
+    cost_variance: Decimal | None  # final cost − baseline budget (positive: over budget)
+    schedule_variance_days: int | None  # actual finish − baseline finish (positive: late)
+
+
+def project_closure(*, project: Project) -> ClosureSummary:
+    report = (
+        ClosureReport.objects.filter(organization_id=project.organization_id, project=project)
+        .select_related("submitted_by", "decided_by")
+        .first()
+    )
+    baseline = (
+        Baseline.objects.filter(organization_id=project.organization_id, project=project).order_by("-version").first()
+    )
+    cost_variance = schedule_variance = None
+    if report is not None and baseline is not None:
+        cost_variance = report.final_cost - baseline.budget
+        if baseline.finish_date and report.actual_finish:
+            schedule_variance = (report.actual_finish - baseline.finish_date).days
+    return ClosureSummary(
+        report=report, baseline=baseline, cost_variance=cost_variance, schedule_variance_days=schedule_variance
+    )
+
+
+# --- Process templates -----------------------------------------------------------------------------------------
+
+
+def templates_list(*, access: OrgAccess) -> QuerySet[ProcessTemplate]:
+    """The organisation's templates with their phase, gate and project counts (one query)."""
+    return (
+        ProcessTemplate.objects.filter(organization=access.organization)
+        .select_related("copied_from")
+        .annotate(
+            phase_count=Count("phases", distinct=True),
+            gate_count=Count("phases__gates", distinct=True),
+            project_count=Count("projects", distinct=True),
+        )
+        .order_by("-is_builtin", "name")
+    )
+
+
+def template_get(*, access: OrgAccess, pk: Any) -> ProcessTemplate:
+    """One template with its phases, deliverables and gates prefetched (``phase_list``, ``deliverable_list``,
+    ``gate_list``); ``Http404`` when missing."""
+    template = (
+        templates_list(access=access)
+        .prefetch_related(
+            Prefetch(
+                "phases",
+                queryset=TemplatePhase.objects.order_by("order").prefetch_related(
+                    Prefetch(
+                        "deliverables",
+                        queryset=TemplateDeliverable.objects.order_by("order", "pk"),
+                        to_attr="deliverable_list",
+                    ),
+                    Prefetch("gates", queryset=TemplateGate.objects.order_by("order", "pk"), to_attr="gate_list"),
+                ),
+                to_attr="phase_list",
+            )
+        )
+        .filter(pk=pk)
+        .first()
+        if str(pk).isdigit()
+        else None
+    )
+    if template is None:
+        raise Http404
+    return template
+
+
+def templates_for_new_projects(*, access: OrgAccess) -> QuerySet[ProcessTemplate]:
+    return ProcessTemplate.objects.filter(organization=access.organization, active=True).order_by("-is_builtin", "name")
