@@ -27,6 +27,8 @@ NAVIGATION: list[tuple[str, Any, str, Capability]] = [
     ("home", _("Overview"), "org-home", Capability.ORG_VIEW),
     ("projects", _("Projects"), "project-list", Capability.ORG_VIEW),
     ("portfolios", _("Portfolios"), "portfolio-list", Capability.PORTFOLIO_VIEW),
+    ("templates", _("Templates"), "template-list", Capability.TEMPLATES_MANAGE),
+    ("dependencies", _("Dependencies"), "dependency-list", Capability.PROJECTS_VIEW_ALL),
     ("knowledge", _("Knowledge"), "knowledge-list", Capability.KNOWLEDGE_VIEW),
     ("members", _("Members"), "org-members", Capability.MEMBERS_VIEW),
     ("audit", _("Audit trail"), "org-audit", Capability.AUDIT_VIEW),
