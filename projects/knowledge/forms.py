@@ -23,6 +23,13 @@ def split_tags(value: str) -> list[str]:
 class ArticleForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=250)
     kind = forms.ChoiceField(label=_("Kind"))
+    project = forms.ModelChoiceField(
+        label=_("Project"),
+        queryset=Project.dangerously_unscoped.none(),  # replaced per request in __init__
+        required=False,
+        empty_label=_("No project"),
+        help_text=_("Lessons learned name the project they come from."),
+    )
     summary = forms.CharField(
         label=_("Summary"),
         max_length=500,
@@ -35,13 +42,6 @@ class ArticleForm(forms.Form):
         label=_("Tags"),
         required=False,
         help_text=_("Separated by commas, for example: risk, gate review, 周报."),
-    )
-    project = forms.ModelChoiceField(
-        label=_("Project"),
-        queryset=Project.dangerously_unscoped.none(),  # replaced per request in __init__
-        required=False,
-        empty_label=_("No project"),
-        help_text=_("Lessons learned name the project they come from."),
     )
     body = forms.CharField(
         label=_("Text"),

@@ -96,3 +96,8 @@ class Attachment(TenantModel):
 
     def __str__(self) -> str:
         return self.original_name
+
+    @property
+    def extension(self) -> str:
+        """``PDF``, ``DOCX`` …: the checked type, read from the stored name (the client's name is only shown)."""
+        return PurePath(self.file.name or "").suffix.lstrip(".").upper()
