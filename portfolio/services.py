@@ -512,6 +512,8 @@ def request_update(
     changed since. ``objective_ids``, when given, replaces the objectives served."""
     locked = _lock_request(organization, request, version)
     _require_status(locked, EDITABLE_STATUSES, _("A request that is %(status)s cannot be edited."))
+    if "sponsor" in changes and changes["sponsor"] is None:
+        raise ValidationError({"sponsor": [_("A request needs a sponsor.")]})
     fields = _apply(locked, changes, REQUEST_FIELDS)
     _validate_request(organization, locked)
     if "programme" in fields and "portfolio" not in fields:

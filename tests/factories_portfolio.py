@@ -3,11 +3,13 @@ tenant context and its related objects stay in that organisation."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 import factory
 
+from pmo.tenancy.roles import Role
 from portfolio.models import (
     Portfolio,
     Programme,
@@ -18,7 +20,7 @@ from portfolio.models import (
     ScoringCriterion,
     StrategicObjective,
 )
-from tests.factories import PortfolioFactory, TenantFactory, UserFactory
+from tests.factories import PortfolioFactory, ProjectFactory, TenantFactory, UserFactory
 
 
 class ProgrammeFactory(TenantFactory):
@@ -158,3 +160,92 @@ def snapshot(world: Any) -> dict[str, list[Any]]:
     ]
     with world.ctx():
         return {m.__name__: list(m.objects.order_by("pk").values()) for m in models}
+
+
+# --- A world with one of everything, for the role matrices -----------------------------------------------------
+
+ROLES = [role.value for role in Role]
+S = ProjectRequest.Status
+ALL = set(ROLES)
+GOVERNANCE = {"admin", "pmo"}
+LEADERSHIP = {"admin", "pmo", "executive"}
+VIEWERS = LEADERSHIP | {"manager"}
+
+
+@dataclass
+class Intake:
+    """An organisation with one of everything: the manager sponsors the three requests."""
+
+    world: Any
+    portfolio: Portfolio
+    empty_portfolio: Portfolio
+    programme: Programme
+    empty_programme: Programme
+    objective: StrategicObjective
+    unused_objective: StrategicObjective
+    criterion: ScoringCriterion
+    unused_criterion: ScoringCriterion
+    draft: ProjectRequest
+    submitted: ProjectRequest
+    in_review: ProjectRequest
+    scenario: Scenario
+    other_scenario: Scenario
+
+
+def build_intake(world: Any) -> Intake:
+    from portfolio import services
+
+    install_defaults(world)
+    org = world.organization
+    portfolio = world.projects[0].portfolio
+    programme = ProgrammeFactory(organization=org, portfolio=portfolio, name=f"{world.slug} programme")
+    objective = ObjectiveFactory(organization=org, code="OBJ-A")
+    draft = new_request(world, S.DRAFT, title="Draft", objective_ids=[objective.pk])
+    submitted = new_request(world, S.SUBMITTED, title="Submitted", portfolio=portfolio)
+    in_review = new_request(world, S.IN_REVIEW, title="In review", programme=programme)
+    with world.ctx():
+        criterion = ScoringCriterion.objects.get(key="risk")
+        scenarios = [
+            services.scenario_create(organization=org, actor=world.users["pmo"], name=name, budget_cap=cap)
+            for name, cap in (("Lean", Decimal(100_000)), ("Generous", Decimal(5_000_000)))
+        ]
+    return Intake(
+        world=world,
+        portfolio=portfolio,
+        empty_portfolio=PortfolioFactory(organization=org, name=f"{world.slug} empty"),
+        programme=programme,
+        empty_programme=ProgrammeFactory(organization=org, portfolio=portfolio, name=f"{world.slug} empty programme"),
+        objective=objective,
+        unused_objective=ObjectiveFactory(organization=org, code="OBJ-Z"),
+        criterion=criterion,
+        unused_criterion=CriterionFactory(organization=org, key="unused", active=False),
+        draft=draft,
+        submitted=submitted,
+        in_review=in_review,
+        scenario=scenarios[0],
+        other_scenario=scenarios[1],
+    )
+
+
+def only(roles: set[str], ok: int, otherwise: int = 403) -> dict[str, int]:
+    return {role: ok if role in roles else otherwise for role in ROLES}
+
+
+def grow(world: Any, size: int) -> None:
+    """``size`` more of everything that lists show, each with its own related rows."""
+    from portfolio import services
+
+    with world.ctx():
+        for i in range(size):
+            portfolio = PortfolioFactory(organization=world.organization, owner=UserFactory())
+            ProgrammeFactory(organization=world.organization, portfolio=portfolio)
+            ProjectFactory(organization=world.organization, portfolio=portfolio, code=f"G-{i:03d}")
+            ObjectiveFactory(organization=world.organization)
+            CriterionFactory(organization=world.organization, active=False)
+    for i in range(size):
+        new_request(world, S.IN_REVIEW if i % 2 else S.SUBMITTED, title=f"Grown {i}", objective_ids=[])
+    with world.ctx():
+        for i in range(size // 5):
+            services.scenario_create(
+                organization=world.organization, actor=world.users["pmo"], name=f"Grown {i}", budget_cap=Decimal(10**6)
+            )
