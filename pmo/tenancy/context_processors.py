@@ -26,6 +26,7 @@ class NavItem:
 NAVIGATION: list[tuple[str, Any, str, Capability]] = [
     ("home", _("Overview"), "org-home", Capability.ORG_VIEW),
     ("projects", _("Projects"), "project-list", Capability.ORG_VIEW),
+    ("intake", _("Intake"), "intake-queue", Capability.INTAKE_VIEW),
     ("portfolios", _("Portfolios"), "portfolio-list", Capability.PORTFOLIO_VIEW),
     ("templates", _("Templates"), "template-list", Capability.TEMPLATES_MANAGE),
     ("dependencies", _("Dependencies"), "dependency-list", Capability.PROJECTS_VIEW_ALL),
