@@ -17,6 +17,7 @@ from portfolio.models import Portfolio, Programme, ProjectRequest, Scenario, Sco
 from portfolio.selectors import builtin_template
 
 Status = ProjectRequest.Status
+DECISIONS: dict[str, str] = {Status.APPROVED: "approve", Status.REJECTED: "reject", Status.DEFERRED: "defer"}
 
 
 @dataclass(frozen=True)
@@ -333,7 +334,7 @@ def _seed_requests(demo: Any, portfolios: dict[str, Portfolio]) -> None:
                     "已与架构委员会和财务部门共同评审，估算合理。",
                 ),
             )
-        decision = {Status.APPROVED: "approve", Status.REJECTED: "reject", Status.DEFERRED: "defer"}.get(spec.final)
+        decision = DECISIONS.get(spec.final)
         if decision:
             services.request_decide(
                 organization=org, actor=executive, request=request, decision=decision, reason=t(*spec.reason)
