@@ -395,6 +395,9 @@ def baseline_compare(*, a: Baseline, b: Baseline) -> dict[str, Any]:
             "b": value_b,
             "changed": value_a != value_b,
         }
+        if name == "reason_category":
+            labels = dict(Baseline.ReasonCategory.choices)
+            entry["label_a"], entry["label_b"] = labels.get(value_a, value_a), labels.get(value_b, value_b)
         if name == "budget":
             entry["delta"] = value_b - value_a
         if name in ("start_date", "finish_date"):

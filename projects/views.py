@@ -364,24 +364,33 @@ class ProjectLifecycleView(ProjectPageView):
         lifecycle = selectors.project_lifecycle(project=self.project)
         read_only = self.project.is_read_only
         error = self.action_error
-        for phase in lifecycle.phases:
+        for phase_row in lifecycle.phases:
+            phase: Any = phase_row  # carries the prefetched lists and the flags the template reads
             started = phase.status in (ProjectPhase.Status.ACTIVE, ProjectPhase.Status.COMPLETED)
-            phase.exit_warning_texts = [services.describe_open_item(i) for i in phase.exit_warnings]  # type: ignore[attr-defined]
-            for gate in phase.gate_list:  # type: ignore[attr-defined]
+            phase.exit_warning_texts = [services.describe_open_item(i) for i in phase.exit_warnings]
+            for gate in phase.gate_list:
                 capability = permissions.gate_decider_capability(gate.decider)
                 gate.can_decide = started and not read_only and self.access.can(capability)
                 gate.is_due = gate.decision == GateReview.Decision.PENDING and bool(
                     gate.planned_date and gate.planned_date <= self.today
                 )
-                gate.recycles = [d for d in gate.decision_list if d.decision == GateReview.Decision.RECYCLE]
-            for deliverable in phase.deliverable_list:  # type: ignore[attr-defined]
+            for deliverable in phase.deliverable_list:
                 deliverable.can_set = self.writable and deliverable.status != ProjectDeliverable.Status.TAILORED_OUT
+            phase.deliverables_closed = len(
+                [d for d in phase.deliverable_list if d.status != ProjectDeliverable.Status.PENDING]
+            )
+            phase.gates_passed = len([g for g in phase.gate_list if g.decision == GateReview.Decision.GO])
+            # The current phase is open; the others fold to one line (a link from the timeline opens them).
+            phase.expanded = phase.pk == self.project.current_phase_id and not read_only
         if error is not None and error.target is not None:
             kind, pk = error.target
             rows: dict[str, dict[int, Any]] = {"gate": lifecycle.gates, "deliverable": lifecycle.deliverables}
             target = rows.get(kind, {}).get(pk)
             if target is not None:
                 target.action_error = error
+                for folded in lifecycle.phases:
+                    if folded.pk == target.phase_id:
+                        folded.expanded = True  # type: ignore[attr-defined]
         tailorable_phases = [p for p in lifecycle.phases if p.optional and p.status == ProjectPhase.Status.NOT_STARTED]
         tailorable_deliverables = [
             d
