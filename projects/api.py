@@ -269,12 +269,25 @@ class ProjectViewSet(ProjectsAPIMixin, mixins.ListModelMixin, mixins.RetrieveMod
             *selectors.PROJECT_RELATED
         )
 
-    @extend_schema(request=ProjectCreateInput, responses={201: ProjectOutput}, tags=["projects"])
+    @extend_schema(
+        request=ProjectCreateInput,
+        responses={201: ProjectOutput},
+        tags=["projects"],
+        description="Create a project with the phases, deliverables, gates and milestones of ``template`` (the "
+        "built-in standard lifecycle when omitted; ``null`` for none), its first phase started and baseline v1.",
+    )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = ProjectCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         values["code"] = values.get("code") or None
+        if "template" not in values:
+            # Like an approved intake request: without a choice, the built-in standard lifecycle.
+            values["template"] = (
+                ProcessTemplate.objects.filter(organization=self.organization, is_builtin=True, kind="standard")
+                .order_by("pk")
+                .first()
+            )
         project = services.project_create(organization=self.organization, actor=request.user, **values)
         project = selectors.project_get_for_actor(access=self.access, pk=project.pk)
         return Response(ProjectOutput(project).data, status=status.HTTP_201_CREATED)

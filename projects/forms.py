@@ -105,7 +105,7 @@ class ProjectForm(forms.Form):
         label=_("Code"), max_length=32, required=False, help_text=_("Leave empty for the next free code.")
     )
     template = forms.ModelChoiceField(
-        label=_("Process template"), queryset=ProcessTemplate.dangerously_unscoped.none(), required=False
+        label=_("Process template"), queryset=ProcessTemplate.dangerously_unscoped.none(), empty_label=None
     )
     status = forms.ChoiceField(label=_("Status"))
     priority = forms.TypedChoiceField(
@@ -148,6 +148,8 @@ class ProjectForm(forms.Form):
         _configure(self.fields["sponsor"], queryset=members)
         if project is None:
             del self.fields["version"]
+            standard = next((t for t in templates if t.is_builtin and t.kind == "standard"), None)
+            self.fields["template"].initial = standard.pk if standard else None
             _configure(
                 self.fields["status"],
                 choices=[(s, label) for s, label in Project.Status.choices if s in ("proposed", "planning", "active")],
@@ -255,7 +257,10 @@ class ClosureForm(forms.Form):
     actual_start = forms.DateField(label=_("Actual start"), required=False, widget=DATE)
     actual_finish = forms.DateField(label=_("Actual finish"), widget=DATE)
     customer_satisfaction = forms.TypedChoiceField(
-        label=_("Customer satisfaction"), choices=[(i, str(i)) for i in range(1, 6)], coerce=int
+        label=_("Customer satisfaction"),
+        choices=[("", "—"), *((i, f"{i} / 5") for i in range(1, 6))],
+        coerce=int,
+        empty_value=None,
     )
     performance_evaluation = forms.CharField(
         label=_("Performance evaluation"), required=False, widget=forms.Textarea(attrs={"rows": 3})

@@ -145,7 +145,8 @@ CLOSURE_FORM = {
 
 ACTIONS = {
     "create": Action(lambda s, c: "projects/new/", GOVERNANCE,
-                     data=lambda s, c: {"name": "New", "status": "planning", "priority": "2"}),
+                     data=lambda s, c: {"name": "New", "status": "planning", "priority": "2",
+                                        "template": s.project.template_id}),
     "edit": Action(tab("edit/"), CHANGERS,
                    data=lambda s, c: {"name": "Renamed", "status": "active", "priority": "3",
                                       "manager": s.world.users["manager"].pk, "version": "1"}),
@@ -415,7 +416,7 @@ def test_an_invalid_project_form_shows_the_errors(scene: Scene) -> None:
     response = client.post(f"/o/{scene.world.slug}/projects/new/", data)
 
     assert response.status_code == 400
-    assert set(response.context["form"].errors) == {"name", "planned_finish"}
+    assert set(response.context["form"].errors) == {"name", "planned_finish", "template"}
     assert state(scene) == before
 
 

@@ -1272,3 +1272,15 @@ def test_another_organisations_template_is_404(scene: Scene, api: Any, org_b: Or
     with org_b.ctx():
         assert not ProcessTemplate.objects.filter(name="Stolen").exists()
     assert Organization.objects.count() == 2
+
+
+def test_a_new_project_without_a_template_choice_follows_the_standard_lifecycle(scene: Scene, api: Any) -> None:
+    base = f"/api/v1/orgs/{scene.world.slug}/projects/"
+
+    default = api("pmo").post(base, {"name": "Default"}, format="json").json()
+    none = api("pmo").post(base, {"name": "Ad hoc", "template": None}, format="json").json()
+
+    assert (default["template"], default["current_phase"]) == ("Standard lifecycle", "Initiation")
+    assert (none["template"], none["current_phase"]) == (None, None)
+    with scene.world.ctx():
+        assert ProjectPhase.objects.filter(project_id=none["id"]).count() == 0
