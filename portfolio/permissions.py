@@ -5,8 +5,8 @@
 | read portfolios, programmes, objectives | ``portfolio.view`` (admin, PMO, executive, manager) |
 | create, edit, delete them | ``portfolio.manage`` (admin, PMO) |
 | read the scoring model | ``intake.view``; edit it: ``portfolio.manage`` |
-| see the intake queue | ``intake.view``: every request; anyone else: the requests they sponsor or created |
-| see the pipeline | ``intake.view`` |
+| the intake queue page, the pipeline | ``intake.view`` (admin, PMO, executive, manager), as the navigation |
+| read a request (its page, the API) | ``intake.view``: every request; others: the requests they sponsor or wrote |
 | create a request | ``intake.submit`` |
 | edit (draft or deferred) and submit a request | ``intake.submit`` **and** its sponsor or author |
 | withdraw a request (before a decision, or when deferred) | its sponsor or author |

@@ -14,7 +14,6 @@ from django.test import Client
 from portfolio.models import ProjectRequest, ScoringCriterion
 from tests.conftest import ROLES, OrgWorld
 from tests.factories_portfolio import (
-    ALL,
     GOVERNANCE,
     LEADERSHIP,
     VIEWERS,
@@ -70,7 +69,7 @@ PAGES: dict[str, tuple[Callable[[Intake], str], dict[str, int]]] = {
     "objective-detail": (lambda i: f"objectives/{i.objective.pk}/", only(VIEWERS, 200)),
     "objective-edit": (lambda i: f"objectives/{i.objective.pk}/edit/", only(GOVERNANCE, 200)),
     "objective-delete": (lambda i: f"objectives/{i.unused_objective.pk}/delete/", only(GOVERNANCE, 200)),
-    "intake-queue": (lambda i: "intake/", only(ALL, 200)),
+    "intake-queue": (lambda i: "intake/", only(VIEWERS, 200)),
     "intake-request-create": (lambda i: "intake/new/", only(VIEWERS, 200)),
     "intake-request-detail": (lambda i: f"intake/{i.draft.pk}/", only(VIEWERS, 200, 404)),
     "intake-request-edit": (lambda i: f"intake/{i.draft.pk}/edit/", owner_only(200)),
@@ -436,8 +435,12 @@ def test_a_stale_edit_is_refused_with_a_clear_message(org_a: OrgWorld) -> None:
     response = client.post(page(org_a, f"intake/{request.pk}/edit/"), request_form(title="Theirs", version="1"))
 
     assert response.status_code == 409
-    assert "Someone else changed this request while you were working on it." in response.content.decode()
+    assert "Someone else changed this request while you were working on it" in response.content.decode()
     assert snapshot(org_a) == before
+    # The form keeps the input on top of the current version: saving it again is a deliberate overwrite.
+    assert response.context["form"]["version"].value() == "2"
+    again = client.post(page(org_a, f"intake/{request.pk}/edit/"), request_form(title="Theirs", version="2"))
+    assert again.status_code == 302
 
 
 def test_scoring_on_the_page_shows_the_weighted_score(org_a: OrgWorld) -> None:
@@ -483,20 +486,22 @@ def test_the_queue_filters_by_status_and_counts_each(org_a: OrgWorld) -> None:
     assert len(nonsense.context["requests"]) == 4
 
 
-def test_the_queue_of_a_member_shows_only_the_requests_they_sponsor(org_a: OrgWorld) -> None:
+def test_a_sponsor_without_the_intake_role_opens_only_their_own_request(org_a: OrgWorld) -> None:
+    """The queue is for intake.view (as the navigation); the request page is also open to its sponsor."""
     install_defaults(org_a)
     mine = new_request(org_a, S.SUBMITTED, title="Mine")
-    new_request(org_a, S.SUBMITTED, title="Someone else's")
+    other = new_request(org_a, S.SUBMITTED, title="Someone else's")
     with org_a.ctx():
         ProjectRequest.objects.filter(pk=mine.pk).update(sponsor=org_a.users["member"])
     client = logged_in(org_a.users["member"])
 
     queue = client.get(page(org_a, "intake/"))
     detail = client.get(page(org_a, f"intake/{mine.pk}/"))
+    hidden = client.get(page(org_a, f"intake/{other.pk}/"))
 
-    assert [r.title for r in queue.context["requests"]] == ["Mine"]
-    assert detail.status_code == 200
+    assert (queue.status_code, detail.status_code, hidden.status_code) == (403, 200, 404)
     assert 'data-testid="action-withdraw"' in detail.content.decode()
+    assert 'data-testid="action-submit"' not in detail.content.decode()
 
 
 def test_empty_states(org_a: OrgWorld) -> None:

@@ -230,6 +230,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Fields named alike with different choices (e.g. "status") need a name each in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "ProjectRequestStatusEnum": "portfolio.models.ProjectRequest.Status",
+    },
 }
 API_TOKEN_TTL_DAYS = env_int("API_TOKEN_TTL_DAYS", 30)
 

@@ -7,6 +7,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from pmo.core.api import Conflict
@@ -14,6 +16,7 @@ from portfolio import selectors
 from portfolio.services import VersionConflict
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class OrganizationRelatedField(serializers.PrimaryKeyRelatedField):
     """A primary key among the organisation's own rows (``context["organization"]``): an id of another
     organisation's object is refused exactly like a missing one."""

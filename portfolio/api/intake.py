@@ -85,7 +85,7 @@ class ObjectiveRefOutput(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ProjectRefOutput(serializers.Serializer):
+class RequestProjectOutput(serializers.Serializer):
     id = serializers.IntegerField()
     code = serializers.CharField()
     name = serializers.CharField()
@@ -98,7 +98,7 @@ class RequestOutput(serializers.ModelSerializer):
     portfolio = RefOutput(allow_null=True)
     programme = RefOutput(allow_null=True)
     template = RefOutput(allow_null=True)
-    project = ProjectRefOutput(allow_null=True)
+    project = RequestProjectOutput(allow_null=True)
 
     class Meta:
         model = ProjectRequest

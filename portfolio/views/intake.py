@@ -32,8 +32,8 @@ from portfolio.views.base import FormPage, PortfolioPage
 
 Status = ProjectRequest.Status
 STALE = gettext_lazy(
-    "Someone else changed this request while you were working on it. Your changes were not saved: "
-    "review the current version below and try again."
+    "Someone else changed this request while you were working on it, so your changes were not saved. "
+    "Compare with the current version, then save again to replace it with what you see here."
 )
 
 
@@ -48,9 +48,10 @@ class IntakePage(PortfolioPage):
 
 
 class RequestQueueView(IntakePage):
-    """Everyone may open it: with ``intake.view`` it lists every request, otherwise the reader's own."""
+    """The queue of every request (``intake.view``, like the navigation entry). Sponsors without that role open
+    their own requests from their links (request pages are visible to their sponsor and author)."""
 
-    capability = Capability.ORG_VIEW
+    capability = permissions.INTAKE_VIEW_ALL
     template_name = "portfolio/intake/queue.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
@@ -64,7 +65,6 @@ class RequestQueueView(IntakePage):
             status=status,
             status_counts=[(value, label, counts[value]) for value, label in Status.choices],
             total=sum(counts.values()),
-            sees_all=self.access.can(permissions.INTAKE_VIEW_ALL),
             can_create=self.access.can(permissions.INTAKE_CREATE),
             tab="queue",
         )
@@ -142,7 +142,12 @@ class RequestEditView(FormPage):
                     changes={**form.service_values(), "sponsor": form.cleaned_data["sponsor"] or request.user},
                     objective_ids=[o.pk for o in form.cleaned_data["objectives"]],
                 )
-            except services.VersionConflict:
+            except services.VersionConflict as exc:
+                # Keep the reader's input, now based on the current version: saving again is a deliberate overwrite.
+                data = request.POST.copy()
+                data["version"] = str(exc.current_version)
+                form = self.get_form(data)
+                form.is_valid()
                 form.add_error(None, STALE)
                 return self.render_to_response(self.get_context_data(form=form, conflict=True), status=409)
             except ValidationError as exc:
