@@ -11,6 +11,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from pmo.tenancy.models import Organization
 from portfolio import selectors
@@ -68,7 +69,7 @@ class ObjectiveForm(OrganizationForm):
     weight = forms.IntegerField(
         label=_("Weight"), min_value=1, max_value=100, initial=10, help_text=_("1–100: how much the objective counts.")
     )
-    active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+    active = forms.BooleanField(label=pgettext_lazy("enabled", "Active"), required=False, initial=True)
 
 
 class CriterionForm(OrganizationForm):
@@ -80,7 +81,7 @@ class CriterionForm(OrganizationForm):
     weight = forms.IntegerField(label=_("Weight"), min_value=1, max_value=100, initial=10)
     higher_is_better = forms.BooleanField(label=_("Higher is better"), required=False, initial=True)
     order = forms.IntegerField(label=_("Order"), min_value=0, max_value=32767, initial=0)
-    active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+    active = forms.BooleanField(label=pgettext_lazy("enabled", "Active"), required=False, initial=True)
 
 
 class RequestForm(OrganizationForm):

@@ -28,13 +28,14 @@ PAGES: dict[str, tuple[Capability, set[str]]] = {
     "portfolios/": (Capability.PORTFOLIO_VIEW, {"admin", "pmo", "executive", "manager"}),
     "templates/": (Capability.TEMPLATES_MANAGE, {"admin", "pmo"}),
     "dependencies/": (Capability.PROJECTS_VIEW_ALL, {"admin", "pmo", "executive"}),
+    "knowledge/": (Capability.KNOWLEDGE_VIEW, ALL),
     "members/": (Capability.MEMBERS_VIEW, ALL - {"viewer"}),
     "settings/": (Capability.ORG_MANAGE, {"admin"}),
     "audit/": (Capability.AUDIT_VIEW, {"admin", "pmo"}),
 }
 NAV_KEYS = {"": "home", "projects/": "projects", "portfolios/": "portfolios", "members/": "members",
             "settings/": "settings", "audit/": "audit", "templates/": "templates",
-            "dependencies/": "dependencies", "intake/": "intake"}  # fmt: skip
+            "dependencies/": "dependencies", "intake/": "intake", "knowledge/": "knowledge"}  # fmt: skip
 # conftest: projects[0] is the manager's (the member may read it), projects[1] is shared with the viewer.
 READABLE_PROJECT = {"admin": 2, "pmo": 2, "executive": 2, "manager": 0, "member": 0, "viewer": 1}
 UNREADABLE_PROJECT = {"manager": 1, "member": 2, "viewer": 0}

@@ -233,6 +233,14 @@ SPECTACULAR_SETTINGS = {
     # Fields named alike with different choices (e.g. "status") need a name each in the schema.
     "ENUM_NAME_OVERRIDES": {
         "ProjectRequestStatusEnum": "portfolio.models.ProjectRequest.Status",
+        "ProcessTemplateKindEnum": "projects.models.ProcessTemplate.Kind",
+        "GateKindEnum": "projects.models.GateKind",
+        "ArticleKindEnum": "projects.knowledge.models.Article.Kind",
+        "ClosureReportStatusEnum": "projects.models.ClosureReport.Status",
+        "TailoringRequestStatusEnum": "projects.models.TailoringRequest.Status",
+        "ProjectStatusEnum": "projects.models.Project.Status",
+        "ProjectPhaseStatusEnum": "projects.models.ProjectPhase.Status",
+        "ProjectDeliverableStatusEnum": "projects.models.ProjectDeliverable.Status",
     },
 }
 API_TOKEN_TTL_DAYS = env_int("API_TOKEN_TTL_DAYS", 30)

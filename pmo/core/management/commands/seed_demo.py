@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import translation
 from django.utils.module_loading import import_string
 
 from pmo.tenancy.context import tenant_context
@@ -113,5 +114,7 @@ class Command(BaseCommand):
                 Membership.objects.update_or_create(organization=organization, user=user, defaults={"role": role})
             organization_run_setup_hooks(organization=organization)
             demo_context = DemoContext(organization=organization, users=users, language=demo.language)
-            for seeder in DEMO_SEEDERS:
-                import_string(seeder)(demo_context)
+            # Text the services write (milestone names, baseline reasons …) comes out in the organisation's language.
+            with translation.override(demo.language):
+                for seeder in DEMO_SEEDERS:
+                    import_string(seeder)(demo_context)
