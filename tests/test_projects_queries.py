@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 from pmo.tenancy.permissions import object_permissions_grant
 from projects import permissions as project_permissions
 from projects import services
-from projects.models import GateDecision, ProcessTemplate, ProjectDeliverable, TailoringRequest
+from projects.models import Dependency, GateDecision, ProcessTemplate, ProjectDeliverable, TailoringRequest
 from tests.conftest import OrgWorld
 from tests.factories import MembershipFactory, ProjectFactory, UserFactory
 from tests.factories_projects import MilestoneFactory, Scene, build_scene, draft_closure
@@ -95,10 +95,17 @@ API = {
     "closure": ("projects/{p}/closure/", 10),
     "dependencies": ("dependencies/", 9),
     "dependencies of a project": ("dependencies/?project={p}", 9),
+    "dependency": ("dependencies/{dep}/", 9),
+    "milestone": ("projects/{p}/milestones/{m}/", 9),
+    "phase": ("projects/{p}/phases/{ph}/", 9),
+    "deliverable": ("projects/{p}/deliverables/{d}/", 9),
+    "gate": ("projects/{p}/gates/{g}/", 10),
+    "tailoring request": ("projects/{p}/tailoring/{tr}/", 9),
     "templates": ("templates/", 9),
     "template": ("templates/{t}/", 11),
     "template phases": ("templates/{t}/phases/", 9),
     "template gates": ("templates/{t}/gates/", 9),
+    "template deliverables": ("templates/{t}/deliverables/", 9),
 }
 
 
@@ -109,9 +116,18 @@ def test_api_query_counts_do_not_grow(
 ) -> None:
     path, bound = API[name]
     with grown.world.ctx():
-        template = ProcessTemplate.objects.get(is_builtin=True, kind="ipd").pk
+        ids = {
+            "p": grown.project.pk,
+            "t": ProcessTemplate.objects.get(is_builtin=True, kind="ipd").pk,
+            "dep": Dependency.objects.order_by("pk")[0].pk,
+            "m": grown.milestone.pk,
+            "ph": grown.deliverable.phase_id,
+            "d": grown.deliverable.pk,
+            "g": grown.tr_gate.pk,
+            "tr": TailoringRequest.objects.order_by("pk")[0].pk,
+        }
     client = api_client(grown.world.users[role])
-    url = f"/api/v1/orgs/{grown.world.slug}/{path.format(p=grown.project.pk, t=template)}"
+    url = f"/api/v1/orgs/{grown.world.slug}/{path.format(**ids)}"
     client.get(url)  # the token's first use is recorded once; measure a steady request
 
     with django_assert_max_num_queries(bound):
