@@ -5,11 +5,15 @@ Tests run as the application role (neither superuser nor BYPASSRLS), so Row-Leve
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+import shutil
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
@@ -116,3 +120,38 @@ def api_client() -> Callable[[Any], APIClient]:
         return client
 
     return make
+
+
+# --- Browser tests: Debian's Chromium driven by Playwright for Python (no downloaded browser) ---------------------
+
+CHROMIUM = os.environ.get("PMO_CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
+LAUNCH_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+def page(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's chromium package (.ci/run does)")
+    # Playwright's sync API runs an event loop in this thread; the ORM is only used before it starts.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS, headless=True)
+        context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-US")
+        try:
+            yield context.new_page()
+        finally:
+            context.close()
+            browser.close()
