@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from pmo.tenancy.models import Organization
-from portfolio import selectors
+from portfolio import selectors, services
 from portfolio.models import ScoringCriterion
 
 SCORE_CHOICES = [(str(v), str(v)) for v in range(1, 6)]
@@ -131,21 +131,8 @@ class RequestForm(OrganizationForm):
         label=_("Planned finish"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
-    SERVICE_FIELDS = (
-        "title",
-        "business_case",
-        "objectives_text",
-        "sponsor",
-        "portfolio",
-        "programme",
-        "template",
-        "proposed_manager",
-        "estimated_cost",
-        "estimated_benefit",
-        "estimated_effort_hours",
-        "planned_start",
-        "planned_finish",
-    )
+    # The fields the request services accept: one list, owned by the services.
+    SERVICE_FIELDS = services.REQUEST_FIELDS
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

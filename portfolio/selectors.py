@@ -48,14 +48,31 @@ def _pk_or_404(pk: Any) -> int:
 # --- Portfolios, programmes, objectives -------------------------------------------------------------------------
 
 
+def _project_rollups(*, organization: Organization, by: str) -> dict[str, Any]:
+    """Annotations counting the projects grouped under each row (``by`` = "portfolio" or "programme"): project and
+    active counts and the total budget, each a correlated subquery so that the counts do not multiply each other."""
+    from projects.models import Project
+
+    projects = Project.objects.filter(organization=organization, **{by: OuterRef("pk")}).order_by()
+    return {
+        "project_count": Coalesce(Subquery(projects.values(by).annotate(n=Count("pk")).values("n")), 0),
+        "active_count": Coalesce(
+            Subquery(projects.filter(status=Project.Status.ACTIVE).values(by).annotate(n=Count("pk")).values("n")),
+            0,
+        ),
+        "total_budget": Coalesce(
+            Subquery(projects.values(by).annotate(s=Sum("budget_at_completion")).values("s")),
+            Value(Decimal(0)),
+        ),
+    }
+
+
 def portfolios_with_counts(
     *, organization: Organization, queryset: QuerySet[Portfolio] | None = None
 ) -> QuerySet[Portfolio]:
     """Portfolios with their programme, project and active-project counts and total budget (one query; subqueries
     so that the counts do not multiply each other)."""
-    from projects.models import Project
 
-    projects = Project.objects.filter(organization=organization, portfolio=OuterRef("pk")).order_by()
     return (
         (Portfolio.objects.all() if queryset is None else queryset)
         .filter(organization=organization)
@@ -71,20 +88,7 @@ def portfolios_with_counts(
                 ),
                 0,
             ),
-            project_count=Coalesce(Subquery(projects.values("portfolio").annotate(n=Count("pk")).values("n")), 0),
-            active_count=Coalesce(
-                Subquery(
-                    projects.filter(status=Project.Status.ACTIVE)
-                    .values("portfolio")
-                    .annotate(n=Count("pk"))
-                    .values("n")
-                ),
-                0,
-            ),
-            total_budget=Coalesce(
-                Subquery(projects.values("portfolio").annotate(s=Sum("budget_at_completion")).values("s")),
-                Value(Decimal(0)),
-            ),
+            **_project_rollups(organization=organization, by="portfolio"),
         )
         .order_by("name")
     )
@@ -145,30 +149,13 @@ def programmes_with_counts(
     portfolio: Portfolio | None = None,
     queryset: QuerySet[Programme] | None = None,
 ) -> QuerySet[Programme]:
-    from projects.models import Project
 
-    projects = Project.objects.filter(organization=organization, programme=OuterRef("pk")).order_by()
     queryset = (Programme.objects.all() if queryset is None else queryset).filter(organization=organization)
     if portfolio is not None:
         queryset = queryset.filter(portfolio=portfolio)
     return (
         queryset.select_related("portfolio", "manager")
-        .annotate(
-            project_count=Coalesce(Subquery(projects.values("programme").annotate(n=Count("pk")).values("n")), 0),
-            active_count=Coalesce(
-                Subquery(
-                    projects.filter(status=Project.Status.ACTIVE)
-                    .values("programme")
-                    .annotate(n=Count("pk"))
-                    .values("n")
-                ),
-                0,
-            ),
-            total_budget=Coalesce(
-                Subquery(projects.values("programme").annotate(s=Sum("budget_at_completion")).values("s")),
-                Value(Decimal(0)),
-            ),
-        )
+        .annotate(**_project_rollups(organization=organization, by="programme"))
         .order_by("name")
     )
 

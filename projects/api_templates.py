@@ -165,6 +165,17 @@ class TemplateNestedMixin(ProjectsAPIMixin):
         self.template = template
 
 
+class TemplatePhaseItemMixin(TemplateNestedMixin):
+    """For the items of a template's phases (deliverables, gates): only this template's, in phase order."""
+
+    def restrict_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return (
+            queryset.filter(phase__template=self.template)
+            .select_related("phase__template")
+            .order_by("phase__order", "order", "pk")
+        )
+
+
 class TemplatePhaseInput(serializers.Serializer):
     name = serializers.CharField(max_length=120)
     optional = serializers.BooleanField(required=False, default=False)
@@ -217,17 +228,10 @@ class TemplateDeliverableUpdateInput(serializers.Serializer):
 
 
 @extend_schema_view(list=extend_schema(tags=TAGS))
-class TemplateDeliverableViewSet(TemplateNestedMixin, mixins.ListModelMixin, OrganizationViewSet):
+class TemplateDeliverableViewSet(TemplatePhaseItemMixin, mixins.ListModelMixin, OrganizationViewSet):
     model = TemplateDeliverable
     serializer_class = TemplateDeliverableOutput
     pagination_class = None
-
-    def restrict_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        return (
-            queryset.filter(phase__template=self.template)
-            .select_related("phase__template")
-            .order_by("phase__order", "order", "pk")
-        )
 
     @extend_schema(request=TemplateDeliverableInput, responses={201: TemplateDeliverableOutput}, tags=TAGS)
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -272,17 +276,10 @@ class TemplateGateUpdateInput(serializers.Serializer):
 
 
 @extend_schema_view(list=extend_schema(tags=TAGS))
-class TemplateGateViewSet(TemplateNestedMixin, mixins.ListModelMixin, OrganizationViewSet):
+class TemplateGateViewSet(TemplatePhaseItemMixin, mixins.ListModelMixin, OrganizationViewSet):
     model = TemplateGate
     serializer_class = TemplateGateOutput
     pagination_class = None
-
-    def restrict_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        return (
-            queryset.filter(phase__template=self.template)
-            .select_related("phase__template")
-            .order_by("phase__order", "order", "pk")
-        )
 
     @extend_schema(request=TemplateGateInput, responses={201: TemplateGateOutput}, tags=TAGS)
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
