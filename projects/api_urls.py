@@ -1,6 +1,6 @@
 """The projects app's API under ``/api/v1/orgs/<org_slug>/`` (URL names start with ``api-``)."""
 
-from django.urls import path
+from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
 from projects import api, api_templates
@@ -25,6 +25,10 @@ router.register(
 router.register(f"{TEMPLATE}/gates", api_templates.TemplateGateViewSet, basename="api-template-gate")
 
 urlpatterns = [
+    path("", include("projects.status.api_urls")),
+    path("", include("projects.changes.api_urls")),
+    path("", include("projects.meetings.api_urls")),
+    path("", include("projects.earnedvalue.api_urls")),
     path("projects/<int:project_pk>/closure/", api.ClosureView.as_view(), name="api-project-closure"),
     path(
         "projects/<int:project_pk>/closure/<str:verb>/",

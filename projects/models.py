@@ -3,6 +3,9 @@ gate reviews, tailoring, milestones, immutable baselines, cross-project dependen
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
+
 import pghistory
 import pgtrigger
 from django.conf import settings
@@ -560,3 +563,354 @@ class ClosureReport(TenantModel):
             ),
             models.CheckConstraint(condition=models.Q(final_cost__gte=0), name="closure_cost_not_negative"),
         ]
+
+
+# --- Monitoring and change control: weekly status, earned value, change requests ---------------------------------
+
+
+class Rag(models.TextChoices):
+    """Red / amber / green, best first; ``RAG_RANK`` orders them."""
+
+    GREEN = "green", _("Green")
+    AMBER = "amber", _("Amber")
+    RED = "red", _("Red")
+
+
+RAG_RANK = {Rag.GREEN: 0, Rag.AMBER: 1, Rag.RED: 2}
+RAG_VALUES = [value for value, _label in Rag.choices]
+
+
+@pghistory.track()
+class ControlPolicy(TenantModel):
+    """The organisation's rules of monitoring and change control, one row per organisation (created on first use):
+    when weekly status is due, the thresholds of the computed (suggested) RAG, and when a change request needs an
+    executive's approval besides the PMO's."""
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, _("Monday")
+        TUESDAY = 1, _("Tuesday")
+        WEDNESDAY = 2, _("Wednesday")
+        THURSDAY = 3, _("Thursday")
+        FRIDAY = 4, _("Friday")
+        SATURDAY = 5, _("Saturday")
+        SUNDAY = 6, _("Sunday")
+
+    status_due_weekday = models.PositiveSmallIntegerField(
+        _("status due on"), choices=Weekday.choices, default=Weekday.FRIDAY
+    )
+    status_due_time = models.TimeField(_("status due at"), default=dt.time(18, 0))
+    spi_amber_below = models.DecimalField(_("SPI amber below"), max_digits=4, decimal_places=2, default=Decimal("0.95"))
+    spi_red_below = models.DecimalField(_("SPI red below"), max_digits=4, decimal_places=2, default=Decimal("0.85"))
+    cpi_amber_below = models.DecimalField(_("CPI amber below"), max_digits=4, decimal_places=2, default=Decimal("0.95"))
+    cpi_red_below = models.DecimalField(_("CPI red below"), max_digits=4, decimal_places=2, default=Decimal("0.85"))
+    slip_amber_days = models.PositiveSmallIntegerField(_("milestone slip amber from (days)"), default=5)
+    slip_red_days = models.PositiveSmallIntegerField(_("milestone slip red from (days)"), default=20)
+    escalations_amber = models.PositiveSmallIntegerField(_("open escalations amber from"), default=1)
+    escalations_red = models.PositiveSmallIntegerField(_("open escalations red from"), default=3)
+    # A change request whose cost delta exceeds this share of the BAC, or whose finish delta exceeds these days,
+    # needs an executive's approval (see projects.changes.services.approvals_required).
+    cr_executive_cost_share = models.DecimalField(
+        _("executive approval above this share of BAC"), max_digits=5, decimal_places=4, default=Decimal("0.1000")
+    )
+    cr_executive_finish_days = models.PositiveSmallIntegerField(
+        _("executive approval above this finish delay (days)"), default=30
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("control policy")
+        verbose_name_plural = _("control policies")
+        constraints = [
+            models.UniqueConstraint(fields=["organization"], name="control_policy_one_per_org"),
+            models.CheckConstraint(condition=models.Q(status_due_weekday__lte=6), name="control_policy_weekday"),
+            models.CheckConstraint(
+                condition=models.Q(spi_red_below__lte=models.F("spi_amber_below"))
+                & models.Q(cpi_red_below__lte=models.F("cpi_amber_below"))
+                & models.Q(slip_red_days__gte=models.F("slip_amber_days"))
+                & models.Q(escalations_red__gte=models.F("escalations_amber")),
+                name="control_policy_thresholds_ordered",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(cr_executive_cost_share__gte=0), name="control_policy_share_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"control policy {self.organization_id}"
+
+
+class StatusContent(models.Model):
+    """The fields a manager reports each week; shared by the working copy (``StatusReport``) and each frozen,
+    submitted revision (``StatusRevision``)."""
+
+    rag_overall = models.CharField(_("overall"), max_length=5, choices=Rag.choices, default=Rag.GREEN)
+    rag_schedule = models.CharField(_("schedule"), max_length=5, choices=Rag.choices, default=Rag.GREEN)
+    rag_cost = models.CharField(_("cost"), max_length=5, choices=Rag.choices, default=Rag.GREEN)
+    rag_scope = models.CharField(_("scope"), max_length=5, choices=Rag.choices, default=Rag.GREEN)
+    rag_quality = models.CharField(_("quality"), max_length=5, choices=Rag.choices, default=Rag.GREEN)
+    rag_resources = models.CharField(_("resources"), max_length=5, choices=Rag.choices, default=Rag.GREEN)
+    rag_risk = models.CharField(_("risk"), max_length=5, choices=Rag.choices, default=Rag.GREEN)
+    # Why the manager's overall RAG is better than the suggested one (required then).
+    rag_justification = models.TextField(_("why better than suggested"), blank=True)
+    percent_complete = models.DecimalField(
+        _("percent complete"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal(0),
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))],
+    )
+    actual_cost = money(_("actual cost to date"), default=0)
+    forecast_finish = models.DateField(_("forecast finish"), null=True, blank=True)
+    summary = models.TextField(_("summary"), blank=True)
+    accomplishments = models.TextField(_("accomplishments"), blank=True)
+    next_steps = models.TextField(_("next steps"), blank=True)
+    # [{"title": str, "detail": str, "decision_needed": bool, "decision_from": str, "resolved": bool}]
+    escalations = models.JSONField(_("escalations"), default=list, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class EvmFigures(models.Model):
+    """Earned-value figures frozen when a report is submitted (see projects.evm for the rules), so trends do not
+    move when the baseline later changes. Ratios are NULL where undefined (division by zero)."""
+
+    baseline_version = models.PositiveIntegerField(_("baseline version"), null=True, blank=True)
+    bac = money(_("BAC"), null=True, blank=True)
+    pv = money(_("PV"), null=True, blank=True)
+    ev = money(_("EV"), null=True, blank=True)
+    ac = money(_("AC"), null=True, blank=True)
+    sv = money(_("SV"), null=True, blank=True)
+    cv = money(_("CV"), null=True, blank=True)
+    spi = models.DecimalField(_("SPI"), max_digits=8, decimal_places=4, null=True, blank=True)
+    cpi = models.DecimalField(_("CPI"), max_digits=8, decimal_places=4, null=True, blank=True)
+    eac = money(_("EAC"), null=True, blank=True)
+    etc = money(_("ETC"), null=True, blank=True)
+    vac = money(_("VAC"), null=True, blank=True)
+    tcpi = models.DecimalField(_("TCPI"), max_digits=8, decimal_places=4, null=True, blank=True)
+    suggested_rag = models.CharField(_("suggested RAG"), max_length=5, choices=Rag.choices, blank=True)
+    # [{"factor": "spi"|"cpi"|"slip"|"escalations", "value": …, "rag": …}]: why the suggestion is what it is.
+    suggested_reasons = models.JSONField(_("reasons of the suggestion"), default=list, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+@pghistory.track()
+class StatusReport(TenantModel, StatusContent, EvmFigures):
+    """A project's weekly status (周报) for one ISO week, unique per project and week. Editable only as a draft or
+    after the PMO returned it; each submission freezes an immutable ``StatusRevision`` (amendments add revisions,
+    the history stays). The EVM and suggested-RAG fields hold the figures of the latest submission."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        RETURNED = "returned", _("Returned")
+        ACCEPTED = "accepted", _("Accepted")
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="status_reports")
+    # Monday of the ISO week (organisation time zone); the API shows it as "2026-W47".
+    week_start = models.DateField(_("week"))
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.DRAFT)
+    revision = models.PositiveIntegerField(_("revision"), default=0, editable=False)
+    due_at = models.DateTimeField(_("due"))
+    first_submitted_at = models.DateTimeField(_("first submitted"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    review_comment = models.TextField(_("review comment"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        ordering = ["project_id", "-week_start"]
+        verbose_name = _("status report")
+        verbose_name_plural = _("status reports")
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "project", "week_start"], name="status_one_per_week"),
+            models.CheckConstraint(
+                condition=models.Q(state__in=["draft", "submitted", "returned", "accepted"]),
+                name="status_state_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(percent_complete__gte=0, percent_complete__lte=100),
+                name="status_percent_range",
+            ),
+            models.CheckConstraint(condition=models.Q(actual_cost__gte=0), name="status_cost_not_negative"),
+            models.CheckConstraint(
+                condition=models.Q(state="draft") | models.Q(revision__gte=1), name="status_submitted_has_revision"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "week_start", "state"], name="status_org_week_state_idx"),
+        ]
+
+    def __str__(self) -> str:
+        iso = self.week_start.isocalendar()
+        return f"{self.project_id} {iso.year}-W{iso.week:02d}"
+
+    @property
+    def week_label(self) -> str:
+        iso = self.week_start.isocalendar()
+        return f"{iso.year}-W{iso.week:02d}"
+
+    @property
+    def is_late(self) -> bool:
+        """First submitted after the due time, or not submitted and already past it."""
+        reference = self.first_submitted_at or timezone.now()
+        return reference > self.due_at
+
+
+@pgtrigger.register(
+    pgtrigger.Protect(name="status_revision_immutable", operation=pgtrigger.Update),
+)
+class StatusRevision(TenantModel, StatusContent, EvmFigures):
+    """One submission of a status report, frozen (a database trigger refuses UPDATE)."""
+
+    report = models.ForeignKey(StatusReport, on_delete=models.CASCADE, related_name="revisions")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    number = models.PositiveIntegerField(_("revision"))
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    submitted_at = models.DateTimeField(_("submitted"), default=timezone.now)
+
+    class Meta:
+        ordering = ["report_id", "number"]
+        verbose_name = _("status revision")
+        verbose_name_plural = _("status revisions")
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "report", "number"], name="status_revision_unique"),
+            models.CheckConstraint(condition=models.Q(number__gte=1), name="status_revision_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report_id} r{self.number}"
+
+
+class ChangeType(models.TextChoices):
+    SCOPE = "scope", _("Scope")
+    SCHEDULE = "schedule", _("Schedule")
+    COST = "cost", _("Cost")
+    QUALITY = "quality", _("Quality")
+    RESOURCE = "resource", _("Resource")
+
+
+class ApproverRole(models.TextChoices):
+    """A step of a change request's approval: the PMO's, then (where the policy asks for it) an executive's."""
+
+    PMO = "pmo", _("PMO")
+    EXECUTIVE = "executive", _("Executive")
+
+
+@pghistory.track()
+class ChangeRequest(TenantModel):
+    """A change request (变更申请), numbered per project (CR-001 …). Draft → submitted → assessed by the PMO →
+    approved / rejected, or withdrawn before a decision. Approval, once every required approver has signed,
+    creates the project's next baseline version in the same transaction."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        ASSESSED = "assessed", _("Assessed")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="change_requests")
+    number = models.PositiveIntegerField(_("number"), editable=False)
+    title = models.CharField(_("title"), max_length=200)
+    change_type = models.CharField(_("type"), max_length=10, choices=ChangeType.choices)
+    description = models.TextField(_("description"))
+    justification = models.TextField(_("justification"))
+    cost_delta = money(_("cost delta"), default=0)
+    finish_delta_days = models.IntegerField(_("finish-date delta (days)"), default=0)
+    scope_impact = models.TextField(_("scope impact"), blank=True)
+    risk_impact = models.TextField(_("risk impact"), blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    raised_at = models.DateTimeField(_("raised"), default=timezone.now)
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    assessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    assessed_at = models.DateTimeField(_("assessed"), null=True, blank=True)
+    assessment = models.TextField(_("assessment"), blank=True)
+    # Who must approve, fixed at assessment from the PMO type and thresholds, in order: ["pmo"] or
+    # ["pmo", "executive"]; each signature is a ChangeApproval row.
+    approvals_required = ArrayField(
+        models.CharField(max_length=10, choices=ApproverRole.choices), default=list, blank=True
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+    baseline = models.OneToOneField(
+        Baseline, on_delete=models.PROTECT, null=True, blank=True, related_name="change_request", editable=False
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        ordering = ["project_id", "number"]
+        verbose_name = _("change request")
+        verbose_name_plural = _("change requests")
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "project", "number"], name="change_request_number"),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["draft", "submitted", "assessed", "approved", "rejected", "withdrawn"]),
+                name="change_request_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(change_type__in=["scope", "schedule", "cost", "quality", "resource"]),
+                name="change_request_type_valid",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="approved") | models.Q(baseline__isnull=False),
+                name="change_request_approved_has_baseline",
+            ),
+        ]
+        indexes = [models.Index(fields=["organization", "status"], name="change_request_org_status_idx")]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def code(self) -> str:
+        return f"CR-{self.number:03d}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (self.Status.DRAFT, self.Status.SUBMITTED, self.Status.ASSESSED)
+
+
+class ChangeApproval(TenantModel):
+    """One approver's signature (or refusal) on a change request, for one required step."""
+
+    class Decision(models.TextChoices):
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    change_request = models.ForeignKey(ChangeRequest, on_delete=models.CASCADE, related_name="approvals")
+    step = models.CharField(_("step"), max_length=10, choices=ApproverRole.choices)
+    decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices)
+    note = models.TextField(_("note"), blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(_("decided"), default=timezone.now)
+
+    class Meta:
+        ordering = ["change_request_id", "decided_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "change_request", "step"], name="change_approval_step"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.change_request_id} {self.step} {self.decision}"

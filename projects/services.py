@@ -399,7 +399,12 @@ def baseline_create(
     for milestone in milestones:
         date = milestone.baseline_date or milestone.forecast_date
         milestone_dates.append(
-            {"milestone": milestone.pk, "name": milestone.name, "date": date.isoformat() if date else None}
+            {
+                "milestone": milestone.pk,
+                "name": milestone.name,
+                "date": date.isoformat() if date else None,
+                "weight": milestone.weight,
+            }
         )
         rebaselined.append(Milestone(pk=milestone.pk, baseline_date=date))
     Milestone.objects.bulk_update(rebaselined, ["baseline_date"])

@@ -1,6 +1,6 @@
 """Pages of the projects app, mounted at ``/o/<org_slug>/``."""
 
-from django.urls import path
+from django.urls import include, path
 
 from projects import views
 
@@ -8,6 +8,10 @@ project = "projects/<int:pk>/"
 template = "templates/<int:pk>/"
 
 urlpatterns = [
+    path("", include("projects.status.urls")),
+    path("", include("projects.changes.urls")),
+    path("", include("projects.meetings.urls")),
+    path("", include("projects.earnedvalue.urls")),
     path("projects/", views.ProjectListView.as_view(), name="project-list"),
     path("projects/new/", views.ProjectCreateView.as_view(), name="project-create"),
     path(project, views.ProjectDetailView.as_view(), name="project-detail"),

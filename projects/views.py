@@ -51,8 +51,11 @@ PAGE_SIZE = 50
 
 TABS = [
     ("overview", gettext_lazy("Overview"), "project-detail"),
+    ("status", gettext_lazy("Weekly status"), "project-status"),
     ("lifecycle", gettext_lazy("Lifecycle"), "project-lifecycle"),
     ("milestones", gettext_lazy("Milestones"), "project-milestones"),
+    ("evm", gettext_lazy("Earned value"), "project-evm"),
+    ("changes", gettext_lazy("Change requests"), "project-changes"),
     ("baselines", gettext_lazy("Baselines"), "project-baselines"),
     ("dependencies", gettext_lazy("Dependencies"), "project-dependencies"),
     ("closure", gettext_lazy("Closure"), "project-closure"),

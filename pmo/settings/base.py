@@ -273,6 +273,7 @@ LOGGING = {
 ORGANIZATION_SETUP_HOOKS = [
     "projects.services.templates_install_builtin",
     "portfolio.services.scoring_model_install_defaults",
+    "projects.policy.control_policy_install_default",
 ]
 
 # Absolute links in e-mails (invitations, password reset from tasks).

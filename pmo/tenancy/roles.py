@@ -43,6 +43,12 @@ class Capability(StrEnum):
     KNOWLEDGE_VIEW = "knowledge.view"
     KNOWLEDGE_WRITE = "knowledge.write"
     KNOWLEDGE_MANAGE = "knowledge.manage"
+    STATUS_REVIEW = "status.review"
+    CONTROL_POLICY_MANAGE = "control.manage"
+    CHANGES_ASSESS = "changes.assess"
+    CHANGES_APPROVE_PMO = "changes.approve_pmo"
+    CHANGES_APPROVE_EXECUTIVE = "changes.approve_executive"
+    MEETINGS_VIEW = "meetings.view"
 
 
 _ALL = frozenset(Role)
@@ -80,6 +86,16 @@ CAPABILITIES: dict[Capability, frozenset[Role]] = {
     Capability.KNOWLEDGE_VIEW: _ALL,
     Capability.KNOWLEDGE_WRITE: _ALL - {Role.VIEWER},
     Capability.KNOWLEDGE_MANAGE: _GOVERNANCE,
+    # Weekly status is written by whoever may change the project (its manager, the PMO); the PMO accepts or returns
+    # it and sets the organisation's control policy (due time, RAG thresholds, change-approval thresholds).
+    Capability.STATUS_REVIEW: _GOVERNANCE,
+    Capability.CONTROL_POLICY_MANAGE: _GOVERNANCE,
+    # Change requests are raised by whoever may change the project; the PMO assesses them and signs the PMO step;
+    # executives sign the executive step that the PMO type and thresholds require.
+    Capability.CHANGES_ASSESS: _GOVERNANCE,
+    Capability.CHANGES_APPROVE_PMO: _GOVERNANCE,
+    Capability.CHANGES_APPROVE_EXECUTIVE: frozenset({Role.ADMIN, Role.EXECUTIVE}),
+    Capability.MEETINGS_VIEW: _LEADERSHIP,
 }
 
 

@@ -1,0 +1,3 @@
+"""API routes of changes (placeholder until the feature lands)."""
+
+urlpatterns: list = []

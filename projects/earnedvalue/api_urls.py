@@ -1,0 +1,3 @@
+"""API routes of earned value (placeholder until the feature lands)."""
+
+urlpatterns: list = []

@@ -1,0 +1,9 @@
+"""Earned-value pages (placeholder until the feature lands)."""
+
+from django.urls import path
+
+from projects import views
+
+urlpatterns = [
+    path("projects/<int:pk>/evm/", views.ProjectDetailView.as_view(), name="project-evm"),
+]

@@ -1,0 +1,3 @@
+"""API routes of meetings (placeholder until the feature lands)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Weekly meeting pages (placeholder until the feature lands)."""
+
+urlpatterns: list = []

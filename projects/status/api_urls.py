@@ -1,0 +1,3 @@
+"""API routes of status (placeholder until the feature lands)."""
+
+urlpatterns: list = []
