@@ -384,12 +384,13 @@ def baseline_create(
     quality_targets: str | None = None,
     milestones: Sequence[Milestone] | None = None,
     change_request_id: int | None = None,
+    approved_at: dt.datetime | None = None,
 ) -> Baseline:
     """Add the next immutable baseline version of ``project``. Values not given are carried over from the previous
     version (or, for v1, taken from the project and its milestones); each milestone's date is its ``baseline_date``,
     else its forecast, and is written back as the milestone's baseline date (the one place that sets it). The
     project row is locked, so two concurrent calls cannot take the same version number; a closed or cancelled
-    project is refused (``ProjectReadOnly``)."""
+    project is refused (``ProjectReadOnly``). ``approved_at`` defaults to now (demo history passes past times)."""
     locked = _lock_project(organization=organization, project_id=project.pk)
     previous = Baseline.objects.filter(organization=organization, project=locked).order_by("-version").first()
     if milestones is None:
@@ -429,6 +430,7 @@ def baseline_create(
         reason_category=reason_category,
         change_request_id=change_request_id,
         approved_by=actor,
+        approved_at=approved_at or timezone.now(),
     )
 
 
