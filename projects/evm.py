@@ -6,7 +6,9 @@ Rules (also in docs/governance.md):
 - **PV** as of a date is BAC × the planned fraction of work. The fraction follows the baseline's milestones,
   weighted by each milestone's weight: it is 0 at the baseline start, reaches the cumulative weight share at each
   milestone's baseline date, is 1 at the baseline finish, and is interpolated linearly in between. A baseline
-  without dated milestones is linear from start (0) to finish (1). Without baseline dates, PV is unknown (NULL).
+  without dated milestones (or whose weights are all 0) is linear from start (0) to finish (1). A milestone dated
+  outside the span counts at the nearer end of it; milestones due on the same day are all planned done that day.
+  Without baseline dates, PV is unknown (NULL).
 - **EV** = percent complete × BAC; **AC** is the actual cost to date from the status report.
 - SV = EV − PV, CV = EV − AC, SPI = EV / PV, CPI = EV / AC (NULL when the divisor is 0 or unknown).
 - EAC = BAC / CPI when CPI is defined and positive; AC + (BAC − EV) when there is no cost yet (AC = 0); NULL when
@@ -18,7 +20,6 @@ Rules (also in docs/governance.md):
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -127,12 +128,11 @@ def planned_fraction(
             reached += weight
             points.append((day, Decimal(reached) / Decimal(total)))
     points.append((finish, Decimal(1)))
-    for (day_a, share_a), (day_b, share_b) in itertools.pairwise(points):
-        if day_a <= on <= day_b:
-            if day_b == day_a:
-                return share_b
-            return share_a + (share_b - share_a) * Decimal((on - day_a).days) / Decimal((day_b - day_a).days)
-    return Decimal(1)
+    # From the last point on or before ``on`` (every milestone due that day counts as planned done) linearly to the
+    # next later point; ``start < on < finish`` here, so both exist.
+    day_a, share_a = next(point for point in reversed(points) if point[0] <= on)
+    day_b, share_b = next(point for point in points if point[0] > on)
+    return share_a + (share_b - share_a) * Decimal((on - day_a).days) / Decimal((day_b - day_a).days)
 
 
 @dataclass(frozen=True)
@@ -159,7 +159,9 @@ def plan_curve_of(*, baseline: Baseline | None, project: Project, weights: dict[
     milestones = []
     for item in baseline.milestone_dates or []:
         day = dt.date.fromisoformat(item["date"]) if item.get("date") else None
-        weight = item.get("weight") or weights.get(item.get("milestone") or 0, 1)
+        weight = item.get("weight")
+        if weight is None:  # snapshots taken before weights were recorded
+            weight = weights.get(item.get("milestone") or 0, 1)
         milestones.append((day, int(weight)))
     return PlanCurve(baseline.budget, baseline.start_date, baseline.finish_date, tuple(milestones), baseline.version)
 

@@ -1,0 +1,500 @@
+"""Server-side SVG charts: the one chart module of the product, so the same chart serves a web page (inline SVG or
+an ``image/svg+xml`` response) and a PDF (WeasyPrint renders the SVG).
+
+The output is self-contained and deterministic: no script, no ``<foreignObject>``, no external URL, no style sheet;
+coordinates with one decimal; every text escaped. Each chart carries ``<title>``/``<desc>`` and ``role="img"``, a
+``viewBox`` and a width and height, and is returned as a ``SafeString`` ready for a template.
+
+Charts so far: ``line_chart`` (dated series, e.g. an S-curve) and ``rag_strip`` (one coloured cell per period). A
+new kind reuses the building blocks: ``Svg`` (the document and escaped elements), ``Frame`` (the plot area inside
+the margins), ``nice_ticks`` / ``ValueAxis`` (a rounded value scale with its grid) and ``legend``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from html import escape
+from typing import Literal
+
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+
+Number = Decimal | float | int
+FONT_FAMILY = '"Noto Sans CJK SC", "Noto Sans", sans-serif'
+
+# Colours that read on screen and in print (also in greyscale: PV dark, EV mid, AC dashed by convention).
+PALETTE = {
+    "pv": "#1f5fbf",
+    "ev": "#067647",
+    "ac": "#c2410c",
+    "green": "#2e8b57",
+    "amber": "#e8a317",
+    "red": "#c0392b",
+    "none": "#e5e9ef",
+    "text": "#1f2933",
+    "muted": "#5f6b7a",
+    "axis": "#9aa5b1",
+    "grid": "#e5e9ef",
+    "marker": "#6b21a8",
+    "background": "#ffffff",
+}
+RAG_COLOURS = {"green": PALETTE["green"], "amber": PALETTE["amber"], "red": PALETTE["red"]}
+FONT_SIZE = 12
+SMALL_FONT_SIZE = 11
+
+
+def _num(value: float) -> str:
+    """A coordinate with at most one decimal, without a trailing ``.0`` (stable text for equal input)."""
+    text = f"{value:.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
+def text_width(text: str, size: float = FONT_SIZE) -> float:
+    """An estimate of the rendered width: CJK characters are one em wide, others about 0.6 em."""
+    return sum(size if ord(char) > 0x2E7F else size * 0.6 for char in text)
+
+
+class Svg:
+    """An SVG document assembled from escaped elements."""
+
+    def __init__(self, *, width: int, height: int, title: str, desc: str = "") -> None:
+        self.width, self.height, self.title, self.desc = width, height, title, desc
+        self.parts: list[str] = []
+
+    @staticmethod
+    def attrs(values: dict[str, object]) -> str:
+        items = []
+        for name, value in values.items():
+            if value is None or value is False:
+                continue
+            text = _num(value) if isinstance(value, float) else str(value)
+            items.append(f' {name.rstrip("_").replace("_", "-")}="{escape(text, quote=True)}"')
+        return "".join(items)
+
+    def add(self, tag: str, content: str | None = None, **attrs: object) -> None:
+        """One element; ``content`` is text (escaped here)."""
+        if content is None:
+            self.parts.append(f"<{tag}{self.attrs(attrs)}/>")
+        else:
+            self.parts.append(f"<{tag}{self.attrs(attrs)}>{escape(content, quote=False)}</{tag}>")
+
+    def raw(self, markup: str) -> None:
+        """Markup built by this module from escaped pieces (groups with a tooltip title)."""
+        self.parts.append(markup)
+
+    def text(self, x: float, y: float, content: str, **attrs: object) -> None:
+        attrs.setdefault("font_size", FONT_SIZE)
+        attrs.setdefault("fill", PALETTE["text"])
+        self.add("text", content, x=float(x), y=float(y), **attrs)
+
+    def render(self) -> SafeString:
+        body = "".join(self.parts)
+        # A stable id per chart content, so several charts on one page do not share ids.
+        ident = (
+            "chart-" + hashlib.sha1(f"{self.title}|{self.desc}|{body}".encode(), usedforsecurity=False).hexdigest()[:10]
+        )
+        head = (
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{self.width}" height="{self.height}" '
+            f'viewBox="0 0 {self.width} {self.height}" role="img" aria-labelledby="{ident}-t {ident}-d" '
+            f'font-family="{escape(FONT_FAMILY, quote=True)}" class="chart">'
+            f'<title id="{ident}-t">{escape(self.title, quote=False)}</title>'
+            f'<desc id="{ident}-d">{escape(self.desc, quote=False)}</desc>'
+            f'<rect width="{self.width}" height="{self.height}" fill="{PALETTE["background"]}"/>'
+        )
+        return mark_safe(head + body + "</svg>")  # noqa: S308 - every piece above is escaped
+
+
+@dataclass(frozen=True)
+class Frame:
+    """The plot area: the chart minus its margins."""
+
+    left: float
+    top: float
+    right: float
+    bottom: float
+
+    @property
+    def width(self) -> float:
+        return self.right - self.left
+
+    @property
+    def height(self) -> float:
+        return self.bottom - self.top
+
+
+def _nice(value: float) -> float:
+    """1, 2, 2.5 or 5 times a power of ten, at least ``value``."""
+    if value <= 0:
+        return 1.0
+    exponent = math.floor(math.log10(value))
+    base = 10.0**exponent
+    for step in (1.0, 2.0, 2.5, 5.0, 10.0):
+        if value <= step * base * (1 + 1e-9):
+            return step * base
+    return 10.0 * base
+
+
+def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
+    """Round tick values covering [low, high] with about ``count`` intervals; 0 is included when in range."""
+    if high < low:
+        low, high = high, low
+    if high == low:
+        high = low + (abs(low) or 1.0)
+    step = _nice((high - low) / max(count, 1))
+    start = math.floor(low / step + 1e-9) * step
+    ticks = []
+    value = start
+    while value < high - 1e-9 * step:
+        ticks.append(round(value, 10))
+        value += step
+    ticks.append(round(value, 10))
+    return ticks
+
+
+def compact_number(value: float) -> str:
+    """1234567 → "1.23M", 120000 → "120k", 0.5 → "0.5": short labels for an axis, in any language."""
+    magnitude = abs(value)
+    for limit, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if magnitude >= limit:
+            scaled = value / limit
+            return f"{scaled:.3g}{suffix}"
+    if magnitude == int(magnitude):
+        return str(int(value))
+    return f"{value:.3g}"
+
+
+@dataclass(frozen=True)
+class ValueAxis:
+    """A vertical value scale over a frame, with rounded ticks."""
+
+    frame: Frame
+    ticks: list[float]
+
+    @classmethod
+    def covering(cls, frame: Frame, values: Iterable[float], *, include_zero: bool = True) -> ValueAxis:
+        values = list(values)
+        low, high = min(values, default=0.0), max(values, default=1.0)
+        if include_zero:
+            low, high = min(low, 0.0), max(high, 0.0)
+        return cls(frame, nice_ticks(low, high))
+
+    def y(self, value: float) -> float:
+        low, high = self.ticks[0], self.ticks[-1]
+        return self.frame.bottom - (value - low) / (high - low) * self.frame.height
+
+    def draw(self, svg: Svg, y_format: Callable[[float], str]) -> None:
+        for tick in self.ticks:
+            y = self.y(tick)
+            colour = PALETTE["axis"] if tick == 0 else PALETTE["grid"]
+            svg.add("line", x1=self.frame.left, y1=y, x2=self.frame.right, y2=y, stroke=colour, stroke_width=1)
+            svg.text(self.frame.left - 6, y + 4, y_format(tick), text_anchor="end", fill=PALETTE["muted"], font_size=11)
+
+
+@dataclass(frozen=True)
+class LegendItem:
+    label: str
+    color: str
+    dashed: bool = False
+
+
+def legend(svg: Svg, items: Sequence[LegendItem], *, x: float, y: float, max_width: float) -> float:
+    """Swatches and labels in rows from (x, y); wraps within ``max_width``. Returns the height used."""
+    row_height, cursor, row = 18.0, x, 0
+    for item in items:
+        width = 26 + text_width(item.label) + 16
+        if cursor > x and cursor + width > x + max_width:
+            cursor, row = x, row + 1
+        top = y + row * row_height
+        svg.add(
+            "line",
+            x1=cursor,
+            y1=top + 6,
+            x2=cursor + 20,
+            y2=top + 6,
+            stroke=item.color,
+            stroke_width=3,
+            stroke_dasharray="6 4" if item.dashed else None,
+        )
+        svg.text(cursor + 26, top + 10, item.label)
+        cursor += width
+    return (row + 1) * row_height if items else 0.0
+
+
+def empty_chart(*, width: int, height: int, title: str, message: str | None = None) -> SafeString:
+    """A chart with nothing to draw: its title and a short message, so the page keeps its shape."""
+    message = message or _("No data yet.")
+    svg = Svg(width=width, height=height, title=title, desc=message)
+    svg.text(16, 24, title, font_size=14, font_weight="600")
+    svg.add(
+        "rect",
+        x=16.0,
+        y=40.0,
+        width=float(width - 32),
+        height=float(max(height - 56, 10)),
+        fill="none",
+        stroke=PALETTE["grid"],
+        stroke_dasharray="4 4",
+        rx=6,
+    )
+    svg.text(width / 2, 40 + max(height - 56, 10) / 2 + 4, message, text_anchor="middle", fill=PALETTE["muted"])
+    return svg.render()
+
+
+# --- Line chart over dates ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Series:
+    """One line: points in date order; a ``None`` value leaves a gap."""
+
+    label: str
+    points: Sequence[tuple[dt.date, Number | None]]
+    color: str = PALETTE["pv"]
+    dashed: bool = False
+    dots: bool = False
+
+
+@dataclass(frozen=True)
+class Marker:
+    """A vertical line at a date (today, the status date) with a short label."""
+
+    on: dt.date
+    label: str
+    color: str = PALETTE["marker"]
+
+
+XTicks = Literal["auto", "week", "month"]
+
+
+def _month_starts(first: dt.date, last: dt.date) -> list[dt.date]:
+    day = dt.date(first.year, first.month, 1)
+    if day < first:
+        day = dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
+    result = []
+    while day <= last:
+        result.append(day)
+        day = dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
+    return result
+
+
+def date_ticks(first: dt.date, last: dt.date, *, kind: XTicks, max_labels: int) -> list[tuple[dt.date, str]]:
+    """Tick dates with labels: the first of each month ("2026-03") or ISO-week Mondays ("W47"), thinned to at most
+    ``max_labels``."""
+    if kind == "auto":
+        kind = "month" if (last - first).days > 16 * 7 else "week"
+    ticks: list[tuple[dt.date, str]]
+    if kind == "month":
+        ticks = [(day, f"{day.year}-{day.month:02d}") for day in _month_starts(first, last)]
+    else:
+        monday = first + dt.timedelta(days=(7 - first.weekday()) % 7)
+        ticks = []
+        while monday <= last:
+            ticks.append((monday, f"W{monday.isocalendar().week:02d}"))
+            monday += dt.timedelta(days=7)
+    step = max(1, math.ceil(len(ticks) / max(max_labels, 1)))
+    return ticks[::step]
+
+
+def _series_desc(series: Sequence[Series], y_format: Callable[[float], str]) -> str:
+    parts = []
+    for item in series:
+        known = [(day, value) for day, value in item.points if value is not None]
+        if known:
+            day, value = known[-1]
+            parts.append(
+                _("%(label)s: %(count)s points, last %(value)s on %(date)s")
+                % {"label": item.label, "count": len(known), "value": y_format(float(value)), "date": day.isoformat()}
+            )
+    return "; ".join(parts)
+
+
+def line_chart(
+    *,
+    series: Sequence[Series],
+    width: int = 720,
+    height: int = 320,
+    title: str,
+    y_label: str | None = None,
+    y_format: Callable[[float], str] = compact_number,
+    x_ticks: XTicks = "auto",
+    marker: Marker | None = None,
+    desc: str | None = None,
+    empty_message: str | None = None,
+) -> SafeString:
+    """Lines over dates with a legend above the plot, a rounded value axis (0 included), month or week labels and
+    an optional marker line. Without any value, an empty-state chart with ``empty_message``."""
+    known = [(day, float(value)) for item in series for day, value in item.points if value is not None]
+    if not known:
+        return empty_chart(width=width, height=height, title=title, message=empty_message)
+    svg = Svg(width=width, height=height, title=title, desc=desc or _series_desc(series, y_format))
+    svg.text(16, 22, title, font_size=14, font_weight="600")
+    legend_height = legend(
+        svg,
+        [LegendItem(item.label, item.color, item.dashed) for item in series],
+        x=16,
+        y=32,
+        max_width=width - 32,
+    )
+    values = [value for _day, value in known]
+    probe = ValueAxis.covering(Frame(0, 0, 1, 1), values)
+    label_room = max(text_width(y_format(tick), 11) for tick in probe.ticks) + 12
+    left = 16 + label_room + (18 if y_label else 0)
+    frame = Frame(left=left, top=32 + legend_height + 14, right=width - 20, bottom=height - 30)
+    axis = ValueAxis(frame, probe.ticks)
+
+    dates = [day for day, _value in known] + ([marker.on] if marker else [])
+    first, last = min(dates), max(dates)
+    if first == last:
+        first, last = first - dt.timedelta(days=3), last + dt.timedelta(days=3)
+    span = (last - first).days
+
+    def x_of(day: dt.date) -> float:
+        return frame.left + (day - first).days / span * frame.width
+
+    axis.draw(svg, y_format)
+    if y_label:
+        middle = (frame.top + frame.bottom) / 2
+        svg.text(
+            14, middle, y_label, text_anchor="middle", fill=PALETTE["muted"], transform=f"rotate(-90 14 {_num(middle)})"
+        )
+    for day, label in date_ticks(first, last, kind=x_ticks, max_labels=max(2, int(frame.width // 70))):
+        x = x_of(day)
+        svg.add("line", x1=x, y1=frame.bottom, x2=x, y2=frame.bottom + 4, stroke=PALETTE["axis"])
+        svg.text(x, frame.bottom + 17, label, text_anchor="middle", fill=PALETTE["muted"], font_size=11)
+    svg.add("line", x1=frame.left, y1=frame.bottom, x2=frame.right, y2=frame.bottom, stroke=PALETTE["axis"])
+
+    for item in series:
+        segments: list[list[tuple[float, float]]] = [[]]
+        for day, value in item.points:
+            if value is None:
+                if segments[-1]:
+                    segments.append([])
+                continue
+            segments[-1].append((x_of(day), axis.y(float(value))))
+        segments = [segment for segment in segments if segment]
+        path = " ".join(
+            "M" + " L".join(f"{_num(x)} {_num(y)}" for x, y in segment) for segment in segments if len(segment) > 1
+        )
+        if path:
+            svg.add(
+                "path",
+                d=path,
+                fill="none",
+                stroke=item.color,
+                stroke_width=2.5,
+                stroke_linejoin="round",
+                stroke_linecap="round",
+                stroke_dasharray="7 5" if item.dashed else None,
+                class_="series",
+            )
+        for segment in segments:
+            if item.dots or len(segment) == 1:
+                for x, y in segment:
+                    svg.add("circle", cx=x, cy=y, r=3.0, fill=item.color)
+
+    if marker and first <= marker.on <= last:
+        x = x_of(marker.on)
+        svg.add(
+            "line",
+            x1=x,
+            y1=frame.top,
+            x2=x,
+            y2=frame.bottom,
+            stroke=marker.color,
+            stroke_dasharray="3 3",
+            class_="marker",
+        )
+        anchor = "end" if x > frame.left + frame.width * 0.8 else "start"
+        svg.text(
+            x + (-4 if anchor == "end" else 4), frame.top + 11, marker.label, text_anchor=anchor, fill=marker.color
+        )
+    return svg.render()
+
+
+# --- RAG strip ------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RagCell:
+    """One period: its short label (``"W47"``), its RAG (``green``/``amber``/``red``, or ``None`` when nothing was
+    reported), a tooltip and an optional mark drawn inside (a letter, so the strip reads without colour)."""
+
+    label: str
+    rag: str | None
+    tooltip: str = ""
+    mark: str = ""
+
+
+@dataclass(frozen=True)
+class RagStripStyle:
+    cell_width: int = 34
+    cell_height: int = 26
+    gap: int = 3
+    colours: dict[str, str] = field(default_factory=lambda: dict(RAG_COLOURS))
+
+
+def rag_strip(
+    *,
+    cells: Sequence[RagCell],
+    title: str,
+    width: int | None = None,
+    style: RagStripStyle | None = None,
+    empty_message: str | None = None,
+) -> SafeString:
+    """One coloured cell per period, oldest first, with labels below (thinned when crowded). The strip is as wide
+    as its cells, at most ``width`` (cells shrink to fit, down to 8 pixels)."""
+    style = style or RagStripStyle()
+    if not cells:
+        return empty_chart(width=width or 320, height=90, title=title, message=empty_message)
+    pad = 12
+    cell_width = float(style.cell_width)
+    if width is not None:
+        cell_width = max(8.0, min(cell_width, (width - 2 * pad - style.gap * (len(cells) - 1)) / len(cells)))
+    total_width = int(math.ceil(2 * pad + len(cells) * cell_width + style.gap * (len(cells) - 1)))
+    height = 30 + style.cell_height + 22
+    desc = ", ".join(f"{cell.label}: {cell.tooltip or cell.rag or '—'}" for cell in cells)
+    svg = Svg(width=total_width, height=height, title=title, desc=desc)
+    svg.text(pad, 18, title, font_size=13, font_weight="600")
+    label_every = max(1, math.ceil(text_width(cells[-1].label, SMALL_FONT_SIZE) / (cell_width + style.gap - 2)))
+    top = 28.0
+    for index, cell in enumerate(cells):
+        x = pad + index * (cell_width + style.gap)
+        colour = style.colours.get(cell.rag or "", PALETTE["none"])
+        tip = f"<title>{escape(cell.tooltip or cell.label, quote=False)}</title>"
+        attrs = Svg.attrs(
+            {
+                "x": x,
+                "y": top,
+                "width": cell_width,
+                "height": float(style.cell_height),
+                "rx": 3,
+                "fill": colour,
+                "class": "rag-cell rag-" + (cell.rag or "none"),
+            }
+        )
+        svg.raw(f"<rect{attrs}>{tip}</rect>")
+        if cell.mark and cell_width >= 14:
+            svg.text(
+                x + cell_width / 2,
+                top + style.cell_height / 2 + 4,
+                cell.mark,
+                text_anchor="middle",
+                fill="#ffffff" if cell.rag else PALETTE["muted"],
+                font_size=SMALL_FONT_SIZE,
+                font_weight="700",
+            )
+        if (len(cells) - 1 - index) % label_every == 0:
+            svg.text(
+                x + cell_width / 2,
+                top + style.cell_height + 15,
+                cell.label,
+                text_anchor="middle",
+                fill=PALETTE["muted"],
+                font_size=SMALL_FONT_SIZE,
+            )
+    return svg.render()
