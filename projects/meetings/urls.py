@@ -1,3 +1,9 @@
-"""Weekly meeting pages (placeholder until the feature lands)."""
+"""Pages of the integrated weekly meeting, mounted at ``/o/<org_slug>/``."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from projects.meetings import views
+
+urlpatterns = [
+    path("meetings/weekly/", views.WeeklyMeetingPageView.as_view(), name="meeting-weekly"),
+]
