@@ -128,10 +128,11 @@ def planned_fraction(
             reached += weight
             points.append((day, Decimal(reached) / Decimal(total)))
     points.append((finish, Decimal(1)))
-    # From the last point on or before ``on`` (every milestone due that day counts as planned done) linearly to the
-    # next later point; ``start < on < finish`` here, so both exist.
+    # From the share reached on the last planned day up to ``on`` linearly to the share reached on the next planned
+    # day (every milestone due on a day counts on it); ``start < on < finish`` here, so both days exist.
     day_a, share_a = next(point for point in reversed(points) if point[0] <= on)
-    day_b, share_b = next(point for point in points if point[0] > on)
+    day_b = next(day for day, _share in points if day > on)
+    share_b = max(share for day, share in points if day == day_b)
     return share_a + (share_b - share_a) * Decimal((on - day_a).days) / Decimal((day_b - day_a).days)
 
 
