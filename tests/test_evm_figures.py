@@ -22,7 +22,7 @@ def day(n: int) -> dt.date:
 
 
 def figures(**kwargs: object) -> dict[str, object]:
-    return evm.evm_compute(**kwargs).as_fields()  # type: ignore[arg-type]
+    return evm.evm_compute(**kwargs).as_fields()
 
 
 # --- Hand-computed figures --------------------------------------------------------------------------------------
@@ -249,7 +249,7 @@ def test_figures_are_consistent(bac: Decimal, pv_share: Decimal | None, done: De
     if pv is None:
         assert result.sv is None and result.spi is None
     else:
-        assert result.sv == result.ev - result.pv
+        assert result.pv is not None and result.sv == result.ev - result.pv
     if result.eac is None:
         assert result.etc is None and result.vac is None and result.ac > 0 and result.ev == 0
     else:
@@ -259,7 +259,7 @@ def test_figures_are_consistent(bac: Decimal, pv_share: Decimal | None, done: De
     for ratio, divisor in ((result.spi, result.pv), (result.cpi, result.ac)):
         if divisor is None or divisor == 0:
             assert ratio is None
-        elif abs(ratio) < evm.RATIO_CAP:
+        elif ratio is not None and abs(ratio) < evm.RATIO_CAP:
             assert abs(ratio * divisor - result.ev) <= divisor * D("0.00005") + D("0.000001")
     if result.cpi is not None and result.cpi > 0 and result.eac is not None:
         assert abs(result.eac - bac * ac / result.ev) <= D("0.005")
