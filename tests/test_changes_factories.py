@@ -58,15 +58,16 @@ def bring_to(
     *,
     at: dt.datetime | None = None,
 ) -> ChangeRequest:
-    """Move a draft on to ``stage`` the normal way: the manager submits, the PMO assesses, then each required
-    step is signed (pmo by the PMO user, executive by the executive)."""
+    """Move a request on from where it is to ``stage`` the normal way: the manager submits, the PMO assesses,
+    then each required step is signed (pmo by the PMO user, executive by the executive)."""
     org = world.organization
+    done = STAGES.index(change_request.status)
     with world.ctx():
-        if STAGES.index(stage) >= 1:
+        if done < 1 <= STAGES.index(stage):
             change_request = change_services.change_request_submit(
                 organization=org, actor=world.users["manager"], change_request=change_request, at=at
             )
-        if STAGES.index(stage) >= 2:
+        if done < 2 <= STAGES.index(stage):
             change_request = change_services.change_request_assess(
                 organization=org,
                 actor=world.users["pmo"],
@@ -74,7 +75,7 @@ def bring_to(
                 assessment="Affordable; recommend approval.",
                 at=at,
             )
-        if STAGES.index(stage) >= 3:
+        if done < 3 <= STAGES.index(stage):
             for step in change_request.approvals_required:
                 change_request = change_services.change_request_approve(
                     organization=org,

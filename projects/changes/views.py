@@ -1,0 +1,253 @@
+"""Change-control pages under ``/o/<org_slug>/``: a project's "Change requests" tab (list and the form to raise
+one), one change request with its approval steps and the forms of whoever may act, the organisation's queue
+(``changes/``) and the baseline-change statistics (``changes/statistics/``).
+
+Thin views: the project is resolved (404 when the actor may not read it), one service is called, and the same
+rules as the services decide which forms are shown. A refused step renders the page again with the reason: next to
+the form (400), on top (409: someone acted first, a stale version, an archived project) or 403.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.generic import TemplateView
+
+from pmo.tenancy.views_base import OrganizationViewMixin
+from projects import selectors as project_selectors
+from projects.changes import forms, selectors, services
+from projects.models import ChangeRequest
+from projects.views import ProjectPageView
+
+PAGE_SIZE = 50
+EDITABLE = services.EDITABLE_FIELDS
+
+
+class ProjectChangesView(ProjectPageView):
+    """The project's change requests, newest first, and (for whoever may change the project) the form to raise
+    one."""
+
+    template_name = "projects/changes/project_list.html"
+    tab = "changes"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        form = kwargs.pop("form", None)
+        data = super().get_context_data(**kwargs)
+        data["change_requests"] = list(selectors.project_change_requests(project=self.project))
+        if self.writable:
+            data["raise_form"] = form or forms.ChangeRequestForm()
+        return data
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.require(self.can_change)
+        form = forms.ChangeRequestForm(request.POST)
+        created: list[ChangeRequest] = []
+
+        def run() -> ChangeRequest:
+            values = {k: v for k, v in form.cleaned_data.items() if k in EDITABLE}
+            change_request = services.change_request_create(
+                organization=self.organization, actor=request.user, project=self.project, **values
+            )
+            created.append(change_request)
+            return change_request
+
+        response = self.act(
+            run,
+            success=lambda cr: _("%(code)s raised as a draft. Submit it when it is complete.") % {"code": cr.code},
+            target=("raise", 0),
+            form=form,
+        )
+        if created:
+            return redirect(detail_url(self.organization.slug, self.project.pk, created[0].number))
+        return response
+
+
+def detail_url(org_slug: str, project_pk: int, number: int) -> str:
+    return reverse("project-change-request", kwargs={"org_slug": org_slug, "pk": project_pk, "number": number})
+
+
+class ChangeRequestDetailView(ProjectPageView):
+    """One change request: impact, assessment, the approval steps, and the action forms of whoever may act."""
+
+    template_name = "projects/changes/detail.html"
+    tab = "changes"
+
+    @cached_property
+    def change_request(self) -> ChangeRequest:
+        return selectors.change_request_get(project=self.project, number=self.kwargs["number"])
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        form = kwargs.pop("form", None)
+        data = super().get_context_data(**kwargs)
+        change_request = self.change_request
+        actions = selectors.change_request_actions(
+            access=self.access, change_request=change_request, can_change_project=self.can_change
+        )
+        data.update(cr=change_request, actions=actions)
+        if actions.can_edit:
+            initial = {name: getattr(change_request, name) for name in EDITABLE}
+            initial["version"] = change_request.version
+            data["edit_form"] = form if isinstance(form, forms.ChangeRequestForm) else None
+            data["edit_form"] = data["edit_form"] or forms.ChangeRequestForm(initial=initial)
+        if actions.can_assess:
+            data["assess_form"] = form if isinstance(form, forms.AssessForm) else forms.AssessForm()
+        if actions.can_sign or actions.can_reject:
+            data["decision_form"] = form if isinstance(form, forms.DecisionForm) else forms.DecisionForm()
+        if change_request.baseline is not None:
+            data["new_version"] = change_request.baseline.version
+            data["previous_version"] = change_request.baseline.version - 1
+        return data
+
+
+class ChangeRequestActionView(ChangeRequestDetailView):
+    """POST ``…/changes/<number>/<verb>/``: edit, submit, withdraw, assess, approve or reject."""
+
+    http_method_names = ["post"]
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        # A refused step shows the request as it is now (someone else may just have acted on it).
+        self.__dict__.pop("change_request", None)
+        return super().get_context_data(**kwargs)
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        verb = kwargs["verb"]
+        change_request = self.change_request
+        org, actor = self.organization, request.user
+        form: Any = None
+        if verb == "edit":
+            form = forms.ChangeRequestForm(request.POST)
+
+            def run() -> Any:
+                values = {k: v for k, v in form.cleaned_data.items() if k in EDITABLE}
+                return services.change_request_update(
+                    organization=org,
+                    actor=actor,
+                    change_request=change_request,
+                    version=form.cleaned_data.get("version"),
+                    **values,
+                )
+
+            success = _("%(code)s saved.")
+        elif verb in ("submit", "withdraw"):
+            service = services.change_request_submit if verb == "submit" else services.change_request_withdraw
+
+            def run() -> Any:
+                return service(organization=org, actor=actor, change_request=change_request)
+
+            success = _("%(code)s submitted to the PMO.") if verb == "submit" else _("%(code)s withdrawn.")
+        elif verb == "assess":
+            form = forms.AssessForm(request.POST)
+
+            def run() -> Any:
+                return services.change_request_assess(
+                    organization=org,
+                    actor=actor,
+                    change_request=change_request,
+                    assessment=form.cleaned_data["assessment"],
+                )
+
+            success = _("%(code)s assessed.")
+        elif verb in ("approve", "reject"):
+            form = forms.DecisionForm(request.POST)
+            decide = services.change_request_approve if verb == "approve" else services.change_request_reject
+
+            def run() -> Any:
+                return decide(
+                    organization=org, actor=actor, change_request=change_request, note=form.cleaned_data["note"]
+                )
+
+            success = _("%(code)s: your approval is recorded.") if verb == "approve" else _("%(code)s rejected.")
+        else:
+            raise Http404
+
+        def guarded() -> Any:
+            try:
+                return run()
+            except PermissionDenied as exc:
+                raise _Refused(str(exc) or _("You may not take this step.")) from exc
+
+        try:
+            return self.act(
+                guarded,
+                success=lambda cr: success % {"code": cr.code},
+                target=("cr-action", change_request.pk),
+                form=form,
+                redirect_to=detail_url(org.slug, self.project.pk, change_request.number),
+            )
+        except _Refused as refused:
+            messages.error(request, refused.message)
+            return self.render_to_response(self.get_context_data(), status=403)
+
+
+class _Refused(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+# --- Organisation pages ---------------------------------------------------------------------------------------------
+
+
+class ChangeRequestListView(OrganizationViewMixin, TemplateView):
+    """Every change request on a project the actor may read: open ones first; filters and "awaiting my
+    decision"."""
+
+    nav_key = "changes"
+    template_name = "projects/changes/list.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        data = super().get_context_data(**kwargs)
+        form = forms.ChangeFilterForm(
+            self.request.GET or None,
+            projects=project_selectors.projects_visible_to(access=self.access).order_by("code"),
+        )
+        values = form.cleaned_data if form.is_bound and form.is_valid() else {}
+        project = values.get("project")
+        filters = selectors.ChangeRequestFilters(
+            status=values.get("status") or "",
+            change_type=values.get("change_type") or "",
+            project=project.pk if project is not None else None,
+            awaiting_me=bool(values.get("awaiting")),
+        )
+        paginator = Paginator(selectors.change_requests_visible_to(access=self.access, filters=filters), PAGE_SIZE)
+        page = paginator.get_page(self.request.GET.get("page"))
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        awaiting = selectors.change_requests_visible_to(
+            access=self.access, filters=selectors.ChangeRequestFilters(awaiting_me=True)
+        ).count()
+        data.update(
+            change_requests=list(page.object_list),
+            page=page,
+            query=query.urlencode(),
+            filter_form=form,
+            filtered=any(values.values()),
+            awaiting_count=awaiting,
+        )
+        return data
+
+
+class BaselineChangesView(OrganizationViewMixin, TemplateView):
+    """Baseline-change statistics: per project, per month and per reason category, with the change-request cycle
+    time."""
+
+    nav_key = "changes"
+    template_name = "projects/changes/statistics.html"
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        form = forms.StatsFilterForm(request.GET or None)
+        if form.is_bound and not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form, stats=None), status=400)
+        values = form.cleaned_data if form.is_bound else {}
+        stats = selectors.baseline_change_stats(
+            access=self.access, since=values.get("since"), until=values.get("until")
+        )
+        return self.render_to_response(self.get_context_data(form=form, stats=stats))
