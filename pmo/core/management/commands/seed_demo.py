@@ -46,6 +46,7 @@ class DemoContext:
 DEMO_SEEDERS = [
     "portfolio.seed.seed_demo",
     "projects.seed.seed_demo",
+    "projects.monitoring_seed.seed_demo",
     "projects.knowledge.seed.seed_demo",
 ]
 
