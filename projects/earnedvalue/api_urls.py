@@ -1,3 +1,9 @@
-"""API routes of earned value (placeholder until the feature lands)."""
+"""API routes of earned value under ``/api/v1/orgs/<org_slug>/``."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from projects.earnedvalue import api
+
+urlpatterns = [
+    path("projects/<int:project_pk>/evm/", api.ProjectEvmView.as_view(), name="api-project-evm"),
+]
