@@ -145,7 +145,7 @@ class TwoWeeks:
     silent: Project  # no report this week: missing
     late: Project  # this week's report came after the due time
     returned: Project  # this week's report was returned by the PMO
-    milestones: dict[str, Milestone] = field(default_factory=dict)
+    milestones: dict[str, Any] = field(default_factory=dict)
     crs: dict[str, ChangeRequest] = field(default_factory=dict)
     gate: GateReview | None = None
 

@@ -23,14 +23,14 @@ from projects.policy import current_week_start, parse_week
 RAG_OR_UNKNOWN = [*Rag.values, ""]
 
 
-class RagChangeOutput(serializers.Serializer):
+class MeetingRagChangeOutput(serializers.Serializer):
     dimension = serializers.ChoiceField(choices=RAG_DIMENSIONS)
     before = serializers.ChoiceField(choices=Rag.values)
     after = serializers.ChoiceField(choices=Rag.values)
     direction = serializers.ChoiceField(choices=["better", "worse"])
 
 
-class EscalationOutput(serializers.Serializer):
+class MeetingEscalationOutput(serializers.Serializer):
     title = serializers.CharField()
     detail = serializers.CharField()
     decision_needed = serializers.BooleanField()
@@ -38,13 +38,13 @@ class EscalationOutput(serializers.Serializer):
     changed_fields = serializers.ListField(child=serializers.CharField())
 
 
-class EscalationChangesOutput(serializers.Serializer):
-    new = EscalationOutput(many=True)
-    changed = EscalationOutput(many=True)
-    resolved = EscalationOutput(many=True)
+class MeetingEscalationChangesOutput(serializers.Serializer):
+    new = MeetingEscalationOutput(many=True)
+    changed = MeetingEscalationOutput(many=True)
+    resolved = MeetingEscalationOutput(many=True)
 
 
-class SlippedMilestoneOutput(serializers.Serializer):
+class MeetingSlippedMilestoneOutput(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     kind = serializers.ChoiceField(
@@ -59,7 +59,7 @@ class SlippedMilestoneOutput(serializers.Serializer):
     late_days = serializers.IntegerField(help_text="days after the baseline date")
 
 
-class BaselineChangeOutput(serializers.Serializer):
+class MeetingBaselineChangeOutput(serializers.Serializer):
     version = serializers.IntegerField()
     reason = serializers.CharField()
     category = serializers.CharField()
@@ -69,7 +69,7 @@ class BaselineChangeOutput(serializers.Serializer):
     finish_delta_days = serializers.IntegerField(allow_null=True)
 
 
-class ChangeRequestEventOutput(serializers.Serializer):
+class MeetingChangeRequestEventOutput(serializers.Serializer):
     id = serializers.IntegerField()
     code = serializers.CharField()
     title = serializers.CharField()
@@ -81,7 +81,7 @@ class ChangeRequestEventOutput(serializers.Serializer):
     finish_delta_days = serializers.IntegerField()
 
 
-class ReportStateOutput(serializers.Serializer):
+class MeetingReportStateOutput(serializers.Serializer):
     state = serializers.ChoiceField(choices=[*StatusReport.State.values, "none"])
     late = serializers.BooleanField()
     missing = serializers.BooleanField()
@@ -92,7 +92,7 @@ class ReportStateOutput(serializers.Serializer):
     review_comment = serializers.CharField()
 
 
-class ProjectWeekOutput(serializers.Serializer):
+class MeetingProjectWeekOutput(serializers.Serializer):
     id = serializers.IntegerField()
     code = serializers.CharField()
     name = serializers.CharField()
@@ -100,15 +100,15 @@ class ProjectWeekOutput(serializers.Serializer):
     rag = serializers.ChoiceField(choices=RAG_OR_UNKNOWN, help_text="overall RAG; empty when no report is known")
     rag_carried = serializers.BooleanField(help_text="the RAG is last week's: no report counts this week")
     changed = serializers.BooleanField()
-    rag_changes = RagChangeOutput(many=True)
-    escalations = EscalationChangesOutput()
-    slipped_milestones = SlippedMilestoneOutput(many=True)
-    baseline_changes = BaselineChangeOutput(many=True)
-    change_requests = ChangeRequestEventOutput(many=True)
-    report = ReportStateOutput()
+    rag_changes = MeetingRagChangeOutput(many=True)
+    escalations = MeetingEscalationChangesOutput()
+    slipped_milestones = MeetingSlippedMilestoneOutput(many=True)
+    baseline_changes = MeetingBaselineChangeOutput(many=True)
+    change_requests = MeetingChangeRequestEventOutput(many=True)
+    report = MeetingReportStateOutput()
 
 
-class AgendaItemOutput(serializers.Serializer):
+class MeetingAgendaItemOutput(serializers.Serializer):
     kind = serializers.ChoiceField(choices=["escalation", "change_request", "gate"])
     project_id = serializers.IntegerField()
     project_code = serializers.CharField()
@@ -119,9 +119,9 @@ class AgendaItemOutput(serializers.Serializer):
     due = serializers.DateField(allow_null=True)
 
 
-class AgendaGroupOutput(serializers.Serializer):
+class MeetingAgendaGroupOutput(serializers.Serializer):
     by_whom = serializers.CharField()
-    items = AgendaItemOutput(many=True)
+    items = MeetingAgendaItemOutput(many=True)
 
 
 class MeetingSummaryOutput(serializers.Serializer):
@@ -143,8 +143,8 @@ class WeeklyMeetingOutput(serializers.Serializer):
     starts_at = serializers.DateTimeField()
     ends_at = serializers.DateTimeField()
     summary = MeetingSummaryOutput()
-    projects = ProjectWeekOutput(many=True)
-    agenda = AgendaGroupOutput(many=True)
+    projects = MeetingProjectWeekOutput(many=True)
+    agenda = MeetingAgendaGroupOutput(many=True)
 
 
 def requested_week(value: str | None, *, default: dt.date) -> dt.date:
