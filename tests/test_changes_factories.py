@@ -57,15 +57,16 @@ def bring_to(
     stage: str,
     *,
     at: dt.datetime | None = None,
+    submitter: str = "manager",
 ) -> ChangeRequest:
-    """Move a request on from where it is to ``stage`` the normal way: the manager submits, the PMO assesses,
-    then each required step is signed (pmo by the PMO user, executive by the executive)."""
+    """Move a request on from where it is to ``stage`` the normal way: the manager (or ``submitter``) submits,
+    the PMO assesses, then each required step is signed (pmo by the PMO user, executive by the executive)."""
     org = world.organization
     done = STAGES.index(change_request.status)
     with world.ctx():
         if done < 1 <= STAGES.index(stage):
             change_request = change_services.change_request_submit(
-                organization=org, actor=world.users["manager"], change_request=change_request, at=at
+                organization=org, actor=world.users[submitter], change_request=change_request, at=at
             )
         if done < 2 <= STAGES.index(stage):
             change_request = change_services.change_request_assess(
