@@ -455,7 +455,7 @@ def rag_strip(
     cell_width = float(style.cell_width)
     if width is not None:
         cell_width = max(8.0, min(cell_width, (width - 2 * pad - style.gap * (len(cells) - 1)) / len(cells)))
-    total_width = int(math.ceil(2 * pad + len(cells) * cell_width + style.gap * (len(cells) - 1)))
+    total_width = math.ceil(2 * pad + len(cells) * cell_width + style.gap * (len(cells) - 1))
     height = 30 + style.cell_height + 22
     desc = ", ".join(f"{cell.label}: {cell.tooltip or cell.rag or '—'}" for cell in cells)
     svg = Svg(width=total_width, height=height, title=title, desc=desc)
