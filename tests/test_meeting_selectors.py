@@ -430,6 +430,17 @@ def test_missing_late_and_returned_reports(two_weeks: TwoWeeks) -> None:
     assert (on_time.late, on_time.missing, on_time.state) == (False, False, "submitted")
 
 
+def test_reports_are_expected_of_active_and_on_hold_projects(two_weeks: TwoWeeks) -> None:
+    world = two_weeks.world
+    with world.ctx():
+        on_hold = ProjectFactory(organization=world.organization, code="ALPHA-HOLD", status="on_hold")
+        planning = ProjectFactory(organization=world.organization, code="ALPHA-PLAN", status="planning")
+    meeting = meeting_of(world)
+    assert row(meeting, on_hold).report.missing
+    assert not row(meeting, planning).report.missing
+    assert not row(meeting, planning).changed  # listed, one line: nothing to discuss yet
+
+
 def test_a_report_not_yet_due_is_not_missing(two_weeks: TwoWeeks) -> None:
     with two_weeks.world.ctx():
         before_due = weekly_meeting(

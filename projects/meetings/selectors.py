@@ -17,7 +17,9 @@ Rules (see projects/README.md, "Weekly meeting"):
 - A milestone slipped when its actual (else forecast) date at the end of the week lies later than at its start
   (pghistory's ``MilestoneEvent`` rows, week boundaries in the organisation's time zone), or when its baseline date
   fell in the week and it was not achieved by the end of it.
-- A weekly report is expected of active projects only: missing means none submitted once the due time has passed.
+- A weekly report is expected of active and on-hold projects (``projects.status.selectors.MONITORED_STATUSES``, as
+  on the compliance page): missing means none submitted once the due time has passed; late means first submitted
+  after the due time (a missing report is not counted late as well).
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ from projects.models import (
 )
 from projects.policy import control_policy_get, organization_zone, status_due_at, week_label
 from projects.selectors import gates_due, projects_visible_to
+from projects.status.selectors import MONITORED_STATUSES
 
 # pghistory's event model of Milestone (generated, so not importable by name): one row per insert and update.
 MilestoneEvent: Any = Milestone.pgh_event_model  # type: ignore[attr-defined]
@@ -323,7 +326,7 @@ def _rag_changes(current: Any, previous: Any) -> tuple[RagChange, ...]:
 def _report_state(
     *, report: StatusReport | None, project: Project, due_at: dt.datetime, now: dt.datetime
 ) -> ReportState:
-    expected = project.status == Project.Status.ACTIVE
+    expected = project.status in MONITORED_STATUSES
     if report is None:
         return ReportState(
             state="none",
