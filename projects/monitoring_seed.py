@@ -35,6 +35,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db.models import F
+from django.utils import timezone
 
 from pmo.tenancy.models import Organization
 from pmo.tenancy.roles import Role
@@ -52,7 +53,14 @@ from projects.models import (
     StatusReport,
     StatusRevision,
 )
-from projects.policy import control_policy_get, current_week_start, organization_zone, status_date, status_due_at
+from projects.policy import (
+    control_policy_get,
+    current_week_start,
+    organization_zone,
+    status_date,
+    status_due_at,
+    week_start_of,
+)
 
 Text = tuple[str, str]
 # (weeks back, value) points of a trend, interpolated linearly; weeks back count from the current week (0), for a
@@ -527,7 +535,7 @@ class _MonitoringSeeder:
         self.prefix = "ACME" if self.org.slug == "acme" else "GX"
         self.policy = control_policy_get(organization=self.org)
         self.zone = organization_zone(self.org)
-        self.now = dt.datetime.now(tz=dt.UTC)
+        self.now = timezone.now()
         self.current = current_week_start(organization=self.org, now=self.now)
 
     def run(self) -> None:
@@ -718,7 +726,7 @@ class _MonitoringSeeder:
                 finish = finishes.get(project.pk) or project.planned_finish
                 if finish is None:
                     continue
-                last = finish - dt.timedelta(days=finish.weekday())
+                last = week_start_of(finish)
                 if status_date(policy=self.policy, week_start=last) > finish:
                     last -= dt.timedelta(weeks=1)
                 weeks = [(back, last - dt.timedelta(weeks=back)) for back in range(CLOSED_HISTORY_WEEKS - 1, -1, -1)]
