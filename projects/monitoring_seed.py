@@ -89,7 +89,7 @@ class Story:
 
     spi: Points  # schedule performance the manager's percent complete reflects (against the first baseline)
     cpi: Points  # cost performance the actual cost reflects (against the first baseline's budget)
-    work: tuple[Text, ...]  # accomplishments, one a week in turn; the next one is next week's plan
+    work: tuple[Text, ...]  # work items (English: noun phrases), one done a week in turn; the next is planned
     # The largest milestone slip, as a share of the project's current one (a closed project: of ``slip_days``);
     # the current week reports the current slip, as the service computes it.
     slip: Points = ((0, 1.0),)
@@ -137,12 +137,12 @@ STORIES: dict[int, Story] = {
         cpi=((14, 1.0), (8, 0.97), (0, 0.90)),
         slip=((14, 0.0), (9, 0.0), (0, 1.0)),
         work=(
-            ("configured the finance and procurement modules", "完成主板第二轮打样"),
-            ("ran the first data-migration rehearsal", "完成整机跌落与散热测试"),
-            ("completed the integration tests with payroll", "完成基带与射频联调"),
-            ("trained the finance key users", "完成影像算法调优"),
-            ("fixed the defects of the migration rehearsal", "解决结构件干涉问题"),
-            ("prepared the second migration rehearsal", "准备 EVT 阶段评审"),
+            ("configuration of the finance and procurement modules", "完成主板第二轮打样"),
+            ("the first data-migration rehearsal", "完成整机跌落与散热测试"),
+            ("integration tests with payroll", "完成基带与射频联调"),
+            ("training of the finance key users", "完成影像算法调优"),
+            ("fixes for the defects of the migration rehearsal", "解决结构件干涉问题"),
+            ("preparation of the second migration rehearsal", "准备 EVT 阶段评审"),
         ),
         current="returned",
         late=frozenset({5, 8}),
@@ -194,12 +194,12 @@ STORIES: dict[int, Story] = {
         cpi=((14, 0.99), (0, 0.97)),
         slip=((14, 0.0), (5, 0.0), (4, 1.0), (0, 1.0)),
         work=(
-            ("published the order-tracking pages to the test site", "完成采购订单模块上线测试"),
-            ("integrated the invoice archive", "打通仓储管理系统接口"),
-            ("ran usability tests with ten customers", "完成物流轨迹可视化原型"),
-            ("completed the support-ticket workflow", "与三家供应商完成数据对接"),
-            ("load-tested the portal", "完成系统性能压测"),
-            ("prepared the pilot with key accounts", "准备重点供应商试点"),
+            ("order-tracking pages on the test site", "完成采购订单模块上线测试"),
+            ("integration of the invoice archive", "打通仓储管理系统接口"),
+            ("usability tests with ten customers", "完成物流轨迹可视化原型"),
+            ("the support-ticket workflow", "与三家供应商完成数据对接"),
+            ("load tests of the portal", "完成系统性能压测"),
+            ("preparation of the pilot with key accounts", "准备重点供应商试点"),
         ),
         current="submitted",
         late=frozenset({7}),
@@ -228,12 +228,12 @@ STORIES: dict[int, Story] = {
         spi=((14, 0.86), (7, 0.88), (0, 0.98)),
         cpi=((14, 0.87), (7, 0.89), (0, 0.92)),
         work=(
-            ("published the sandbox for the first partners", "发布合作伙伴沙箱环境"),
-            ("completed the authentication service", "完成统一认证服务"),
-            ("documented the order API", "完成订单接口文档"),
-            ("onboarded two contract developers", "两名外包开发人员到岗"),
-            ("added rate limiting to the gateway", "完成接口限流"),
-            ("ran the partner beta", "开展合作伙伴公测"),
+            ("the sandbox for the first partners", "发布合作伙伴沙箱环境"),
+            ("the authentication service", "完成统一认证服务"),
+            ("documentation of the order API", "完成订单接口文档"),
+            ("onboarding of two contract developers", "两名外包开发人员到岗"),
+            ("rate limiting on the gateway", "完成接口限流"),
+            ("the partner beta", "开展合作伙伴公测"),
         ),
         current="missing",
         late=frozenset({10, 11}),
@@ -258,10 +258,10 @@ STORIES: dict[int, Story] = {
         spi=((14, 1.0), (0, 0.97)),
         cpi=((14, 1.0), (0, 0.99)),
         work=(
-            ("agreed the offline-sync requirements", "完成迁移范围盘点"),
-            ("chose the mobile framework", "确定私有云资源规格"),
-            ("prepared the gate 1 documents", "准备第一阶段评审材料"),
-            ("answered the gate 1 review questions", "答复第一阶段评审问题"),
+            ("the offline-sync requirements", "完成迁移范围盘点"),
+            ("choice of the mobile framework", "确定私有云资源规格"),
+            ("the gate 1 documents", "准备第一阶段评审材料"),
+            ("answers to the gate 1 review questions", "答复第一阶段评审问题"),
         ),
         current="draft",
         escalations=(
@@ -281,11 +281,11 @@ STORIES: dict[int, Story] = {
         spi=((7, 0.97), (0, 1.0)),
         cpi=((7, 0.95), (0, 0.9375)),
         work=(
-            ("signed the removal contract", "完成呼叫平台选型"),
-            ("fitted out floors 1 and 2", "完成工单系统配置"),
-            ("moved the finance department", "完成坐席培训"),
-            ("moved the sales department", "完成知识库迁移"),
-            ("handed the old building back", "完成新旧系统切换"),
+            ("the removal contract", "完成呼叫平台选型"),
+            ("fit-out of floors 1 and 2", "完成工单系统配置"),
+            ("move of the finance department", "完成坐席培训"),
+            ("move of the sales department", "完成知识库迁移"),
+            ("handover of the old building", "完成新旧系统切换"),
         ),
         late=frozenset({5}),
         escalations=(
@@ -304,11 +304,11 @@ STORIES: dict[int, Story] = {
         slip=((7, 0.3), (0, 1.0)),
         slip_days=30,
         work=(
-            ("installed the sorting conveyors", "完成贴片机安装"),
-            ("commissioned the picking robots", "完成产线联调"),
-            ("trained the shift leaders", "完成班组长培训"),
-            ("ran the acceptance tests", "完成验收测试"),
-            ("handed over to operations", "移交生产运营"),
+            ("installation of the sorting conveyors", "完成贴片机安装"),
+            ("commissioning of the picking robots", "完成产线联调"),
+            ("training of the shift leaders", "完成班组长培训"),
+            ("acceptance tests", "完成验收测试"),
+            ("handover to operations", "移交生产运营"),
         ),
         returned=frozenset({2}),
         escalations=(
@@ -870,7 +870,7 @@ class _MonitoringSeeder:
             "actual_cost": cost,
             "forecast_finish": finish + dt.timedelta(days=slip) if finish else None,
             "summary": self.t(*SUMMARIES[Rag(overall)]),
-            "accomplishments": self.t(f"We {done_text}.", f"本周{done_text}。"),
+            "accomplishments": self.t(f"Completed: {done_text}.", f"本周{done_text}。"),
             "next_steps": self.t(f"Next week: {next_text}.", f"下周计划：{next_text}。"),
             "escalations": escalations,
         }

@@ -372,3 +372,26 @@ def test_seed_demo_is_quick_idempotent_and_speaks_each_organisations_language() 
         assert approved.count() >= 2
         assert all(c.approvals_required == ["pmo", "executive"] for c in approved)
         assert ChangeRequest.objects.get(project__code="GX-002", number=1).title == "供应商协同门户"
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_pmo_sees_the_seeded_history_in_the_browser(live_server: Any, org_a: OrgWorld, page: Any) -> None:
+    from tests.test_browser import log_in
+
+    seed_world(org_a)
+    with org_a.ctx():
+        slipping = Project.objects.get(code="GX-001")
+    base, slug = live_server.url, org_a.slug
+    log_in(page, base, org_a.users[Role.PMO].email)
+    page.wait_for_url(f"{base}/o/{slug}/")
+
+    page.goto(f"{base}/o/{slug}/status/")
+    listing = page.locator("main").inner_text()
+    assert "GX-001" in listing and "GX-002" in listing
+    page.screenshot(path="/tmp/seed-status-list.png", full_page=True)  # noqa: S108 - where the brief wants them
+
+    page.goto(f"{base}/o/{slug}/projects/{slipping.pk}/status/")
+    text = page.locator("main").inner_text()
+    assert "Returned" in text
+    page.screenshot(path="/tmp/seed-status-project.png", full_page=True)  # noqa: S108
