@@ -24,6 +24,9 @@ ALL = set(ROLES)
 PAGES: dict[str, tuple[Capability, set[str]]] = {
     "": (Capability.ORG_VIEW, ALL),
     "projects/": (Capability.ORG_VIEW, ALL),
+    "status/": (Capability.ORG_VIEW, ALL),
+    "changes/": (Capability.ORG_VIEW, ALL),
+    "meetings/weekly/": (Capability.MEETINGS_VIEW, {"admin", "pmo", "executive"}),
     "intake/": (Capability.INTAKE_VIEW, {"admin", "pmo", "executive", "manager"}),
     "portfolios/": (Capability.PORTFOLIO_VIEW, {"admin", "pmo", "executive", "manager"}),
     "templates/": (Capability.TEMPLATES_MANAGE, {"admin", "pmo"}),
@@ -35,7 +38,8 @@ PAGES: dict[str, tuple[Capability, set[str]]] = {
 }
 NAV_KEYS = {"": "home", "projects/": "projects", "portfolios/": "portfolios", "members/": "members",
             "settings/": "settings", "audit/": "audit", "templates/": "templates",
-            "dependencies/": "dependencies", "intake/": "intake", "knowledge/": "knowledge"}  # fmt: skip
+            "dependencies/": "dependencies", "intake/": "intake", "knowledge/": "knowledge",
+            "status/": "status", "changes/": "changes", "meetings/weekly/": "meeting"}  # fmt: skip
 # conftest: projects[0] is the manager's (the member may read it), projects[1] is shared with the viewer.
 READABLE_PROJECT = {"admin": 2, "pmo": 2, "executive": 2, "manager": 0, "member": 0, "viewer": 1}
 UNREADABLE_PROJECT = {"manager": 1, "member": 2, "viewer": 0}

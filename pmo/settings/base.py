@@ -241,6 +241,8 @@ SPECTACULAR_SETTINGS = {
         "ProjectStatusEnum": "projects.models.Project.Status",
         "ProjectPhaseStatusEnum": "projects.models.ProjectPhase.Status",
         "ProjectDeliverableStatusEnum": "projects.models.ProjectDeliverable.Status",
+        "RagEnum": "projects.models.Rag",
+        "MeetingReportStateEnum": ["draft", "submitted", "returned", "accepted", "none"],
     },
 }
 API_TOKEN_TTL_DAYS = env_int("API_TOKEN_TTL_DAYS", 30)

@@ -26,6 +26,9 @@ class NavItem:
 NAVIGATION: list[tuple[str, Any, str, Capability]] = [
     ("home", _("Overview"), "org-home", Capability.ORG_VIEW),
     ("projects", _("Projects"), "project-list", Capability.ORG_VIEW),
+    ("status", _("Weekly status"), "status-list", Capability.ORG_VIEW),
+    ("changes", _("Change requests"), "change-request-list", Capability.ORG_VIEW),
+    ("meeting", _("Weekly meeting"), "meeting-weekly", Capability.MEETINGS_VIEW),
     ("intake", _("Intake"), "intake-queue", Capability.INTAKE_VIEW),
     ("portfolios", _("Portfolios"), "portfolio-list", Capability.PORTFOLIO_VIEW),
     ("templates", _("Templates"), "template-list", Capability.TEMPLATES_MANAGE),
