@@ -13,7 +13,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -29,6 +29,7 @@ from projects.status import selectors, services
 # --- Serializers --------------------------------------------------------------------------------------------------
 
 
+@extend_schema_field({"type": "string", "pattern": r"^\d{4}-W\d{2}$", "example": "2026-W47"})
 class WeekField(serializers.Field):
     """An ISO week as text (``"2026-W47"``) ↔ its Monday."""
 
