@@ -34,17 +34,16 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import F
 from django.utils import timezone
 
 from pmo.tenancy.models import Organization
 from pmo.tenancy.roles import Role
-from projects import evm, services
+from projects import evm
+from projects.changes import services as changes
 from projects.models import (
     RAG_RANK,
     ApproverRole,
     Baseline,
-    ChangeApproval,
     ChangeRequest,
     ClosureReport,
     Milestone,
@@ -569,22 +568,10 @@ class _MonitoringSeeder:
 
     # --- change requests -------------------------------------------------------------------------------------------
 
-    def steps(self, project: Project, spec: ChangeSpec, bac: Decimal) -> list[str]:
-        """Who must approve, as ``projects.changes.services.approvals_required`` decides at assessment: large (cost
-        above the policy's share of the BAC, or finish later than its days) needs an executive in a controlling
-        PMO, an executive instead of the PMO in a supportive one; a directive PMO always needs both."""
-        large = (
-            Decimal(spec.cost_delta) > self.policy.cr_executive_cost_share * bac
-            or spec.finish_delta_days > self.policy.cr_executive_finish_days
-        )
-        pmo, executive = ApproverRole.PMO.value, ApproverRole.EXECUTIVE.value
-        if self.org.pmo_type == Organization.PmoType.DIRECTIVE:
-            return [pmo, executive]
-        if self.org.pmo_type == Organization.PmoType.SUPPORTIVE:
-            return [executive] if large else [pmo]
-        return [pmo, executive] if large else [pmo]
-
     def change_request(self, project: Project, spec: ChangeSpec) -> None:
+        """One change request, taken through the change-control services at past times, so its approval steps and
+        its re-baseline are exactly what the services decide (``approvals_required`` at assessment, the baseline
+        on the last signature)."""
         if ChangeRequest.objects.filter(organization=self.org, project=project, number=spec.number).exists():
             return
         Status = ChangeRequest.Status
@@ -596,10 +583,11 @@ class _MonitoringSeeder:
             self.past(self.local(monday + dt.timedelta(days=4), 10), 60),
             self.past(self.local(monday + dt.timedelta(days=8), 9, 30), 50),
         ]
-        change = ChangeRequest(
-            organization=self.org,
+        org, note = self.org, self.t(*spec.note)
+        change = changes.change_request_create(
+            organization=org,
+            actor=self.manager,
             project=project,
-            number=spec.number,
             title=self.t(*spec.title),
             change_type=spec.change_type,
             description=self.t(*spec.description),
@@ -608,89 +596,37 @@ class _MonitoringSeeder:
             finish_delta_days=spec.finish_delta_days,
             scope_impact=self.t(*spec.scope_impact),
             risk_impact=self.t(*spec.risk_impact),
-            status=Status.DRAFT,
-            raised_by=self.manager,
-            raised_at=raised,
-            version=1,
+            at=raised,
         )
-        if spec.status != Status.DRAFT:
-            change.status, change.submitted_at, change.version = Status.SUBMITTED, submitted, 2
+        if spec.status == Status.DRAFT:
+            return
+        change = changes.change_request_submit(
+            organization=org, actor=self.manager, change_request=change, at=submitted
+        )
+        if spec.status == Status.SUBMITTED:
+            return
         if spec.status == Status.WITHDRAWN:
-            change.status, change.decided_by, change.decided_at = Status.WITHDRAWN, self.manager, assessed
-            change.decision_note, change.version = self.t(*spec.note), 3
-        approvals: list[ChangeApproval] = []
-        if spec.status in (Status.ASSESSED, Status.APPROVED, Status.REJECTED):
-            previous = Baseline.objects.filter(organization=self.org, project=project).order_by("-version").first()
-            steps = self.steps(project, spec, previous.budget if previous else project.budget_at_completion)
-            change.status, change.assessed_by, change.assessed_at = Status.ASSESSED, self.pmo, assessed
-            change.assessment, change.approvals_required, change.version = self.t(*spec.assessment), steps, 3
-            # An assessed request waits for its last step; a decided one has every step signed (the last one
-            # refusing, for a rejection).
-            to_sign = steps[:-1] if spec.status == Status.ASSESSED else steps
-            for index, step in enumerate(to_sign):
-                refuses = spec.status == Status.REJECTED and index == len(steps) - 1
-                approvals.append(
-                    ChangeApproval(
-                        organization=self.org,
-                        step=step,
-                        decision=ChangeApproval.Decision.REJECTED if refuses else ChangeApproval.Decision.APPROVED,
-                        note=self.t(*spec.note) if index == len(steps) - 1 else "",
-                        decided_by=self.executive if step == ApproverRole.EXECUTIVE else self.pmo,
-                        decided_at=signed[index],
-                    )
-                )
-            change.version += len(approvals)
-            if spec.status == Status.REJECTED:
-                change.status, change.decision_note = Status.REJECTED, self.t(*spec.note)
-                change.decided_by, change.decided_at = approvals[-1].decided_by, approvals[-1].decided_at
-        change.save()
-        for approval in approvals:
-            approval.change_request = change
-        ChangeApproval.objects.bulk_create(approvals)
-        if spec.status == Status.APPROVED:
-            self.approve(project, change, approvals[-1])
-
-    def approve(self, project: Project, change: ChangeRequest, last: ChangeApproval) -> None:
-        """The approval's re-baseline, as the change-control service makes it: budget + cost delta, finish +
-        finish delta, unachieved milestones moved to their forecast (where it was moved) or by the delta; the
-        project's BAC and planned finish follow."""
-        previous = Baseline.objects.filter(organization=self.org, project=project).order_by("-version").first()
-        budget = (previous.budget if previous else project.budget_at_completion) + change.cost_delta
-        old_finish = previous.finish_date if previous else project.planned_finish
-        delta = dt.timedelta(days=change.finish_delta_days)
-        finish = old_finish + delta if old_finish else None
-        milestones = list(Milestone.objects.filter(organization=self.org, project=project).order_by("order", "pk"))
-        if change.finish_delta_days:
-            moved = []
-            for milestone in milestones:
-                if milestone.actual_date or not milestone.baseline_date:
-                    continue
-                if milestone.forecast_date and milestone.forecast_date != milestone.baseline_date:
-                    milestone.baseline_date = milestone.forecast_date
-                else:
-                    milestone.baseline_date += delta
-                    milestone.forecast_date = milestone.baseline_date
-                    moved.append(milestone)
-            Milestone.objects.bulk_update(moved, ["forecast_date"])
-        baseline = services.baseline_create(
-            organization=self.org,
-            actor=last.decided_by,
-            project=project,
-            reason=f"{change.code}: {change.title}. {change.justification}",
-            reason_category=change.change_type,
-            budget=budget,
-            finish_date=finish,
-            milestones=milestones,
-            change_request_id=change.pk,
-            approved_at=last.decided_at,
+            changes.change_request_withdraw(
+                organization=org, actor=self.manager, change_request=change, note=note, at=assessed
+            )
+            return
+        change = changes.change_request_assess(
+            organization=org, actor=self.pmo, change_request=change, assessment=self.t(*spec.assessment), at=assessed
         )
-        project_fields: dict[str, Any] = {"budget_at_completion": budget, "version": F("version") + 1}
-        if finish is not None:
-            project_fields["planned_finish"] = finish
-        Project.objects.filter(organization=self.org, pk=project.pk).update(**project_fields)
-        change.status, change.baseline = ChangeRequest.Status.APPROVED, baseline
-        change.decided_by, change.decided_at, change.decision_note = last.decided_by, last.decided_at, last.note
-        change.save(update_fields=["status", "baseline", "decided_by", "decided_at", "decision_note"])
+        steps = list(change.approvals_required)
+        # An assessed request waits for its last step; a decided one has every step signed (the last one refusing,
+        # for a rejection).
+        for index, step in enumerate(steps[:-1] if spec.status == Status.ASSESSED else steps):
+            signer = self.executive if step == ApproverRole.EXECUTIVE else self.pmo
+            last = index == len(steps) - 1
+            if spec.status == Status.REJECTED and last:
+                change = changes.change_request_reject(
+                    organization=org, actor=signer, change_request=change, note=note, at=signed[index]
+                )
+            else:
+                change = changes.change_request_approve(
+                    organization=org, actor=signer, change_request=change, note=note if last else "", at=signed[index]
+                )
 
     # --- weekly status ---------------------------------------------------------------------------------------------
 

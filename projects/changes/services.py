@@ -240,10 +240,15 @@ def change_request_submit(
 
 @transaction.atomic
 def change_request_withdraw(
-    *, organization: Organization, actor: Any, change_request: ChangeRequest, at: dt.datetime | None = None
+    *,
+    organization: Organization,
+    actor: Any,
+    change_request: ChangeRequest,
+    note: str = "",
+    at: dt.datetime | None = None,
 ) -> ChangeRequest:
     """Take back a request that is not decided yet (draft, submitted or assessed): its raiser or whoever may
-    change the project. Withdrawn is final."""
+    change the project, with an optional note why. Withdrawn is final."""
     locked = _lock(
         organization=organization,
         change_request=change_request,
@@ -254,8 +259,9 @@ def change_request_withdraw(
     )
     locked.status = Status.WITHDRAWN
     locked.decided_by, locked.decided_at = actor, at or timezone.now()
+    locked.decision_note = str(note or "").strip()
     locked.version = F("version") + 1
-    locked.save(update_fields=["status", "decided_by", "decided_at", "version"])
+    locked.save(update_fields=["status", "decided_by", "decided_at", "decision_note", "version"])
     locked.refresh_from_db()
     return locked
 
