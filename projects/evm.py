@@ -1,6 +1,6 @@
 """Earned value and the suggested RAG: pure arithmetic first, then the one helper that reads a project's baseline.
 
-Rules (also in docs/governance.md):
+Rules (also in docs/monitoring.md):
 
 - **BAC** is the budget of the project's current (highest) baseline version; without a baseline, the project's BAC.
 - **PV** as of a date is BAC × the planned fraction of work. The fraction follows the baseline's milestones,

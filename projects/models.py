@@ -697,6 +697,11 @@ class EvmFigures(models.Model):
         abstract = True
 
 
+# Field names of the two abstract parts: what a submission copies into its revision.
+STATUS_CONTENT_FIELDS: tuple[str, ...] = tuple(f.name for f in StatusContent._meta.local_fields)
+EVM_FIGURE_FIELDS: tuple[str, ...] = tuple(f.name for f in EvmFigures._meta.local_fields)
+
+
 @pghistory.track()
 class StatusReport(TenantModel, StatusContent, EvmFigures):
     """A project's weekly status (周报) for one ISO week, unique per project and week. Editable only as a draft or

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from pmo.tenancy.models import Organization
 from projects.models import ControlPolicy
+from projects.services import StaleVersion
 
 _ISO_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 
@@ -34,6 +35,15 @@ POLICY_FIELDS = (
     "cr_executive_cost_share",
     "cr_executive_finish_days",
 )
+
+
+class PolicyStale(StaleVersion):
+    """Someone else saved the policy since it was read (the API answers 409)."""
+
+    def __init__(self) -> None:
+        super(StaleVersion, self).__init__(
+            _("Someone else changed the control policy in the meantime. Reload it and try again.")
+        )
 
 
 def control_policy_get(*, organization: Organization) -> ControlPolicy:
@@ -57,17 +67,15 @@ def control_policy_install_default(*, organization: Organization) -> ControlPoli
 def control_policy_update(
     *, organization: Organization, actor: Any, version: int | None = None, **fields: Any
 ) -> ControlPolicy:
-    """Change the policy. ``version`` (when given) must match the stored one, else ``StaleVersion`` (409).
+    """Change the policy. ``version`` (when given) must match the stored one, else ``PolicyStale`` (409).
     Thresholds must be ordered (red no better than amber): ``ValidationError`` otherwise, nothing saved."""
-    from projects.services import StaleVersion
-
     unknown = set(fields) - set(POLICY_FIELDS)
     if unknown:
         raise ValidationError({name: [_("This field cannot be changed.")] for name in sorted(unknown)})
     policy = control_policy_get(organization=organization)
     policy = ControlPolicy.objects.select_for_update().get(pk=policy.pk, organization=organization)
     if version is not None and version != policy.version:
-        raise StaleVersion()
+        raise PolicyStale()
     for name, value in fields.items():
         setattr(policy, name, value)
     errors: dict[str, list[str]] = {}

@@ -26,6 +26,8 @@ from portfolio import seed as portfolio_seed
 from projects import evm, monitoring_seed
 from projects import seed as projects_seed
 from projects.models import (
+    EVM_FIGURE_FIELDS,
+    STATUS_CONTENT_FIELDS,
     Baseline,
     ChangeApproval,
     ChangeRequest,
@@ -38,40 +40,6 @@ from projects.policy import control_policy_get, current_week_start, status_date
 from tests.conftest import OrgWorld
 from tests.factories_portfolio import install_defaults
 
-CONTENT_FIELDS = (
-    "rag_overall",
-    "rag_schedule",
-    "rag_cost",
-    "rag_scope",
-    "rag_quality",
-    "rag_resources",
-    "rag_risk",
-    "rag_justification",
-    "percent_complete",
-    "actual_cost",
-    "forecast_finish",
-    "summary",
-    "accomplishments",
-    "next_steps",
-    "escalations",
-)
-EVM_FIELDS = (
-    "baseline_version",
-    "bac",
-    "pv",
-    "ev",
-    "ac",
-    "sv",
-    "cv",
-    "spi",
-    "cpi",
-    "eac",
-    "etc",
-    "vac",
-    "tcpi",
-    "suggested_rag",
-    "suggested_reasons",
-)
 SUBMITTED_STATES = ("submitted", "accepted", "returned")
 
 
@@ -235,7 +203,7 @@ def test_each_submission_is_a_frozen_revision(seeded: OrgWorld) -> None:
             assert (report.state == "draft") == (report.revision == 0)
             if numbers:
                 latest = report.revisions.all()[len(numbers) - 1]
-                for name in (*CONTENT_FIELDS, *EVM_FIELDS):
+                for name in (*STATUS_CONTENT_FIELDS, *EVM_FIGURE_FIELDS):
                     assert getattr(latest, name) == getattr(report, name), (report, name)
                 assert latest.submitted_at == report.submitted_at
                 assert report.revisions.all()[0].submitted_at == report.first_submitted_at

@@ -67,32 +67,7 @@ class EscalationSerializer(serializers.Serializer):
     resolved = serializers.BooleanField(required=False, default=False)
 
 
-CONTENT_OUTPUT_FIELDS = [
-    *services.RAG_FIELDS,
-    "rag_justification",
-    "percent_complete",
-    "actual_cost",
-    "forecast_finish",
-    "summary",
-    "accomplishments",
-    "next_steps",
-    "escalations",
-    "baseline_version",
-    "bac",
-    "pv",
-    "ev",
-    "ac",
-    "sv",
-    "cv",
-    "spi",
-    "cpi",
-    "eac",
-    "etc",
-    "vac",
-    "tcpi",
-    "suggested_rag",
-    "suggested_reasons",
-]
+CONTENT_OUTPUT_FIELDS = [*services.CONTENT_FIELDS, *services.EVM_FIELDS]
 
 
 class RevisionOutput(serializers.ModelSerializer):

@@ -23,7 +23,15 @@ from django.utils.translation import gettext as _
 
 from pmo.tenancy.models import Organization
 from projects import evm
-from projects.models import RAG_VALUES, Project, Rag, StatusReport, StatusRevision
+from projects.models import (
+    EVM_FIGURE_FIELDS,
+    RAG_VALUES,
+    STATUS_CONTENT_FIELDS,
+    Project,
+    Rag,
+    StatusReport,
+    StatusRevision,
+)
 from projects.policy import (
     control_policy_get,
     current_week_start,
@@ -39,25 +47,9 @@ TEXT_FIELDS = ("rag_justification", "summary", "accomplishments", "next_steps")
 EDITABLE_FIELDS = frozenset(
     {*RAG_FIELDS, *TEXT_FIELDS, "percent_complete", "actual_cost", "forecast_finish", "escalations"}
 )
-# The content a submission freezes into its revision (StatusContent).
-CONTENT_FIELDS = (*RAG_FIELDS, *TEXT_FIELDS, "percent_complete", "actual_cost", "forecast_finish", "escalations")
-EVM_FIELDS = (
-    "baseline_version",
-    "bac",
-    "pv",
-    "ev",
-    "ac",
-    "sv",
-    "cv",
-    "spi",
-    "cpi",
-    "eac",
-    "etc",
-    "vac",
-    "tcpi",
-    "suggested_rag",
-    "suggested_reasons",
-)
+# The content a submission freezes into its revision, and the figures computed at submission.
+CONTENT_FIELDS = STATUS_CONTENT_FIELDS
+EVM_FIELDS = EVM_FIGURE_FIELDS
 MAX_ESCALATIONS = 20
 ESCALATION_TITLE_MAX = 200
 ESCALATION_TEXT_MAX = 2000
