@@ -247,6 +247,20 @@ def test_state_and_stale_version_conflicts_are_409_and_lose_nothing(scene: Scene
     assert state(scene) == before
 
 
+def test_a_withdrawal_keeps_its_reason(scene: Scene, api_client: ApiClientFactory) -> None:
+    world = scene.world
+    raise_cr(world, scene.project)
+    url = f"/api/v1/orgs/{world.slug}/projects/{scene.project.pk}/change-requests/1/withdraw/"
+
+    response = api_client(world.users["manager"]).post(url, {"note": "Covered by the next release."}, format="json")
+
+    assert response.status_code == 200
+    assert response.json()["status"] == "withdrawn"
+    withdrawn = _cr(scene)
+    assert (withdrawn.status, withdrawn.decision_note) == ("withdrawn", "Covered by the next release.")
+    assert withdrawn.decided_by == world.users["manager"]
+
+
 def _cr(scene: Scene) -> ChangeRequest:
     with scene.world.ctx():
         return ChangeRequest.objects.get(project=scene.project, number=1)

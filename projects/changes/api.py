@@ -2,7 +2,7 @@
 
 - ``projects/<project_pk>/change-requests/`` — list, create (a draft), retrieve by number (``…/1/``) with the
   approval steps and the next one, partial_update of a draft with ``version``; actions ``submit``, ``assess``
-  ``{"assessment"}``, ``approve`` ``{"note"}``, ``reject`` ``{"note"}``, ``withdraw``;
+  ``{"assessment"}``, ``approve`` ``{"note"}``, ``reject`` ``{"note"}``, ``withdraw`` ``{"note"}`` (optional);
 - ``change-requests/`` — the organisation's requests on projects the caller may read (``?status=&type=&project=``
   and ``?awaiting=me``);
 - ``baseline-changes/`` — baseline-change statistics (``?from=YYYY-MM&to=YYYY-MM``).
@@ -200,12 +200,18 @@ class ChangeRequestViewSet(ProjectNestedMixin, mixins.ListModelMixin, mixins.Ret
         )
         return self._respond(change_request)
 
-    @extend_schema(request=None, responses={200: ChangeRequestOutput}, tags=["changes"])
+    @extend_schema(request=NoteInput, responses={200: ChangeRequestOutput}, tags=["changes"])
     @action(detail=True, methods=["post"])
     def withdraw(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        """Take back a request that is not decided yet."""
+        """Take back a request that is not decided yet, optionally saying why."""
+        change_request = self.get_object()
+        data = NoteInput(data=request.data)
+        data.is_valid(raise_exception=True)
         change_request = services.change_request_withdraw(
-            organization=self.organization, actor=request.user, change_request=self.get_object()
+            organization=self.organization,
+            actor=request.user,
+            change_request=change_request,
+            note=data.validated_data["note"],
         )
         return self._respond(change_request)
 

@@ -136,13 +136,20 @@ class ChangeRequestActionView(ChangeRequestDetailView):
                 )
 
             success = _("%(code)s saved.")
-        elif verb in ("submit", "withdraw"):
-            service = services.change_request_submit if verb == "submit" else services.change_request_withdraw
+        elif verb == "submit":
 
             def run() -> Any:
-                return service(organization=org, actor=actor, change_request=change_request)
+                return services.change_request_submit(organization=org, actor=actor, change_request=change_request)
 
-            success = _("%(code)s submitted to the PMO.") if verb == "submit" else _("%(code)s withdrawn.")
+            success = _("%(code)s submitted to the PMO.")
+        elif verb == "withdraw":
+
+            def run() -> Any:
+                return services.change_request_withdraw(
+                    organization=org, actor=actor, change_request=change_request, note=request.POST.get("note", "")
+                )
+
+            success = _("%(code)s withdrawn.")
         elif verb == "assess":
             form = forms.AssessForm(request.POST)
 
