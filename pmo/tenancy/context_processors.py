@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from pmo.tenancy.roles import Capability
 from pmo.tenancy.selectors import memberships_of_user
@@ -26,9 +27,10 @@ class NavItem:
 NAVIGATION: list[tuple[str, Any, str, Capability]] = [
     ("home", _("Overview"), "org-home", Capability.ORG_VIEW),
     ("projects", _("Projects"), "project-list", Capability.ORG_VIEW),
-    ("status", _("Weekly status"), "status-list", Capability.ORG_VIEW),
-    ("changes", _("Change requests"), "change-request-list", Capability.ORG_VIEW),
-    ("meeting", _("Weekly meeting"), "meeting-weekly", Capability.MEETINGS_VIEW),
+    # Short labels: the bar holds up to thirteen entries; each page's title says it in full.
+    ("status", pgettext_lazy("navigation", "Status"), "status-list", Capability.ORG_VIEW),
+    ("changes", pgettext_lazy("navigation", "Changes"), "change-request-list", Capability.ORG_VIEW),
+    ("meeting", pgettext_lazy("navigation", "Meeting"), "meeting-weekly", Capability.MEETINGS_VIEW),
     ("intake", _("Intake"), "intake-queue", Capability.INTAKE_VIEW),
     ("portfolios", _("Portfolios"), "portfolio-list", Capability.PORTFOLIO_VIEW),
     ("templates", _("Templates"), "template-list", Capability.TEMPLATES_MANAGE),

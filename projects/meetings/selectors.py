@@ -8,7 +8,7 @@ row is fetched once for every visible project and grouped in Python.
 Rules (see projects/README.md, "Weekly meeting"):
 
 - A project is listed when the actor may read it and it is planning, active or on hold, or when something of it
-  happened in the week (a report, a baseline, a change request, a milestone change): a project closed during the
+  happened in the week (a report, a re-baseline, a change request, a milestone slip): a project closed during the
   week still shows its last changes.
 - The content of a week is its status report when submitted or accepted; a report the PMO returned counts with its
   latest submitted revision (the working copy may be half edited). Drafts never count.
@@ -529,8 +529,13 @@ def weekly_meeting(*, access: OrgAccess, week_start: dt.date, now: dt.datetime |
     )
     baselines: dict[int, list[BaselineChange]] = defaultdict(list)
     for baseline in (
+        # A re-baseline (v2 on), as in the baseline-change statistics; v1 is a new project's plan, not a change.
         Baseline.objects.filter(
-            organization=organization, project__in=visible, approved_at__gte=starts_at, approved_at__lt=ends_at
+            organization=organization,
+            project__in=visible,
+            version__gte=2,
+            approved_at__gte=starts_at,
+            approved_at__lt=ends_at,
         )
         .annotate(
             previous_budget=Subquery(previous_baseline.values("budget")[:1]),
@@ -568,7 +573,7 @@ def weekly_meeting(*, access: OrgAccess, week_start: dt.date, now: dt.datetime |
 
     active_ids = (
         {r.project_id for r in reports if r.week_start == week_start}
-        | {e.project_id for e in events_in_week}
+        | {project_id for project_id, slipped in slips.items() if slipped}
         | set(baselines)
         | set(cr_events)
     )
