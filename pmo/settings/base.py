@@ -242,6 +242,9 @@ SPECTACULAR_SETTINGS = {
         "ProjectPhaseStatusEnum": "projects.models.ProjectPhase.Status",
         "ProjectDeliverableStatusEnum": "projects.models.ProjectDeliverable.Status",
         "RagEnum": "projects.models.Rag",
+        "StatusReportStateEnum": "projects.models.StatusReport.State",
+        "ApproverRoleEnum": "projects.models.ApproverRole",
+        "ChangeRequestStatusEnum": "projects.models.ChangeRequest.Status",
         "MeetingReportStateEnum": ["draft", "submitted", "returned", "accepted", "none"],
     },
 }

@@ -28,7 +28,7 @@ from rest_framework.response import Response
 
 from pmo.tenancy.api_base import OrganizationAPIView, OrganizationViewSet
 from pmo.tenancy.roles import Capability
-from projects.api import PersonOutput, ProjectNestedMixin, ProjectsAPIMixin
+from projects.api import PersonOutput, ProjectNestedMixin, ProjectRefOutput, ProjectsAPIMixin
 from projects.changes import selectors, services
 from projects.models import ChangeApproval, ChangeRequest, ChangeType
 
@@ -42,12 +42,6 @@ class ApprovalOutput(serializers.ModelSerializer):
         model = ChangeApproval
         fields = ["step", "decision", "note", "decided_by", "decided_at"]
         read_only_fields = fields
-
-
-class ProjectRefOutput(serializers.Serializer):
-    id = serializers.IntegerField()
-    code = serializers.CharField()
-    name = serializers.CharField()
 
 
 class ChangeRequestOutput(serializers.ModelSerializer):

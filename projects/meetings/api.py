@@ -25,8 +25,8 @@ RAG_OR_UNKNOWN = [*Rag.values, ""]
 
 class MeetingRagChangeOutput(serializers.Serializer):
     dimension = serializers.ChoiceField(choices=RAG_DIMENSIONS)
-    before = serializers.ChoiceField(choices=Rag.values)
-    after = serializers.ChoiceField(choices=Rag.values)
+    before = serializers.ChoiceField(choices=Rag.choices)
+    after = serializers.ChoiceField(choices=Rag.choices)
     direction = serializers.ChoiceField(choices=["better", "worse"])
 
 
@@ -74,7 +74,7 @@ class MeetingChangeRequestEventOutput(serializers.Serializer):
     code = serializers.CharField()
     title = serializers.CharField()
     change_type = serializers.CharField()
-    status = serializers.ChoiceField(choices=ChangeRequest.Status.values)
+    status = serializers.ChoiceField(choices=ChangeRequest.Status.choices)
     event = serializers.ChoiceField(choices=["submitted", "approved", "rejected", "withdrawn"])
     at = serializers.DateTimeField()
     cost_delta = serializers.DecimalField(max_digits=16, decimal_places=2)
