@@ -22,7 +22,7 @@ def shot(page: Any, name: str) -> None:
 
 
 def test_manager_submits_pmo_returns_manager_resubmits_pmo_accepts(
-    live_server: Any, org_a: OrgWorld, page: Any
+    live_server: Any, org_a: OrgWorld, page: Any, api_client: Any
 ) -> None:
     project = lifecycle_project(org_a)
     base, slug = live_server.url, org_a.slug
@@ -90,8 +90,16 @@ def test_manager_submits_pmo_returns_manager_resubmits_pmo_accepts(
     page.goto(status_url)
     assert page.get_by_test_id("report-state").inner_text() == "Accepted"
     assert page.get_by_test_id("history").locator("[data-testid='history-row']").count() == 1
+    assert page.get_by_test_id("start-report").count() == 0  # one report a week: nothing more to start
     shot(page, "tab-en")
     pmo_page.context.close()
+
+    # A second report for the same week is refused, and the accepted one stays as it was.
+    second = api_client(org_a.users[Role.MANAGER]).post(
+        f"/api/v1/orgs/{slug}/projects/{project.pk}/status-reports/", {}, format="json"
+    )
+    assert second.status_code == 409
+    assert "already has a status report" in second.json()["detail"]
 
     with org_a.ctx():
         report = StatusReport.objects.get(project=project)
