@@ -719,7 +719,7 @@ class StatusReport(TenantModel, StatusContent, EvmFigures):
     week_start = models.DateField(_("week"))
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.DRAFT)
     revision = models.PositiveIntegerField(_("revision"), default=0, editable=False)
-    due_at = models.DateTimeField(_("due"))
+    due_at = models.DateTimeField(_("due at"))
     first_submitted_at = models.DateTimeField(_("first submitted"), null=True, blank=True)
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
     submitted_by = models.ForeignKey(
