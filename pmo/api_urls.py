@@ -19,4 +19,6 @@ urlpatterns = [
     path("orgs/<slug:org_slug>/", include("portfolio.api_urls")),
     path("orgs/<slug:org_slug>/", include("projects.api_urls")),
     path("orgs/<slug:org_slug>/", include("projects.knowledge.api_urls")),
+    path("orgs/<slug:org_slug>/", include("resources.api_urls")),
+    path("orgs/<slug:org_slug>/", include("risks.api_urls")),
 ]

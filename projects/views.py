@@ -57,6 +57,8 @@ TABS = [
     ("evm", gettext_lazy("Earned value"), "project-evm"),
     ("changes", gettext_lazy("Change requests"), "project-changes"),
     ("baselines", gettext_lazy("Baselines"), "project-baselines"),
+    ("raid", gettext_lazy("RAID"), "project-raid"),
+    ("staffing", gettext_lazy("Staffing"), "project-staffing"),
     ("dependencies", gettext_lazy("Dependencies"), "project-dependencies"),
     ("closure", gettext_lazy("Closure"), "project-closure"),
 ]

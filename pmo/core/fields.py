@@ -13,3 +13,8 @@ if TYPE_CHECKING:
 def money(verbose_name: str | StrPromise | None = None, **kwargs: Any) -> models.DecimalField[Any, Any]:
     """An amount in the organisation's currency: 16 digits, 2 decimals."""
     return models.DecimalField(verbose_name, max_digits=16, decimal_places=2, **kwargs)
+
+
+def hours(verbose_name: str | StrPromise | None = None, **kwargs: Any) -> models.DecimalField[Any, Any]:
+    """Hours of work: up to 9,999.99."""
+    return models.DecimalField(verbose_name, max_digits=6, decimal_places=2, **kwargs)

@@ -49,6 +49,12 @@ class Capability(StrEnum):
     CHANGES_APPROVE_PMO = "changes.approve_pmo"
     CHANGES_APPROVE_EXECUTIVE = "changes.approve_executive"
     MEETINGS_VIEW = "meetings.view"
+    RESOURCES_VIEW = "resources.view"
+    RESOURCES_MANAGE = "resources.manage"
+    TIMESHEETS_SUBMIT = "timesheets.submit"
+    TIMESHEETS_APPROVE = "timesheets.approve"
+    RISKS_SETTINGS = "risks.settings"
+    RISKS_ESCALATE_EXECUTIVE = "risks.escalate_executive"
 
 
 _ALL = frozenset(Role)
@@ -96,6 +102,17 @@ CAPABILITIES: dict[Capability, frozenset[Role]] = {
     Capability.CHANGES_APPROVE_PMO: _GOVERNANCE,
     Capability.CHANGES_APPROVE_EXECUTIVE: frozenset({Role.ADMIN, Role.EXECUTIVE}),
     Capability.MEETINGS_VIEW: _LEADERSHIP,
+    # Resources: leadership and managers see people across projects, capacity and over-allocation; the PMO keeps
+    # people, skills, the calendar and time off, and changes any allocation (a manager changes those of the
+    # projects they may change). Everyone with work to book enters timesheets; managers and the PMO approve them.
+    Capability.RESOURCES_VIEW: _LEADERSHIP | {Role.MANAGER},
+    Capability.RESOURCES_MANAGE: _GOVERNANCE,
+    Capability.TIMESHEETS_SUBMIT: _ALL - {Role.VIEWER},
+    Capability.TIMESHEETS_APPROVE: _GOVERNANCE | {Role.MANAGER},
+    # Risks: whoever may change a project keeps its risks, issues and assumptions and escalates them to the PMO;
+    # the PMO escalates further to the executives and sets the organisation's scale, thresholds and review period.
+    Capability.RISKS_SETTINGS: _GOVERNANCE,
+    Capability.RISKS_ESCALATE_EXECUTIVE: _GOVERNANCE,
 }
 
 

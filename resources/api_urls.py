@@ -1,0 +1,3 @@
+"""API routes of resources (placeholder until the feature lands)."""
+
+urlpatterns: list = []

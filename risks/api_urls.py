@@ -1,0 +1,3 @@
+"""API routes of risks (placeholder until the feature lands)."""
+
+urlpatterns: list = []
