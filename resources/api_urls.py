@@ -1,3 +1,9 @@
-"""API routes of resources (placeholder until the feature lands)."""
+"""The resources app's API under ``/api/v1/orgs/<org_slug>/`` (URL names start with ``api-``)."""
 
-urlpatterns: list = []
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("resources.people_api_urls")),
+    path("", include("resources.planning_api_urls")),
+    path("", include("resources.timesheets.api_urls")),
+]

@@ -1,9 +1,9 @@
-"""Pages of resources (placeholder until the feature lands)."""
+"""Pages of the resources app, mounted at ``/o/<org_slug>/``: people and calendar, planning, timesheets."""
 
-from django.urls import path
-
-from projects import views
+from django.urls import include, path
 
 urlpatterns = [
-    path("projects/<int:pk>/staffing/", views.ProjectDetailView.as_view(), name="project-staffing"),
+    path("", include("resources.people_urls")),
+    path("", include("resources.planning_urls")),
+    path("", include("resources.timesheets.urls")),
 ]

@@ -1,0 +1,3 @@
+"""Routes (placeholder until the feature lands)."""
+
+urlpatterns: list = []
