@@ -5,7 +5,8 @@ The output is self-contained and deterministic: no script, no ``<foreignObject>`
 coordinates with one decimal; every text escaped. Each chart carries ``<title>``/``<desc>`` and ``role="img"``, a
 ``viewBox`` and a width and height, and is returned as a ``SafeString`` ready for a template.
 
-Charts so far: ``line_chart`` (dated series, e.g. an S-curve) and ``rag_strip`` (one coloured cell per period). A
+Charts so far: ``line_chart`` (dated series, e.g. an S-curve), ``rag_strip`` (one coloured cell per period) and
+``heat_map`` (groups × periods coloured by a ratio, cells optionally linked). A
 new kind reuses the building blocks: ``Svg`` (the document and escaped elements), ``Frame`` (the plot area inside
 the margins), ``nice_ticks`` / ``ValueAxis`` (a rounded value scale with its grid) and ``legend``.
 """
@@ -497,4 +498,129 @@ def rag_strip(
                 fill=PALETTE["muted"],
                 font_size=SMALL_FONT_SIZE,
             )
+    return svg.render()
+
+
+# --- Heat map -------------------------------------------------------------------------------------------------------
+
+HEAT_COLOURS = {"none": PALETTE["none"], "under": "#a7d7b8", "near": "#f3c969", "over": "#e06b5f"}
+
+
+@dataclass(frozen=True)
+class HeatCell:
+    """One cell: its ratio (demand ÷ capacity, ``None`` when there is no capacity), the short text drawn inside
+    (``"95%"``), a tooltip and an optional link (the drill-down)."""
+
+    ratio: float | Decimal | None
+    label: str = ""
+    tooltip: str = ""
+    href: str | None = None
+
+
+def heat_band(ratio: float | Decimal | None, *, near: float = 0.85) -> str:
+    """``none`` (no ratio), ``under`` (below ``near``), ``near`` (``near`` up to 100 %) or ``over`` (above 100 %)."""
+    if ratio is None:
+        return "none"
+    value = float(ratio)
+    if value > 1:
+        return "over"
+    return "near" if value >= near else "under"
+
+
+def heat_map(
+    *,
+    rows: Sequence[str],
+    columns: Sequence[str],
+    cells: Sequence[Sequence[HeatCell | None]],
+    title: str,
+    near: float = 0.85,
+    cell_width: int = 52,
+    cell_height: int = 30,
+    desc: str | None = None,
+    empty_message: str | None = None,
+) -> SafeString:
+    """A grid of coloured cells: one row per group (``rows``, labels on the left), one column per period
+    (``columns``, labels on top), ``cells[row][column]`` coloured by its ratio band (``heat_band``) with its label
+    inside and a legend below. A cell with ``href`` is wrapped in an SVG link (``<a href>``, which browsers and
+    WeasyPrint follow). Without rows or columns, an empty-state chart with ``empty_message``."""
+    if not rows or not columns:
+        return empty_chart(width=640, height=120, title=title, message=empty_message)
+    pad, gap = 12, 2
+    label_width = min(220.0, max(text_width(row) for row in rows) + 16)
+    left = pad + label_width
+    top = 30.0 + 22
+    width = math.ceil(left + len(columns) * (cell_width + gap) + pad)
+    grid_bottom = top + len(rows) * (cell_height + gap)
+    legend_items = [
+        ("under", _("Under %(near)s%% of capacity") % {"near": round(near * 100)}),
+        ("near", _("Near capacity (%(near)s–100%%)") % {"near": round(near * 100)}),
+        ("over", _("Over capacity")),
+        ("none", _("No capacity")),
+    ]
+    height = math.ceil(grid_bottom + 14 + 18 + pad)
+    lines = []
+    for row_label, row_cells in zip(rows, cells, strict=True):
+        for column_label, cell in zip(columns, row_cells, strict=True):
+            if cell is not None and cell.tooltip:
+                lines.append(f"{row_label} {column_label}: {cell.tooltip}")
+    svg = Svg(width=max(width, 560), height=height, title=title, desc=desc or "; ".join(lines))
+    svg.text(pad, 20, title, font_size=14, font_weight="600")
+    label_every = max(1, math.ceil(text_width(columns[-1], SMALL_FONT_SIZE) / (cell_width + gap - 4)))
+    for index, column in enumerate(columns):
+        if index % label_every == 0:
+            x = left + index * (cell_width + gap) + cell_width / 2
+            svg.text(x, top - 8, column, text_anchor="middle", fill=PALETTE["muted"], font_size=SMALL_FONT_SIZE)
+    for row_index, (row_label, row_cells) in enumerate(zip(rows, cells, strict=True)):
+        y = top + row_index * (cell_height + gap)
+        shown = row_label
+        while text_width(shown) > label_width - 12 and len(shown) > 2:
+            shown = shown[:-2] + "…"
+        svg.text(left - 8, y + cell_height / 2 + 4, shown, text_anchor="end")
+        for column_index, cell in enumerate(row_cells):
+            x = left + column_index * (cell_width + gap)
+            band = heat_band(cell.ratio if cell else None, near=near)
+            tip = escape((cell.tooltip if cell else "") or f"{row_label} {columns[column_index]}", quote=False)
+            rect = Svg.attrs(
+                {
+                    "x": float(x),
+                    "y": float(y),
+                    "width": float(cell_width),
+                    "height": float(cell_height),
+                    "rx": 3,
+                    "fill": HEAT_COLOURS[band],
+                    "class": f"heat-cell heat-{band}",
+                }
+            )
+            markup = f"<rect{rect}><title>{tip}</title></rect>"
+            if cell is not None and cell.label:
+                text = Svg.attrs(
+                    {
+                        "x": float(x + cell_width / 2),
+                        "y": float(y + cell_height / 2 + 4),
+                        "text-anchor": "middle",
+                        "font-size": SMALL_FONT_SIZE,
+                        "font-weight": "700" if band == "over" else None,
+                        "fill": PALETTE["text"],
+                        "pointer-events": "none",
+                    }
+                )
+                markup += f"<text{text}>{escape(cell.label, quote=False)}</text>"
+            if cell is not None and cell.href:
+                link = Svg.attrs({"href": cell.href, "class": "heat-link"})
+                markup = f"<a{link}>{markup}</a>"
+            svg.raw(markup)
+    cursor, legend_top = float(pad), grid_bottom + 14
+    for band, label in legend_items:
+        svg.add(
+            "rect",
+            x=cursor,
+            y=legend_top,
+            width=14.0,
+            height=14.0,
+            rx=2,
+            fill=HEAT_COLOURS[band],
+            class_=f"heat-legend heat-{band}",
+        )
+        svg.text(cursor + 20, legend_top + 11, label, font_size=SMALL_FONT_SIZE)
+        cursor += 20 + text_width(label, SMALL_FONT_SIZE) + 18
     return svg.render()
