@@ -9,7 +9,9 @@ Rules (also in docs/monitoring.md):
   without dated milestones (or whose weights are all 0) is linear from start (0) to finish (1). A milestone dated
   outside the span counts at the nearer end of it; milestones due on the same day are all planned done that day.
   Without baseline dates, PV is unknown (NULL).
-- **EV** = percent complete × BAC; **AC** is the actual cost to date from the status report.
+- **EV** = percent complete × BAC; **AC** is the larger of the status report's actual cost to date and the
+  project's labour cost from approved timesheets (Σ approved hours × the cost rate frozen at approval) of the weeks
+  up to the status date: timesheets are a floor, so partial timesheets never lower the reported cost.
 - SV = EV − PV, CV = EV − AC, SPI = EV / PV, CPI = EV / AC (NULL when the divisor is 0 or unknown).
 - EAC = BAC / CPI when CPI is defined and positive; AC + (BAC − EV) when there is no cost yet (AC = 0); NULL when
   money was spent but nothing earned (CPI = 0: no finite estimate). ETC = EAC − AC, VAC = BAC − EAC.

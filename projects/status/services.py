@@ -41,6 +41,7 @@ from projects.policy import (
     week_start_of,
 )
 from projects.services import AlreadyExists, StaleVersion, _lock_project
+from resources.timesheets.selectors import project_labour_cost
 
 RAG_FIELDS = ("rag_overall", "rag_schedule", "rag_cost", "rag_scope", "rag_quality", "rag_resources", "rag_risk")
 TEXT_FIELDS = ("rag_justification", "summary", "accomplishments", "next_steps")
@@ -293,7 +294,9 @@ def status_report_submit(
 ) -> StatusReport:
     """Submit a draft (or returned) report to the PMO, saving ``fields`` first when given (as
     ``status_report_save``). Computes the earned value as of the week's status date and the suggested RAG; a
-    manager's overall RAG better than the suggestion needs ``rag_justification`` (400, nothing changes). Freezes
+    manager's overall RAG better than the suggestion needs ``rag_justification`` (400, nothing changes). AC is the
+    larger of the reported actual cost and the project's approved-timesheet labour cost up to the status date
+    (stored as ``ac``; ``actual_cost`` keeps what was reported). Freezes
     revision n+1 with the content, the figures and the suggestion, and stores the figures on the report. The
     first submission's time decides lateness."""
     now = at or timezone.now()
@@ -301,12 +304,15 @@ def status_report_submit(
     for name, value in clean_content(fields).items():
         setattr(locked, name, value)
     policy = control_policy_get(organization=organization)
+    on = status_date(policy=policy, week_start=locked.week_start)
+    # Approved timesheets are a floor of actual cost: partial timesheets never lower the reported cost.
+    labour = project_labour_cost(organization=organization, project=project, until=on)
     figures = evm.project_evm(
         organization=organization,
         project=project,
-        on=status_date(policy=policy, week_start=locked.week_start),
+        on=on,
         percent_complete=locked.percent_complete,
-        actual_cost=locked.actual_cost,
+        actual_cost=max(locked.actual_cost, labour.cost),
     )
     suggestion = evm.suggest_rag(
         policy=policy,

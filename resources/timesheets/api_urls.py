@@ -1,3 +1,11 @@
-"""Routes (placeholder until the feature lands)."""
+"""Timesheets in the API (URL names start with ``api-``): ``timesheets/`` with the actions ``submit``, ``approve``
+and ``return``."""
 
-urlpatterns: list = []
+from rest_framework.routers import SimpleRouter
+
+from resources.timesheets import api
+
+router = SimpleRouter(trailing_slash=True)
+router.register("timesheets", api.TimesheetViewSet, basename="api-timesheet")
+
+urlpatterns = [*router.urls]
