@@ -21,7 +21,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
 from django.db.models import QuerySet, Sum
@@ -52,7 +52,7 @@ ARCHIVED = (Project.Status.CLOSED, Project.Status.CANCELLED)
 
 def ratio(part: Decimal, whole: Decimal) -> Decimal | None:
     """``part`` ÷ ``whole`` to four places; ``None`` when there is nothing to divide by."""
-    return (part / whole).quantize(Decimal("0.0001")) if whole > 0 else None
+    return (part / whole).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP) if whole > 0 else None
 
 
 # --- Allocations ------------------------------------------------------------------------------------------------
