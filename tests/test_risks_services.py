@@ -232,6 +232,7 @@ def test_only_keepers_log_risks_and_bad_input_changes_nothing(org_a: OrgWorld) -
 
 def test_portfolio_level_risks_are_kept_by_the_pmo(org_a: OrgWorld) -> None:
     portfolio = org_a.projects[0].portfolio
+    assert portfolio is not None
     with pytest.raises(PermissionDenied):
         make_risk(org_a, portfolio=portfolio, actor="manager")
     risk = make_risk(org_a, portfolio=portfolio, actor="pmo")
