@@ -47,6 +47,8 @@ DEMO_SEEDERS = [
     "portfolio.seed.seed_demo",
     "projects.seed.seed_demo",
     "projects.monitoring_seed.seed_demo",
+    "resources.seed.seed_demo",
+    "risks.seed.seed_demo",
     "projects.knowledge.seed.seed_demo",
 ]
 
