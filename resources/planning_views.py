@@ -90,8 +90,8 @@ class AllocationEditForm(forms.Form):
 
 
 class AllocationAddForm(forms.Form):
-    person = forms.ModelChoiceField(label=gettext_lazy("Person"), queryset=Person.objects.none())
-    project = forms.ModelChoiceField(label=gettext_lazy("Project"), queryset=Project.objects.none())
+    person = forms.ModelChoiceField(label=gettext_lazy("Person"), queryset=Person.dangerously_unscoped.none())
+    project = forms.ModelChoiceField(label=gettext_lazy("Project"), queryset=Project.dangerously_unscoped.none())
     role = forms.CharField(label=gettext_lazy("Role"), max_length=120, required=False)
     start_week = WeekField(label=gettext_lazy("From week"))
     end_week = WeekField(label=gettext_lazy("To week"))
@@ -112,8 +112,12 @@ class AllocationAddForm(forms.Form):
 
 
 class AllocationFilterForm(WindowForm):
-    person = forms.ModelChoiceField(label=gettext_lazy("Person"), queryset=Person.objects.none(), required=False)
-    project = forms.ModelChoiceField(label=gettext_lazy("Project"), queryset=Project.objects.none(), required=False)
+    person = forms.ModelChoiceField(
+        label=gettext_lazy("Person"), queryset=Person.dangerously_unscoped.none(), required=False
+    )
+    project = forms.ModelChoiceField(
+        label=gettext_lazy("Project"), queryset=Project.dangerously_unscoped.none(), required=False
+    )
     end = WeekField(label=gettext_lazy("To week"), required=False)
 
     def __init__(self, *args: Any, organization: Any, **kwargs: Any) -> None:
