@@ -87,10 +87,18 @@ def bookable_projects(*, organization: Organization, person: Person, week_start:
 # --- My week ------------------------------------------------------------------------------------------------------
 
 
+def _number(value: Any) -> Decimal:
+    try:
+        number = Decimal(str(value if value not in (None, "") else 0))
+    except ArithmeticError:
+        return ZERO
+    return number if number.is_finite() else ZERO
+
+
 @dataclass
 class WeekRow:
     project: Project
-    hours: Decimal | None = None
+    hours: Decimal | str | None = None
     note: str = ""
     allocated: Decimal | None = None
 
@@ -106,7 +114,8 @@ class MyWeek:
 
     @property
     def total(self) -> Decimal:
-        return sum((row.hours or ZERO for row in self.rows), ZERO)
+        """The hours of the rows; input that is not a number (a refused form shown again) counts as 0."""
+        return sum((_number(row.hours) for row in self.rows), ZERO)
 
     @property
     def allocated_total(self) -> Decimal:
