@@ -39,7 +39,7 @@ from risks.models import Assumption, EscalationLevel, Issue, Risk, RiskAction
 # --- Output ------------------------------------------------------------------------------------------------------
 
 
-class PortfolioRefOutput(serializers.Serializer):
+class RiskPortfolioRefOutput(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
 
@@ -60,7 +60,7 @@ class RiskActionOutput(serializers.ModelSerializer):
 class RiskOutput(serializers.ModelSerializer):
     code = serializers.CharField(read_only=True)
     project = ProjectRefOutput(read_only=True, allow_null=True)
-    portfolio = PortfolioRefOutput(read_only=True, allow_null=True)
+    portfolio = RiskPortfolioRefOutput(read_only=True, allow_null=True)
     owner = PersonOutput(read_only=True, allow_null=True)
     escalated_by = PersonOutput(read_only=True, allow_null=True)
     level = serializers.ChoiceField(choices=scoring.LEVEL_CHOICES, read_only=True)
@@ -106,7 +106,7 @@ class RiskOutput(serializers.ModelSerializer):
 class IssueOutput(serializers.ModelSerializer):
     code = serializers.CharField(read_only=True)
     project = ProjectRefOutput(read_only=True, allow_null=True)
-    portfolio = PortfolioRefOutput(read_only=True, allow_null=True)
+    portfolio = RiskPortfolioRefOutput(read_only=True, allow_null=True)
     owner = PersonOutput(read_only=True, allow_null=True)
     risk = serializers.SerializerMethodField()
 
@@ -149,17 +149,17 @@ class AssumptionOutput(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class HeatCellOutput(serializers.Serializer):
+class RiskHeatCellOutput(serializers.Serializer):
     probability = serializers.IntegerField()
     impact = serializers.IntegerField()
     count = serializers.IntegerField()
     level = serializers.ChoiceField(choices=scoring.LEVEL_CHOICES)
 
 
-class HeatMapOutput(serializers.Serializer):
+class RiskHeatMapOutput(serializers.Serializer):
     scale = serializers.IntegerField()
     total = serializers.IntegerField()
-    cells = HeatCellOutput(many=True)
+    cells = RiskHeatCellOutput(many=True)
 
 
 class RiskSettingsOutput(serializers.Serializer):
@@ -206,29 +206,29 @@ class RiskUpdateInput(serializers.Serializer):
     version = serializers.IntegerField(required=False, min_value=1, help_text="the version you read (409 if stale)")
 
 
-class EscalateInput(serializers.Serializer):
+class RiskEscalateInput(serializers.Serializer):
     note = serializers.CharField(allow_blank=True, help_text="why the next level must look at it")
     set_strategy = serializers.BooleanField(
         required=False, default=False, help_text='also set the response strategy to "escalate"'
     )
 
 
-class NoteInput(serializers.Serializer):
+class RiskNoteInput(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class ToIssueInput(serializers.Serializer):
+class RiskToIssueInput(serializers.Serializer):
     severity = serializers.ChoiceField(choices=Issue.Severity.choices, required=False, allow_null=True, default=None)
     due_date = serializers.DateField(required=False, allow_null=True, default=None)
 
 
-class ActionInput(serializers.Serializer):
+class RiskActionInput(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     owner = MemberField(required=False, allow_null=True, default=None)
     due_date = serializers.DateField(required=False, allow_null=True, default=None)
 
 
-class ActionUpdateInput(serializers.Serializer):
+class RiskActionUpdateInput(serializers.Serializer):
     title = serializers.CharField(max_length=200, required=False)
     owner = MemberField(required=False, allow_null=True)
     due_date = serializers.DateField(required=False, allow_null=True)
@@ -255,7 +255,7 @@ class IssueUpdateInput(serializers.Serializer):
     version = serializers.IntegerField(required=False, min_value=1)
 
 
-class ResolveInput(serializers.Serializer):
+class IssueResolveInput(serializers.Serializer):
     resolution = serializers.CharField(allow_blank=True)
 
 
@@ -296,7 +296,7 @@ class IssueQuery(serializers.Serializer):
     escalation = serializers.ChoiceField(choices=EscalationLevel.choices, required=False)
 
 
-class HeatMapQuery(serializers.Serializer):
+class RiskHeatMapQuery(serializers.Serializer):
     project = serializers.IntegerField(required=False, min_value=1)
     portfolio = serializers.IntegerField(required=False, min_value=1)
 
@@ -401,21 +401,21 @@ class RiskViewSet(RaidScopeMixin, mixins.ListModelMixin, mixins.RetrieveModelMix
         version = values.pop("version", None)
         return self._respond(self._call(services.risk_update, risk=risk, version=version, **values))
 
-    @extend_schema(request=EscalateInput, responses={200: RiskOutput}, tags=["risks"])
+    @extend_schema(request=RiskEscalateInput, responses={200: RiskOutput}, tags=["risks"])
     @action(detail=True, methods=["post"])
     def escalate(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Raise the risk one level (project → PMO → executive), saying why."""
         risk = self.get_object()
-        data = EscalateInput(data=request.data)
+        data = RiskEscalateInput(data=request.data)
         data.is_valid(raise_exception=True)
         return self._respond(self._call(services.risk_escalate, risk=risk, **data.validated_data))
 
-    @extend_schema(request=NoteInput, responses={200: RiskOutput}, tags=["risks"])
+    @extend_schema(request=RiskNoteInput, responses={200: RiskOutput}, tags=["risks"])
     @action(detail=True, methods=["post"], url_path="de-escalate")
     def deescalate(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Hand the risk back one level (the owner of its current level)."""
         risk = self.get_object()
-        data = NoteInput(data=request.data)
+        data = RiskNoteInput(data=request.data)
         data.is_valid(raise_exception=True)
         return self._respond(self._call(services.risk_deescalate, risk=risk, note=data.validated_data["note"]))
 
@@ -430,12 +430,12 @@ class RiskViewSet(RaidScopeMixin, mixins.ListModelMixin, mixins.RetrieveModelMix
     def close(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return self._respond(self._call(services.risk_close, risk=self.get_object()))
 
-    @extend_schema(request=ToIssueInput, responses={201: IssueOutput}, tags=["risks"])
+    @extend_schema(request=RiskToIssueInput, responses={201: IssueOutput}, tags=["risks"])
     @action(detail=True, methods=["post"], url_path="to-issue")
     def to_issue(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """The risk occurred: it becomes an issue that keeps the link (answers the issue)."""
         risk = self.get_object()
-        data = ToIssueInput(data=request.data)
+        data = RiskToIssueInput(data=request.data)
         data.is_valid(raise_exception=True)
         issue = self._call(services.risk_to_issue, risk=risk, **data.validated_data)
         fresh = selectors.issue_get_by_pk(access=self.access, pk=issue.pk)
@@ -457,20 +457,20 @@ class RiskActionViewSet(ProjectsAPIMixin, mixins.ListModelMixin, OrganizationVie
     def restrict_queryset(self, queryset: Any) -> Any:
         return queryset.filter(risk=self.risk).select_related("owner", "risk__project")
 
-    @extend_schema(request=ActionInput, responses={201: RiskActionOutput}, tags=["risks"])
+    @extend_schema(request=RiskActionInput, responses={201: RiskActionOutput}, tags=["risks"])
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = ActionInput(data=request.data)
+        data = RiskActionInput(data=request.data)
         data.is_valid(raise_exception=True)
         action = services.risk_action_add(
             organization=self.organization, actor=request.user, risk=self.risk, **data.validated_data
         )
         return Response(RiskActionOutput(self.get_queryset().get(pk=action.pk)).data, status=201)
 
-    @extend_schema(request=ActionUpdateInput, responses={200: RiskActionOutput}, tags=["risks"])
+    @extend_schema(request=RiskActionUpdateInput, responses={200: RiskActionOutput}, tags=["risks"])
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Change an action; ``{"done": true}`` ticks it off (also allowed to the action's owner)."""
         action = self.get_object()
-        data = ActionUpdateInput(data=request.data)
+        data = RiskActionUpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
         services.risk_action_update(
             organization=self.organization, actor=request.user, action=action, **data.validated_data
@@ -538,11 +538,11 @@ class IssueViewSet(RaidScopeMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
         issue = services.issue_escalate(organization=self.organization, actor=request.user, issue=self.get_object())
         return self._respond(issue)
 
-    @extend_schema(request=ResolveInput, responses={200: IssueOutput}, tags=["issues"])
+    @extend_schema(request=IssueResolveInput, responses={200: IssueOutput}, tags=["issues"])
     @action(detail=True, methods=["post"])
     def resolve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         issue = self.get_object()
-        data = ResolveInput(data=request.data)
+        data = IssueResolveInput(data=request.data)
         data.is_valid(raise_exception=True)
         issue = services.issue_resolve(
             organization=self.organization, actor=request.user, issue=issue, **data.validated_data
@@ -591,15 +591,15 @@ class AssumptionViewSet(ProjectNestedMixin, mixins.ListModelMixin, mixins.Retrie
 
 class RiskHeatMapView(OrganizationAPIView):
     @extend_schema(
-        parameters=[HeatMapQuery],
-        responses={200: HeatMapOutput},
+        parameters=[RiskHeatMapQuery],
+        responses={200: RiskHeatMapOutput},
         tags=["risks"],
         description="Open risks per probability × impact cell, each with its level: of a project (``?project=``), "
         "of a portfolio (``?portfolio=``: its projects' risks and its portfolio-level risks) or of the whole "
         "organisation. Only risks the caller may read are counted.",
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        query = HeatMapQuery(data=request.query_params)
+        query = RiskHeatMapQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         project_id, portfolio_id = query.validated_data.get("project"), query.validated_data.get("portfolio")
         if project_id:
@@ -610,7 +610,7 @@ class RiskHeatMapView(OrganizationAPIView):
             heat_map = selectors.heat_map_for_portfolio(access=self.access, portfolio=portfolio)
         else:
             heat_map = selectors.heat_map_for_organization(access=self.access)
-        return Response(HeatMapOutput(heat_map).data)
+        return Response(RiskHeatMapOutput(heat_map).data)
 
 
 class RiskSettingsView(ProjectsAPIMixin, OrganizationAPIView):
