@@ -17,7 +17,7 @@ PORTFOLIO_READ = Capability.PORTFOLIO_VIEW
 PORTFOLIO_WRITE = Capability.PORTFOLIO_MANAGE
 SETTINGS = Capability.RISKS_SETTINGS
 # The executives' own decisions (admin and executive), as for DCP gates: they own what reached their level.
-EXECUTIVE_LEVEL = Capability.GATES_DECIDE_EXECUTIVE
+EXECUTIVE_LEVEL = Capability.RISKS_EXECUTIVE_LEVEL
 
 # Who owns an escalation level (sees it in "escalated to me", may de-escalate from it).
 LEVEL_OWNER: dict[str, Capability] = {

@@ -27,6 +27,7 @@ PAGES: dict[str, tuple[Capability, set[str]]] = {
     "status/": (Capability.ORG_VIEW, ALL),
     "changes/": (Capability.ORG_VIEW, ALL),
     "meetings/weekly/": (Capability.MEETINGS_VIEW, {"admin", "pmo", "executive"}),
+    "risks/": (Capability.ORG_VIEW, ALL),
     "intake/": (Capability.INTAKE_VIEW, {"admin", "pmo", "executive", "manager"}),
     "portfolios/": (Capability.PORTFOLIO_VIEW, {"admin", "pmo", "executive", "manager"}),
     "templates/": (Capability.TEMPLATES_MANAGE, {"admin", "pmo"}),
@@ -39,7 +40,8 @@ PAGES: dict[str, tuple[Capability, set[str]]] = {
 NAV_KEYS = {"": "home", "projects/": "projects", "portfolios/": "portfolios", "members/": "members",
             "settings/": "settings", "audit/": "audit", "templates/": "templates",
             "dependencies/": "dependencies", "intake/": "intake", "knowledge/": "knowledge",
-            "status/": "status", "changes/": "changes", "meetings/weekly/": "meeting"}  # fmt: skip
+            "status/": "status", "changes/": "changes", "meetings/weekly/": "meeting",
+            "risks/": "risks"}  # fmt: skip
 # conftest: projects[0] is the manager's (the member may read it), projects[1] is shared with the viewer.
 READABLE_PROJECT = {"admin": 2, "pmo": 2, "executive": 2, "manager": 0, "member": 0, "viewer": 1}
 UNREADABLE_PROJECT = {"manager": 1, "member": 2, "viewer": 0}

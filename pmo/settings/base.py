@@ -245,6 +245,13 @@ SPECTACULAR_SETTINGS = {
         "StatusReportStateEnum": "projects.models.StatusReport.State",
         "ApproverRoleEnum": "projects.models.ApproverRole",
         "ChangeRequestStatusEnum": "projects.models.ChangeRequest.Status",
+        "AssumptionStatusEnum": "risks.models.Assumption.Status",
+        "RiskStatusEnum": "risks.models.Risk.Status",
+        "IssueStatusEnum": "risks.models.Issue.Status",
+        "IssueSeverityEnum": "risks.models.Issue.Severity",
+        "RiskCategoryEnum": "risks.models.Risk.Category",
+        "RiskStrategyEnum": "risks.models.Risk.Strategy",
+        "EscalationLevelEnum": "risks.models.EscalationLevel",
         "MeetingReportStateEnum": ["draft", "submitted", "returned", "accepted", "none"],
     },
 }

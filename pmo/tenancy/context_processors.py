@@ -31,6 +31,7 @@ NAVIGATION: list[tuple[str, Any, str, Capability]] = [
     ("status", pgettext_lazy("navigation", "Status"), "status-list", Capability.ORG_VIEW),
     ("changes", pgettext_lazy("navigation", "Changes"), "change-request-list", Capability.ORG_VIEW),
     ("meeting", pgettext_lazy("navigation", "Meeting"), "meeting-weekly", Capability.MEETINGS_VIEW),
+    ("risks", pgettext_lazy("navigation", "Risks"), "risk-list", Capability.ORG_VIEW),
     ("intake", _("Intake"), "intake-queue", Capability.INTAKE_VIEW),
     ("portfolios", _("Portfolios"), "portfolio-list", Capability.PORTFOLIO_VIEW),
     ("templates", _("Templates"), "template-list", Capability.TEMPLATES_MANAGE),

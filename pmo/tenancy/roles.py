@@ -55,6 +55,7 @@ class Capability(StrEnum):
     TIMESHEETS_APPROVE = "timesheets.approve"
     RISKS_SETTINGS = "risks.settings"
     RISKS_ESCALATE_EXECUTIVE = "risks.escalate_executive"
+    RISKS_EXECUTIVE_LEVEL = "risks.executive_level"
 
 
 _ALL = frozenset(Role)
@@ -113,6 +114,8 @@ CAPABILITIES: dict[Capability, frozenset[Role]] = {
     # the PMO escalates further to the executives and sets the organisation's scale, thresholds and review period.
     Capability.RISKS_SETTINGS: _GOVERNANCE,
     Capability.RISKS_ESCALATE_EXECUTIVE: _GOVERNANCE,
+    # Executives own what reaches their level: they may hand it back to the PMO.
+    Capability.RISKS_EXECUTIVE_LEVEL: frozenset({Role.ADMIN, Role.EXECUTIVE}),
 }
 
 
