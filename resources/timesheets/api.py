@@ -39,7 +39,7 @@ class TimesheetPersonOutput(serializers.Serializer):
     name = serializers.CharField(source="full_name")
 
 
-class EntryOutput(serializers.Serializer):
+class TimesheetEntryOutput(serializers.Serializer):
     project = ProjectRefOutput()
     hours = serializers.DecimalField(max_digits=6, decimal_places=2)
     note = serializers.CharField()
@@ -49,7 +49,7 @@ class TimesheetOutput(serializers.ModelSerializer):
     person = TimesheetPersonOutput(read_only=True)
     week = serializers.SerializerMethodField()
     total_hours = serializers.DecimalField(max_digits=8, decimal_places=2, read_only=True)
-    entries = EntryOutput(many=True, read_only=True)
+    entries = TimesheetEntryOutput(many=True, read_only=True)
     decided_by = PersonOutput(read_only=True, allow_null=True)
     cost_rate = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True, allow_null=True)
 
@@ -89,27 +89,27 @@ class WeekField(serializers.CharField):
             raise serializers.ValidationError(exc.messages) from exc
 
 
-class CreateInput(serializers.Serializer):
+class TimesheetCreateInput(serializers.Serializer):
     week = WeekField(help_text="ISO week, e.g. 2026-W47")
     person = serializers.IntegerField(required=False, min_value=1, help_text="default: your own person")
 
 
-class EntryInput(serializers.Serializer):
+class TimesheetEntryInput(serializers.Serializer):
     project = serializers.IntegerField(min_value=1)
     hours = serializers.DecimalField(max_digits=6, decimal_places=2, min_value=0, max_value=168)
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=services.NOTE_MAX)
 
 
-class UpdateInput(serializers.Serializer):
+class TimesheetUpdateInput(serializers.Serializer):
     version = serializers.IntegerField(min_value=1, help_text="the version you read (409 if stale)")
-    entries = EntryInput(many=True, help_text="replaces every entry of the sheet")
+    entries = TimesheetEntryInput(many=True, help_text="replaces every entry of the sheet")
 
 
-class SubmitInput(serializers.Serializer):
+class TimesheetSubmitInput(serializers.Serializer):
     version = serializers.IntegerField(required=False, min_value=1)
 
 
-class CommentInput(serializers.Serializer):
+class TimesheetCommentInput(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=services.COMMENT_MAX)
 
 
@@ -149,10 +149,10 @@ class TimesheetViewSet(ProjectsAPIMixin, mixins.ListModelMixin, mixins.RetrieveM
         fresh = selectors.timesheet_get_for_actor(access=self.access, pk=timesheet.pk)
         return Response(TimesheetOutput(fresh).data, status=code)
 
-    @extend_schema(request=CreateInput, responses={201: TimesheetOutput}, tags=["timesheets"])
+    @extend_schema(request=TimesheetCreateInput, responses={201: TimesheetOutput}, tags=["timesheets"])
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Start a draft for a week: your own, or (the PMO) anyone's."""
-        data = CreateInput(data=request.data)
+        data = TimesheetCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
         person_id = data.validated_data.get("person")
         if person_id is None:
@@ -171,14 +171,14 @@ class TimesheetViewSet(ProjectsAPIMixin, mixins.ListModelMixin, mixins.RetrieveM
         return self._respond(timesheet, status.HTTP_201_CREATED)
 
     @extend_schema(
-        request=UpdateInput,
+        request=TimesheetUpdateInput,
         responses={200: TimesheetOutput},
         tags=["timesheets"],
         description="Replace the entries of a draft or returned sheet. Send the ``version`` you read (409 if stale).",
     )
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         timesheet = self.get_object()
-        data = UpdateInput(data=request.data)
+        data = TimesheetUpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
         timesheet = services.timesheet_save(
             organization=self.organization,
@@ -189,12 +189,12 @@ class TimesheetViewSet(ProjectsAPIMixin, mixins.ListModelMixin, mixins.RetrieveM
         )
         return self._respond(timesheet)
 
-    @extend_schema(request=SubmitInput, responses={200: TimesheetOutput}, tags=["timesheets"])
+    @extend_schema(request=TimesheetSubmitInput, responses={200: TimesheetOutput}, tags=["timesheets"])
     @action(detail=True, methods=["post"])
     def submit(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Hand the sheet to the approvers."""
         timesheet = self.get_object()
-        data = SubmitInput(data=request.data)
+        data = TimesheetSubmitInput(data=request.data)
         data.is_valid(raise_exception=True)
         timesheet = services.timesheet_submit(
             organization=self.organization,
@@ -205,7 +205,7 @@ class TimesheetViewSet(ProjectsAPIMixin, mixins.ListModelMixin, mixins.RetrieveM
         return self._respond(timesheet)
 
     @extend_schema(
-        request=CommentInput,
+        request=TimesheetCommentInput,
         responses={200: TimesheetOutput},
         tags=["timesheets"],
         description="Approve a submitted sheet: needs the right to change every project on it, and not your own "
@@ -214,7 +214,7 @@ class TimesheetViewSet(ProjectsAPIMixin, mixins.ListModelMixin, mixins.RetrieveM
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         timesheet = self.get_object()
-        data = CommentInput(data=request.data)
+        data = TimesheetCommentInput(data=request.data)
         data.is_valid(raise_exception=True)
         timesheet = services.timesheet_approve(
             organization=self.organization,
@@ -224,12 +224,12 @@ class TimesheetViewSet(ProjectsAPIMixin, mixins.ListModelMixin, mixins.RetrieveM
         )
         return self._respond(timesheet)
 
-    @extend_schema(request=CommentInput, responses={200: TimesheetOutput}, tags=["timesheets"])
+    @extend_schema(request=TimesheetCommentInput, responses={200: TimesheetOutput}, tags=["timesheets"])
     @action(detail=True, methods=["post"], url_path="return", url_name="return")
     def return_(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Send a submitted sheet back, saying what to correct (``comment`` required)."""
         timesheet = self.get_object()
-        data = CommentInput(data=request.data)
+        data = TimesheetCommentInput(data=request.data)
         data.is_valid(raise_exception=True)
         timesheet = services.timesheet_return(
             organization=self.organization,
