@@ -18,9 +18,9 @@ from pmo.tenancy.access import OrgAccess
 from pmo.tenancy.models import Organization
 from projects import evm
 from projects.models import RAG_RANK, Project, Rag, StatusReport, StatusRevision
-from projects.policy import control_policy_get, parse_week, status_date, status_due_at
+from projects.policy import control_policy_get, parse_week, status_due_at
 from projects.selectors import projects_visible_to
-from projects.status.services import RAG_FIELDS
+from projects.status.services import RAG_FIELDS, report_figures
 
 REPORT_RELATED = ("project", "submitted_by", "reviewed_by", "created_by")
 
@@ -218,22 +218,8 @@ def describe_reasons(reasons: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def status_suggestion(*, organization: Organization, report: StatusReport) -> tuple[evm.Evm | None, evm.RagSuggestion]:
     """The figures and suggested RAG of ``report``: as frozen at its last submission, or, for a draft or a returned
-    report, computed now from its current content (five queries), so the form shows it beside the manager's choice."""
+    report, computed now from its current content (``services.report_figures``, six queries), so the form shows it
+    beside the manager's choice."""
     if report.state not in (StatusReport.State.DRAFT, StatusReport.State.RETURNED) and report.suggested_rag:
         return None, evm.RagSuggestion(rag=report.suggested_rag, reasons=list(report.suggested_reasons or []))
-    policy = control_policy_get(organization=organization)
-    figures = evm.project_evm(
-        organization=organization,
-        project=report.project,
-        on=status_date(policy=policy, week_start=report.week_start),
-        percent_complete=report.percent_complete,
-        actual_cost=report.actual_cost,
-    )
-    suggestion = evm.suggest_rag(
-        policy=policy,
-        spi=figures.spi,
-        cpi=figures.cpi,
-        max_slip_days=evm.project_max_slip_days(organization=organization, project=report.project),
-        open_escalations=evm.open_escalation_count(report.escalations),
-    )
-    return figures, suggestion
+    return report_figures(organization=organization, project=report.project, report=report)

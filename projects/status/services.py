@@ -282,6 +282,32 @@ def status_report_save(
     return _bump(locked, timezone.now(), list(values))
 
 
+def report_figures(
+    *, organization: Organization, project: Project, report: StatusReport
+) -> tuple[evm.Evm, evm.RagSuggestion]:
+    """The earned-value figures and the suggested RAG of ``report``'s current content: PV as of its week's status
+    date; AC the larger of the reported actual cost and the project's approved-timesheet labour cost up to that date
+    (approved timesheets are a floor: partial timesheets never lower the reported cost). Reads only."""
+    policy = control_policy_get(organization=organization)
+    on = status_date(policy=policy, week_start=report.week_start)
+    labour = project_labour_cost(organization=organization, project=project, until=on)
+    figures = evm.project_evm(
+        organization=organization,
+        project=project,
+        on=on,
+        percent_complete=report.percent_complete,
+        actual_cost=max(report.actual_cost, labour.cost),
+    )
+    suggestion = evm.suggest_rag(
+        policy=policy,
+        spi=figures.spi,
+        cpi=figures.cpi,
+        max_slip_days=evm.project_max_slip_days(organization=organization, project=project),
+        open_escalations=evm.open_escalation_count(report.escalations),
+    )
+    return figures, suggestion
+
+
 @transaction.atomic
 def status_report_submit(
     *,
@@ -303,24 +329,7 @@ def status_report_submit(
     project, locked = _lock_status(organization=organization, report=report, expected=EDITABLE_STATES, version=version)
     for name, value in clean_content(fields).items():
         setattr(locked, name, value)
-    policy = control_policy_get(organization=organization)
-    on = status_date(policy=policy, week_start=locked.week_start)
-    # Approved timesheets are a floor of actual cost: partial timesheets never lower the reported cost.
-    labour = project_labour_cost(organization=organization, project=project, until=on)
-    figures = evm.project_evm(
-        organization=organization,
-        project=project,
-        on=on,
-        percent_complete=locked.percent_complete,
-        actual_cost=max(locked.actual_cost, labour.cost),
-    )
-    suggestion = evm.suggest_rag(
-        policy=policy,
-        spi=figures.spi,
-        cpi=figures.cpi,
-        max_slip_days=evm.project_max_slip_days(organization=organization, project=project),
-        open_escalations=evm.open_escalation_count(locked.escalations),
-    )
+    figures, suggestion = report_figures(organization=organization, project=project, report=locked)
     if evm.is_better(locked.rag_overall, suggestion.rag) and not locked.rag_justification.strip():
         raise ValidationError(
             {
