@@ -129,7 +129,7 @@ class WeekField(forms.CharField):
 
 class RequirementForm(forms.Form):
     role = forms.CharField(label=_("Role"), max_length=120, required=False)
-    skill = forms.ModelChoiceField(label=_("Skill"), required=False, queryset=Skill.dangerously_unscoped.none())
+    skill = forms.TypedChoiceField(label=_("Skill"), required=False, coerce=int, empty_value=None)
     start_week = WeekField(label=_("From week"))
     end_week = WeekField(label=_("To week"))
     hours_per_week = forms.DecimalField(
@@ -137,7 +137,12 @@ class RequirementForm(forms.Form):
     )
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
-    def __init__(self, *args: Any, skills: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, skills: list[Skill], **kwargs: Any) -> None:
+        """``skills``: the organisation's skills, read once for every form of a page."""
         super().__init__(*args, **kwargs)
-        self.fields["skill"].queryset = skills  # type: ignore[attr-defined]
-        self.fields["skill"].empty_label = "—"  # type: ignore[attr-defined]
+        self.skills_by_pk = {skill.pk: skill for skill in skills}
+        self.fields["skill"].choices = [("", "—"), *[(skill.pk, skill.name) for skill in skills]]  # type: ignore[attr-defined]
+
+    def clean_skill(self) -> Skill | None:
+        pk = self.cleaned_data.get("skill")
+        return self.skills_by_pk.get(pk) if pk is not None else None

@@ -350,10 +350,12 @@ class ProjectStaffingView(ProjectPageView):
     def may_staff(self) -> bool:
         return not self.project.is_read_only and (self.access.can(Capability.RESOURCES_MANAGE) or self.can_change)
 
+    @cached_property
+    def skill_list(self) -> list[Any]:
+        return list(selectors.skills(organization=self.organization))
+
     def requirement_form(self, data: Any = None, initial: Any = None, prefix: str | None = None) -> Any:
-        return forms.RequirementForm(
-            data, initial=initial, prefix=prefix, skills=selectors.skills(organization=self.organization)
-        )
+        return forms.RequirementForm(data, initial=initial, prefix=prefix, skills=self.skill_list)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         add_form = kwargs.pop("add_form", None)

@@ -10,7 +10,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from resources import selectors, services
-from resources.models import Allocation, CalendarDay
+from resources.models import Allocation, CalendarDay, Person
 from resources.services import CalendarEntry, ResourcesConflict
 from tests.conftest import OrgWorld
 from tests.test_resources_people_support import allocate, calendar_day, person, resources_state, time_off
@@ -19,10 +19,10 @@ HOLIDAY, WORKING = CalendarDay.Kind.HOLIDAY, CalendarDay.Kind.WORKING
 W = dt.date(2026, 9, 28)  # Monday of 2026-W40
 
 
-def capacity(world: OrgWorld, who: object, weeks: list[dt.date]) -> list[Decimal]:
+def capacity(world: OrgWorld, who: Person, weeks: list[dt.date]) -> list[Decimal]:
     with world.ctx():
-        rows = selectors.people_capacity(organization=world.organization, people=[who], weeks=weeks)  # type: ignore[list-item]
-    return [row.capacity for row in rows[who.pk]]  # type: ignore[attr-defined]
+        rows = selectors.people_capacity(organization=world.organization, people=[who], weeks=weeks)
+    return [row.capacity for row in rows[who.pk]]
 
 
 def test_a_weekday_holiday_takes_a_fifth_of_the_week(org_a: OrgWorld) -> None:

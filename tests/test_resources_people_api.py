@@ -246,7 +246,8 @@ def test_bad_input_is_400_and_conflicts_409_and_nothing_changes(
         ("post", f"projects/{ids['project']}/staffing/",
          {"role": "Dev", "start_week": "2026-W12", "end_week": "2026-W10", "hours_per_week": "20"}, 400, "end_week"),
         ("post", f"projects/{ids['project']}/staffing/",
-         {"role": "Dev", "start_week": "2026-03-02", "end_week": "2026-W10", "hours_per_week": "20"}, 400, "start_week"),
+         {"role": "Dev", "start_week": "2026-03-02", "end_week": "2026-W10", "hours_per_week": "20"}, 400,
+         "start_week"),
         ("patch", f"projects/{ids['project']}/staffing/{ids['requirement']}/", {"hours_per_week": "0"}, 400,
          "hours_per_week"),
     ]  # fmt: skip
