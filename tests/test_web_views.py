@@ -28,6 +28,8 @@ PAGES: dict[str, tuple[Capability, set[str]]] = {
     "changes/": (Capability.ORG_VIEW, ALL),
     "meetings/weekly/": (Capability.MEETINGS_VIEW, {"admin", "pmo", "executive"}),
     "risks/": (Capability.ORG_VIEW, ALL),
+    "resources/": (Capability.RESOURCES_VIEW, {"admin", "pmo", "executive", "manager"}),
+    "timesheets/": (Capability.TIMESHEETS_SUBMIT, ALL - {"viewer"}),
     "intake/": (Capability.INTAKE_VIEW, {"admin", "pmo", "executive", "manager"}),
     "portfolios/": (Capability.PORTFOLIO_VIEW, {"admin", "pmo", "executive", "manager"}),
     "templates/": (Capability.TEMPLATES_MANAGE, {"admin", "pmo"}),
@@ -41,7 +43,7 @@ NAV_KEYS = {"": "home", "projects/": "projects", "portfolios/": "portfolios", "m
             "settings/": "settings", "audit/": "audit", "templates/": "templates",
             "dependencies/": "dependencies", "intake/": "intake", "knowledge/": "knowledge",
             "status/": "status", "changes/": "changes", "meetings/weekly/": "meeting",
-            "risks/": "risks"}  # fmt: skip
+            "risks/": "risks", "resources/": "resources", "timesheets/": "timesheets"}  # fmt: skip
 # conftest: projects[0] is the manager's (the member may read it), projects[1] is shared with the viewer.
 READABLE_PROJECT = {"admin": 2, "pmo": 2, "executive": 2, "manager": 0, "member": 0, "viewer": 1}
 UNREADABLE_PROJECT = {"manager": 1, "member": 2, "viewer": 0}

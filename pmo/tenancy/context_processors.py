@@ -21,6 +21,11 @@ class NavItem:
     key: str
     label: str | Promise
     url: str
+    # Administration entries sit in the bar's "Administration" menu, so the daily work fits one line.
+    admin: bool = False
+
+
+ADMIN_KEYS = frozenset({"templates", "members", "audit", "settings"})
 
 
 # (key, label, url name, capability): the one list the header renders, filtered by the capability map.
@@ -32,6 +37,8 @@ NAVIGATION: list[tuple[str, Any, str, Capability]] = [
     ("changes", pgettext_lazy("navigation", "Changes"), "change-request-list", Capability.ORG_VIEW),
     ("meeting", pgettext_lazy("navigation", "Meeting"), "meeting-weekly", Capability.MEETINGS_VIEW),
     ("risks", pgettext_lazy("navigation", "Risks"), "risk-list", Capability.ORG_VIEW),
+    ("resources", pgettext_lazy("navigation", "Resources"), "resources-home", Capability.RESOURCES_VIEW),
+    ("timesheets", pgettext_lazy("navigation", "Timesheets"), "timesheet-mine", Capability.TIMESHEETS_SUBMIT),
     ("intake", _("Intake"), "intake-queue", Capability.INTAKE_VIEW),
     ("portfolios", _("Portfolios"), "portfolio-list", Capability.PORTFOLIO_VIEW),
     ("templates", _("Templates"), "template-list", Capability.TEMPLATES_MANAGE),
@@ -54,8 +61,13 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if access is not None:
         slug = access.organization.slug
         items = [
-            NavItem(key, label, reverse(url_name, kwargs={"org_slug": slug}))
+            NavItem(key, label, reverse(url_name, kwargs={"org_slug": slug}), admin=key in ADMIN_KEYS)
             for key, label, url_name, capability in NAVIGATION
             if access.can(capability)
         ]
-    return {"my_memberships": memberships, "nav_items": items, "org_access": access}
+    return {
+        "my_memberships": memberships,
+        "nav_items": [item for item in items if not item.admin],
+        "nav_admin_items": [item for item in items if item.admin],
+        "org_access": access,
+    }
