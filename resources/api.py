@@ -86,7 +86,7 @@ class WeekField(serializers.Field):
             raise serializers.ValidationError(exc.messages) from exc
 
 
-class RefOutput(serializers.Serializer):
+class NamedRefOutput(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
 
@@ -207,8 +207,8 @@ class PersonSkillOutput(serializers.Serializer):
     level = serializers.IntegerField()
 
 
-class PersonOutput(serializers.ModelSerializer):
-    department = RefOutput(read_only=True, allow_null=True)
+class ResourcePersonOutput(serializers.ModelSerializer):
+    department = NamedRefOutput(read_only=True, allow_null=True)
     user = serializers.IntegerField(source="user_id", read_only=True, allow_null=True)
     skills = PersonSkillOutput(many=True, read_only=True)
     cost_rate = serializers.DecimalField(max_digits=16, decimal_places=2, read_only=True)
@@ -238,7 +238,9 @@ class PersonInput(serializers.Serializer):
     email = serializers.EmailField(required=False, allow_blank=True, default="")
     department = ScopedPK(Department, required=False, allow_null=True, default=None)
     job_role = serializers.CharField(required=False, allow_blank=True, default="", max_length=services.MAX_NAME)
-    cost_rate = serializers.DecimalField(max_digits=16, decimal_places=2, min_value=0, required=False, default=Decimal(0))
+    cost_rate = serializers.DecimalField(
+        max_digits=16, decimal_places=2, min_value=0, required=False, default=Decimal(0)
+    )
     weekly_capacity = serializers.DecimalField(
         max_digits=6, decimal_places=2, min_value=0, max_value=168, required=False, default=Decimal(40)
     )
@@ -289,7 +291,7 @@ class PersonViewSet(ResourcesAPIMixin, mixins.ListModelMixin, mixins.RetrieveMod
     """The people whose time the PMO plans, with department and skills."""
 
     model = Person
-    serializer_class = PersonOutput
+    serializer_class = ResourcePersonOutput
     capabilities = {**READ_WRITE, "skills": VIEW}
 
     def restrict_queryset(self, queryset: Any) -> Any:
@@ -308,9 +310,9 @@ class PersonViewSet(ResourcesAPIMixin, mixins.ListModelMixin, mixins.RetrieveMod
 
     def _respond(self, person: Person, code: int = status.HTTP_200_OK) -> Response:
         fresh = selectors.person_get(organization=self.organization, pk=person.pk)
-        return Response(PersonOutput(fresh).data, status=code)
+        return Response(ResourcePersonOutput(fresh).data, status=code)
 
-    @extend_schema(request=PersonInput, responses={201: PersonOutput}, tags=["resources"])
+    @extend_schema(request=PersonInput, responses={201: ResourcePersonOutput}, tags=["resources"])
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = PersonInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -321,7 +323,7 @@ class PersonViewSet(ResourcesAPIMixin, mixins.ListModelMixin, mixins.RetrieveMod
 
     @extend_schema(
         request=PersonUpdateInput(partial=True),
-        responses={200: PersonOutput},
+        responses={200: ResourcePersonOutput},
         tags=["resources"],
         description="Change a person; ``active: false`` deactivates. Send the ``version`` you read to be told "
         "(409) when someone changed the person meanwhile.",
@@ -502,7 +504,7 @@ class CalendarViewSet(ResourcesAPIMixin, mixins.ListModelMixin, OrganizationView
 
 
 class RequirementOutput(serializers.ModelSerializer):
-    skill = RefOutput(read_only=True, allow_null=True)
+    skill = NamedRefOutput(read_only=True, allow_null=True)
     start_week = WeekField(read_only=True)
     end_week = WeekField(read_only=True)
     hours_per_week = serializers.DecimalField(max_digits=8, decimal_places=2, read_only=True)
@@ -530,9 +532,9 @@ class CellOutput(serializers.Serializer):
     gap = serializers.DecimalField(max_digits=8, decimal_places=2, help_text="required − filled; negative: over")
 
 
-class AllocationRefOutput(serializers.Serializer):
+class StaffingAllocationOutput(serializers.Serializer):
     id = serializers.IntegerField()
-    person = RefOutput(source="person_ref")
+    person = NamedRefOutput(source="person_ref")
     role = serializers.CharField()
     hours_per_week = serializers.DecimalField(max_digits=6, decimal_places=2)
 
@@ -543,7 +545,7 @@ class MatrixRowOutput(serializers.Serializer):
     required = serializers.DecimalField(max_digits=10, decimal_places=2)  # type: ignore[assignment]
     filled = serializers.DecimalField(max_digits=10, decimal_places=2)
     gap = serializers.DecimalField(max_digits=10, decimal_places=2, help_text="sum of the weekly shortfalls")
-    filled_by = AllocationRefOutput(many=True)
+    filled_by = StaffingAllocationOutput(many=True)
 
 
 class UnmatchedWeekOutput(serializers.Serializer):
@@ -552,7 +554,7 @@ class UnmatchedWeekOutput(serializers.Serializer):
 
 
 class UnmatchedOutput(serializers.Serializer):
-    allocation = AllocationRefOutput()
+    allocation = StaffingAllocationOutput()
     weeks = UnmatchedWeekOutput(many=True)
 
 
