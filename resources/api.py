@@ -17,15 +17,13 @@ PMO or whoever may change the project. Weeks are ISO weeks written ``"2026-W47"`
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count, QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -34,8 +32,8 @@ from rest_framework.response import Response
 from pmo.core.api import Conflict
 from pmo.tenancy.api_base import OrganizationViewSet
 from pmo.tenancy.roles import Capability
+from projects.api_fields import WeekField
 from projects.models import Project
-from projects.policy import parse_week, week_label
 from projects.selectors import project_get_for_actor
 from projects.services import ProjectsConflict, organization_today
 from resources import selectors, services
@@ -70,20 +68,6 @@ class ScopedPK(serializers.PrimaryKeyRelatedField):
 
     def get_queryset(self) -> QuerySet[Any]:
         return self.scoped_model.objects.all()
-
-
-@extend_schema_field({"type": "string", "pattern": r"^\d{4}-W\d{2}$", "example": "2026-W47"})
-class WeekField(serializers.Field):
-    """An ISO week as text (``"2026-W47"``) ↔ its Monday."""
-
-    def to_representation(self, value: Any) -> str:
-        return week_label(value)
-
-    def to_internal_value(self, data: Any) -> dt.date:
-        try:
-            return parse_week(data)
-        except DjangoValidationError as exc:
-            raise serializers.ValidationError(exc.messages) from exc
 
 
 class NamedRefOutput(serializers.Serializer):

@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
@@ -28,26 +27,14 @@ from rest_framework.response import Response
 from pmo.tenancy.api_base import OrganizationAPIView, OrganizationViewSet
 from pmo.tenancy.roles import Capability
 from projects.api import ProjectRefOutput, ProjectsAPIMixin, ScopedPrimaryKeyField
+from projects.api_fields import WeekField
 from projects.models import Project
-from projects.policy import current_week_start, parse_week, week_label
+from projects.policy import current_week_start
 from resources import allocations as services
 from resources import planning as selectors
 from resources.models import Allocation, Person
 
 READ = Capability.RESOURCES_VIEW
-
-
-class IsoWeekField(serializers.Field):
-    """``"2026-W47"`` ↔ the Monday of that ISO week."""
-
-    def to_internal_value(self, data: Any) -> dt.date:
-        try:
-            return parse_week(data)
-        except DjangoValidationError as exc:
-            raise serializers.ValidationError(exc.messages) from exc
-
-    def to_representation(self, value: dt.date) -> str:
-        return week_label(value)
 
 
 class PersonRefOutput(serializers.Serializer):
@@ -62,8 +49,8 @@ class PersonRefOutput(serializers.Serializer):
 class AllocationOutput(serializers.ModelSerializer):
     person = PersonRefOutput(read_only=True)
     project = ProjectRefOutput(read_only=True)
-    start_week = IsoWeekField(read_only=True)
-    end_week = IsoWeekField(read_only=True)
+    start_week = WeekField(read_only=True)
+    end_week = WeekField(read_only=True)
 
     class Meta:
         model = Allocation
@@ -75,15 +62,15 @@ class AllocationInput(serializers.Serializer):
     person = ScopedPrimaryKeyField(Person)
     project = ScopedPrimaryKeyField(Project)
     role = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
-    start_week = IsoWeekField()
-    end_week = IsoWeekField()
+    start_week = WeekField()
+    end_week = WeekField()
     hours_per_week = serializers.DecimalField(max_digits=6, decimal_places=2)
 
 
 class AllocationUpdateInput(serializers.Serializer):
     role = serializers.CharField(max_length=120, required=False, allow_blank=True)
-    start_week = IsoWeekField(required=False)
-    end_week = IsoWeekField(required=False)
+    start_week = WeekField(required=False)
+    end_week = WeekField(required=False)
     hours_per_week = serializers.DecimalField(max_digits=6, decimal_places=2, required=False)
     version = serializers.IntegerField(required=False, min_value=1, help_text="the version you read (409 if stale)")
 
@@ -91,11 +78,11 @@ class AllocationUpdateInput(serializers.Serializer):
 class AllocationQuery(serializers.Serializer):
     person = serializers.IntegerField(required=False, min_value=1)
     project = serializers.IntegerField(required=False, min_value=1)
-    to = IsoWeekField(required=False)
+    to = WeekField(required=False)
 
     def get_fields(self) -> dict[str, serializers.Field]:
         fields = super().get_fields()
-        fields["from"] = IsoWeekField(required=False)
+        fields["from"] = WeekField(required=False)
         return fields
 
 
@@ -178,14 +165,14 @@ class WindowQuery(serializers.Serializer):
 
     def get_fields(self) -> dict[str, serializers.Field]:
         fields = super().get_fields()
-        fields["from"] = IsoWeekField(required=False)
+        fields["from"] = WeekField(required=False)
         return fields
 
 
 class CapacityQuery(WindowQuery):
     by = serializers.ChoiceField(choices=[("department", "department"), ("skill", "skill")], default="department")
     group = serializers.IntegerField(required=False, min_value=0)
-    week = IsoWeekField(required=False)
+    week = WeekField(required=False)
 
     def validate(self, data: dict[str, Any]) -> dict[str, Any]:
         if ("group" in data) != ("week" in data):
@@ -205,14 +192,14 @@ class AllocationRefOutput(serializers.Serializer):
     project = ProjectRefOutput()
     role = serializers.CharField()
     hours_per_week = serializers.DecimalField(max_digits=6, decimal_places=2)
-    start_week = IsoWeekField()
-    end_week = IsoWeekField()
+    start_week = WeekField()
+    end_week = WeekField()
     version = serializers.IntegerField()
 
 
 class OverAllocationOutput(serializers.Serializer):
     person = PersonRefOutput()
-    week = IsoWeekField()
+    week = WeekField()
     capacity = serializers.DecimalField(max_digits=8, decimal_places=2)
     allocated = serializers.DecimalField(max_digits=8, decimal_places=2)
     excess = serializers.DecimalField(max_digits=8, decimal_places=2)
@@ -220,7 +207,7 @@ class OverAllocationOutput(serializers.Serializer):
 
 
 class CapacityCellOutput(serializers.Serializer):
-    week = IsoWeekField()
+    week = WeekField()
     capacity = serializers.DecimalField(max_digits=10, decimal_places=2)
     demand = serializers.DecimalField(max_digits=10, decimal_places=2)
     ratio = serializers.DecimalField(max_digits=10, decimal_places=4, allow_null=True)
@@ -235,7 +222,7 @@ class CapacityGroupOutput(serializers.Serializer):
 
 class CapacityOutput(serializers.Serializer):
     by = serializers.CharField()
-    weeks = serializers.ListField(child=IsoWeekField())
+    weeks = serializers.ListField(child=WeekField())
     groups = CapacityGroupOutput(many=True)
 
 
@@ -255,7 +242,7 @@ class ProjectHoursOutput(serializers.Serializer):
 class DrillDownOutput(serializers.Serializer):
     by = serializers.CharField()
     group = serializers.SerializerMethodField()
-    week = IsoWeekField()
+    week = WeekField()
     capacity = serializers.DecimalField(source="cell.capacity", max_digits=10, decimal_places=2)
     demand = serializers.DecimalField(source="cell.demand", max_digits=10, decimal_places=2)
     people = PersonWeekOutput(many=True)
@@ -278,7 +265,7 @@ class UtilisationOutput(serializers.Serializer):
 
 class UtilizationOutput(serializers.Serializer):
     by = serializers.CharField()
-    weeks = serializers.ListField(child=IsoWeekField())
+    weeks = serializers.ListField(child=WeekField())
     rows = UtilisationOutput(many=True)
 
 

@@ -252,6 +252,7 @@ SPECTACULAR_SETTINGS = {
         "RiskCategoryEnum": "risks.models.Risk.Category",
         "RiskStrategyEnum": "risks.models.Risk.Strategy",
         "EscalationLevelEnum": "risks.models.EscalationLevel",
+        "CalendarDayKindEnum": "resources.models.CalendarDay.Kind",
         "MeetingReportStateEnum": ["draft", "submitted", "returned", "accepted", "none"],
     },
 }

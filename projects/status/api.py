@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -22,26 +21,12 @@ from rest_framework.response import Response
 from pmo.tenancy.api_base import OrganizationAPIView, OrganizationViewSet
 from pmo.tenancy.roles import Capability
 from projects.api import ProjectNestedMixin, ProjectsAPIMixin
+from projects.api_fields import WeekField
 from projects.models import ControlPolicy, Rag, StatusReport, StatusRevision
-from projects.policy import POLICY_FIELDS, control_policy_get, control_policy_update, parse_week
+from projects.policy import POLICY_FIELDS, control_policy_get, control_policy_update
 from projects.status import selectors, services
 
 # --- Serializers --------------------------------------------------------------------------------------------------
-
-
-@extend_schema_field({"type": "string", "pattern": r"^\d{4}-W\d{2}$", "example": "2026-W47"})
-class WeekField(serializers.Field):
-    """An ISO week as text (``"2026-W47"``) ↔ its Monday."""
-
-    def to_representation(self, value: Any) -> str:
-        iso = value.isocalendar()
-        return f"{iso.year}-W{iso.week:02d}"
-
-    def to_internal_value(self, data: Any) -> Any:
-        try:
-            return parse_week(data)
-        except DjangoValidationError as exc:
-            raise serializers.ValidationError(exc.messages) from exc
 
 
 class ReasonOutput(serializers.Serializer):

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
@@ -27,7 +26,8 @@ from rest_framework.response import Response
 from pmo.tenancy.api_base import OrganizationViewSet
 from pmo.tenancy.roles import Capability
 from projects.api import PersonOutput, ProjectRefOutput, ProjectsAPIMixin
-from projects.policy import parse_week, week_label
+from projects.api_fields import WeekField
+from projects.policy import week_label
 from resources.models import Timesheet
 from resources.timesheets import selectors, services
 
@@ -77,16 +77,6 @@ class TimesheetOutput(serializers.ModelSerializer):
 
 
 # --- Input -------------------------------------------------------------------------------------------------------
-
-
-class WeekField(serializers.CharField):
-    """``2026-W47`` → the Monday of that ISO week."""
-
-    def to_internal_value(self, data: Any) -> Any:
-        try:
-            return parse_week(data)
-        except DjangoValidationError as exc:
-            raise serializers.ValidationError(exc.messages) from exc
 
 
 class TimesheetCreateInput(serializers.Serializer):
