@@ -142,7 +142,10 @@ class PlanningPage(OrganizationViewMixin, TemplateView):
     def window(self, form: WindowForm, *, back: int, weeks: int) -> tuple[dt.date, int]:
         values = form.cleaned_data if form.is_bound and form.is_valid() else {}
         start = values.get("start") or self.this_week() - dt.timedelta(weeks=back)
-        return start, values.get("weeks") or weeks
+        weeks = values.get("weeks") or weeks
+        if not form.is_bound:  # show the window in force, not empty inputs
+            form.initial.update(start=start, weeks=weeks)
+        return start, weeks
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         data = super().get_context_data(**kwargs)

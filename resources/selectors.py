@@ -192,6 +192,11 @@ class RequirementRow:
         return [self.cells.get(week) for week in weeks]
 
     @property
+    def people(self) -> list[Any]:
+        """The people filling this requirement, each once (a person may fill it through several allocations)."""
+        return list({allocation.person_id: allocation.person for allocation in self.filled_by}.values())
+
+    @property
     def required_total(self) -> Decimal:
         return sum((cell.required for cell in self.cells.values()), ZERO)
 
