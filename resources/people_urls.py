@@ -11,5 +11,6 @@ urlpatterns = [
     path("resources/people/<int:pk>/edit/", views.PersonFormView.as_view(), name="person-edit"),
     path("resources/people/<int:pk>/<str:verb>/", views.PersonActionView.as_view(), name="person-action"),
     path("resources/calendar/", views.CalendarView.as_view(), name="calendar"),
+    path("resources/catalogue/", views.CatalogueView.as_view(), name="resource-catalogue"),
     path("projects/<int:pk>/staffing/", views.ProjectStaffingView.as_view(), name="project-staffing"),
 ]

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from pmo.tenancy.models import Organization
@@ -84,6 +84,21 @@ def departments(*, organization: Organization) -> QuerySet[Department]:
 
 def skills(*, organization: Organization) -> QuerySet[Skill]:
     return Skill.objects.filter(organization=organization).order_by("name")
+
+
+def departments_with_counts(*, organization: Organization) -> QuerySet[Department]:
+    """Departments with ``people_count`` (active people), counted in SQL."""
+    return departments(organization=organization).annotate(
+        people_count=Count("people", filter=Q(people__active=True), distinct=True)
+    )
+
+
+def skills_with_counts(*, organization: Organization) -> QuerySet[Skill]:
+    """Skills with ``holder_count`` (active people holding them) and ``requirement_count``, counted in SQL."""
+    return skills(organization=organization).annotate(
+        holder_count=Count("holders", filter=Q(holders__person__active=True), distinct=True),
+        requirement_count=Count("requirements", distinct=True),
+    )
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cached_property
-from typing import Any
+from typing import Any, ClassVar
 
 from django import forms as django_forms
 from django.contrib import messages
@@ -31,7 +31,7 @@ from projects.services import ProjectsConflict, organization_today
 from projects.views import ActionError, ProjectPageView, add_service_errors, form_messages
 from resources import forms, selectors, services
 from resources.capacity import week_start_of
-from resources.models import CalendarDay, StaffingRequirement, TimeOff
+from resources.models import CalendarDay, Department, Skill, StaffingRequirement, TimeOff
 
 PAGE_SIZE = 50
 
@@ -436,3 +436,75 @@ class ProjectStaffingView(ProjectPageView):
         if isinstance(error, ActionError) and error.target == ("add", 0) and "form" in context:
             context["add_form"] = context["form"]
         return super().render_to_response(context, **kwargs)
+
+
+# --- Departments and skills --------------------------------------------------------------------------------------
+
+
+class CatalogueView(ResourcesPageMixin, TemplateView):
+    """The organisation's departments and skills, with how many people each has; the PMO adds, renames and deletes
+    them (a department or skill in use cannot be deleted)."""
+
+    template_name = "resources/catalogue.html"
+    KINDS: ClassVar[dict[str, Any]] = {"department": Department, "skill": Skill}
+
+    def url(self) -> str:
+        return reverse("resource-catalogue", kwargs={"org_slug": self.organization.slug})
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        data = super().get_context_data(**kwargs)
+        data.update(
+            catalogue=[
+                ("department", _("Departments"), selectors.departments_with_counts(organization=self.organization)),
+                ("skill", _("Skills"), selectors.skills_with_counts(organization=self.organization)),
+            ],
+            can_manage=self.can_manage,
+        )
+        return data
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.require_manage()
+        org, actor = self.organization, request.user
+        kind, verb = request.POST.get("kind", ""), request.POST.get("verb", "")
+        model = self.KINDS.get(kind)
+        if model is None or verb not in ("add", "rename", "delete"):
+            raise Http404
+        name = request.POST.get("name", "")
+        if verb == "add":
+            create = services.department_create if kind == "department" else services.skill_create
+            return self.run(
+                lambda: create(organization=org, actor=actor, name=name),
+                form=None,
+                success=_("Added."),
+                redirect_to=self.url(),
+            )
+        item = model.objects.filter(organization=org, pk=request.POST.get("id") or 0).first()
+        if item is None:
+            raise Http404
+        if verb == "rename":
+            if kind == "department":
+                return self.run(
+                    lambda: services.department_rename(organization=org, actor=actor, department=item, name=name),
+                    form=None,
+                    success=_("Renamed."),
+                    redirect_to=self.url(),
+                )
+            return self.run(
+                lambda: services.skill_rename(organization=org, actor=actor, skill=item, name=name),
+                form=None,
+                success=_("Renamed."),
+                redirect_to=self.url(),
+            )
+        if kind == "department":
+            return self.run(
+                lambda: services.department_delete(organization=org, actor=actor, department=item),
+                form=None,
+                success=_("Deleted."),
+                redirect_to=self.url(),
+            )
+        return self.run(
+            lambda: services.skill_delete(organization=org, actor=actor, skill=item),
+            form=None,
+            success=_("Deleted."),
+            redirect_to=self.url(),
+        )
