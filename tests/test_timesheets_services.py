@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from projects.earnedvalue.selectors import project_evm_now
 from projects.models import Project, StatusReport
 from projects.status import services as status_services
 from resources.models import Person, Timesheet
@@ -302,3 +303,18 @@ def test_ac_is_the_larger_of_the_reported_cost_and_approved_labour(
     with org_a.ctx():
         revision = report.revisions.get()
     assert revision.ac == Decimal(ac)
+
+
+def test_todays_figures_use_the_same_ac_rule(org_a: OrgWorld) -> None:
+    project = lifecycle_project(org_a, budget=100_000)
+    member = person(org_a, "member", cost_rate=50)
+    week = last_week(org_a)
+    submit_report(org_a, project, week, 1000)
+    sheet(org_a, member, week, {project: 40}, stage="approved", approver="manager")  # approved after the report
+
+    with org_a.ctx():
+        now = project_evm_now(organization=org_a.organization, project=project, on=week + dt.timedelta(days=6))
+
+    assert now is not None
+    assert now.actual_cost == Decimal("2000.00") and now.figures.ac == Decimal("2000.00")
+    assert now.figures.cpi == Decimal("5.0000")

@@ -19,6 +19,7 @@ from pmo.tenancy.models import Organization
 from projects import evm
 from projects.models import RAG_VALUES, Project, Rag, StatusReport
 from projects.policy import week_label
+from resources.timesheets.selectors import project_labour_cost
 
 FIGURES = ("baseline_version", "bac", "pv", "ev", "ac", "sv", "cv", "spi", "cpi", "eac", "etc", "vac", "tcpi")
 MONEY_FIGURES = ("bac", "pv", "ev", "ac", "sv", "cv", "eac", "etc", "vac")
@@ -114,7 +115,8 @@ def project_evm_now(
     *, organization: Organization, project: Project, on: dt.date, curve: evm.PlanCurve | None = None
 ) -> EvmNow | None:
     """Figures as of ``on`` from the latest submitted or accepted report, ``None`` without one. PV is the current
-    baseline's (``curve`` when the caller has it already, else read: two queries)."""
+    baseline's (``curve`` when the caller has it already, else read: two queries); AC is the larger of the reported
+    cost and the approved-timesheet labour cost up to ``on`` (one query)."""
     report = (
         StatusReport.objects.filter(organization=organization, project=project, state__in=HISTORY_STATES)
         .order_by("-week_start")
@@ -124,18 +126,21 @@ def project_evm_now(
     if report is None:
         return None
     curve = curve or evm.project_plan_curve(organization=organization, project=project)
+    # The same AC rule as a submission: approved timesheet labour up to ``on`` is a floor of the reported cost.
+    labour = project_labour_cost(organization=organization, project=project, until=on)
+    actual_cost = max(report.actual_cost, labour.cost)
     figures = evm.evm_compute(
         bac=curve.bac,
         pv=curve.pv(on),
         percent_complete=report.percent_complete,
-        actual_cost=report.actual_cost,
+        actual_cost=actual_cost,
         baseline_version=curve.baseline_version,
     )
     return EvmNow(
         on=on,
         week_start=report.week_start,
         percent_complete=report.percent_complete,
-        actual_cost=report.actual_cost,
+        actual_cost=actual_cost,
         figures=figures,
     )
 
