@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from portfolio.models import Portfolio
 from projects.models import Project
@@ -104,7 +105,7 @@ class NoteForm(forms.Form):
 
 
 class ActionForm(forms.Form):
-    title = forms.CharField(label=_("Action"), max_length=200)
+    title = forms.CharField(label=pgettext_lazy("risk", "Action"), max_length=200)
     owner = MemberChoiceField(label=_("Owner"), required=False, queryset=Project.dangerously_unscoped.none())
     due_date = forms.DateField(label=_("Due"), required=False, widget=DATE)
 
@@ -167,7 +168,7 @@ class RiskFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), required=False)
     category = forms.ChoiceField(label=_("Category"), required=False)
     level = forms.ChoiceField(label=_("Level"), required=False)
-    escalation = forms.ChoiceField(label=_("Escalation"), required=False)
+    escalation = forms.ChoiceField(label=pgettext_lazy("risk", "Escalation"), required=False)
     owner = MemberChoiceField(label=_("Owner"), required=False, queryset=Project.dangerously_unscoped.none())
     stale = forms.BooleanField(label=_("Stale only"), required=False)
     probability = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1, max_value=MAX_SCALE)
@@ -189,7 +190,7 @@ class RiskFilterForm(forms.Form):
 class IssueFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), required=False)
     severity = forms.ChoiceField(label=_("Severity"), required=False)
-    escalation = forms.ChoiceField(label=_("Escalation"), required=False)
+    escalation = forms.ChoiceField(label=pgettext_lazy("risk", "Escalation"), required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

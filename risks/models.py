@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from pmo.tenancy.models import TenantModel
 
@@ -69,7 +70,7 @@ class Risk(TenantModel):
         QUALITY = "quality", _("Quality")
         EXTERNAL = "external", _("External")
         ORGANISATIONAL = "organisational", _("Organisational")
-        COMPLIANCE = "compliance", _("Compliance")
+        COMPLIANCE = "compliance", pgettext_lazy("risk category", "Compliance")
 
     class Strategy(models.TextChoices):
         AVOID = "avoid", _("Avoid")
@@ -79,8 +80,8 @@ class Risk(TenantModel):
         ESCALATE = "escalate", _("Escalate")
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
-        CLOSED = "closed", _("Closed")
+        OPEN = "open", pgettext_lazy("risk", "Open")
+        CLOSED = "closed", pgettext_lazy("risk", "Closed")
         OCCURRED = "occurred", _("Occurred (became an issue)")
 
     number = models.PositiveIntegerField(_("number"), editable=False)
@@ -194,10 +195,10 @@ class Issue(TenantModel):
         CRITICAL = "critical", _("Critical")
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("risk", "Open")
         IN_PROGRESS = "in_progress", _("In progress")
         RESOLVED = "resolved", _("Resolved")
-        CLOSED = "closed", _("Closed")
+        CLOSED = "closed", pgettext_lazy("risk", "Closed")
 
     number = models.PositiveIntegerField(_("number"), editable=False)
     project = models.ForeignKey(
