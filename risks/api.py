@@ -127,6 +127,7 @@ class IssueOutput(serializers.ModelSerializer):
             "status",
             "escalation_level",
             "escalated_at",
+            "escalation_note",
             "resolution",
             "resolved_at",
             "created_at",
@@ -532,10 +533,15 @@ class IssueViewSet(RaidScopeMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
         )
         return self._respond(issue)
 
-    @extend_schema(request=None, responses={200: IssueOutput}, tags=["issues"])
+    @extend_schema(request=RiskNoteInput, responses={200: IssueOutput}, tags=["issues"])
     @action(detail=True, methods=["post"])
     def escalate(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        issue = services.issue_escalate(organization=self.organization, actor=request.user, issue=self.get_object())
+        issue = self.get_object()
+        data = RiskNoteInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        issue = services.issue_escalate(
+            organization=self.organization, actor=request.user, issue=issue, note=data.validated_data["note"]
+        )
         return self._respond(issue)
 
     @extend_schema(request=IssueResolveInput, responses={200: IssueOutput}, tags=["issues"])

@@ -222,6 +222,10 @@ class Issue(TenantModel):
         _("escalation level"), max_length=10, choices=EscalationLevel.choices, default=EscalationLevel.PROJECT
     )
     escalated_at = models.DateTimeField(_("escalated"), null=True, blank=True)
+    escalated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    escalation_note = models.TextField(_("escalation note"), blank=True)
     resolution = models.TextField(_("resolution"), blank=True)
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     created_by = models.ForeignKey(

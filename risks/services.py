@@ -628,15 +628,23 @@ def issue_close(*, organization: Organization, actor: Any, issue: Issue) -> Issu
 
 
 @transaction.atomic
-def issue_escalate(*, organization: Organization, actor: Any, issue: Issue, at: dt.datetime | None = None) -> Issue:
-    """Raise an open issue one level, with the same rights as a risk."""
+def issue_escalate(
+    *, organization: Organization, actor: Any, issue: Issue, note: str = "", at: dt.datetime | None = None
+) -> Issue:
+    """Raise an open issue one level, with the same rights as a risk, recording who did it and (optionally) why."""
     locked = _lock_issue(organization=organization, issue=issue)
     target = _next_level(locked)
     _require(
         may_escalate(access=_access(organization, actor), item=locked),
         _("Only the PMO may escalate to the executives.") if target == EscalationLevel.EXECUTIVE else None,
     )
-    return _save(locked, {}, extra={"escalation_level": target, "escalated_at": at or timezone.now()})
+    extra = {
+        "escalation_level": target,
+        "escalated_at": at or timezone.now(),
+        "escalated_by": actor,
+        "escalation_note": (note or "").strip(),
+    }
+    return _save(locked, {}, extra=extra)
 
 
 # --- Assumptions -------------------------------------------------------------------------------------------------

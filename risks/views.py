@@ -428,13 +428,19 @@ class IssueActionView(IssueDetailView):
                 return services.issue_resolve(organization=org, actor=actor, issue=issue, **form.cleaned_data)
 
             message = _("%(code)s resolved.")
-        elif verb in ("escalate", "close"):
-            service = services.issue_escalate if verb == "escalate" else services.issue_close
+        elif verb == "escalate":
 
             def run() -> Any:
-                return service(organization=org, actor=actor, issue=issue)
+                note = request.POST.get("note", "")
+                return services.issue_escalate(organization=org, actor=actor, issue=issue, note=note)
 
-            message = _("%(code)s escalated.") if verb == "escalate" else _("%(code)s closed.")
+            message = _("%(code)s escalated.")
+        elif verb == "close":
+
+            def run() -> Any:
+                return services.issue_close(organization=org, actor=actor, issue=issue)
+
+            message = _("%(code)s closed.")
         else:
             raise Http404
         return self.act(
