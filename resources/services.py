@@ -17,7 +17,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -265,6 +265,9 @@ def person_skills_set(
 # --- Departments and skills --------------------------------------------------------------------------------------
 
 
+Named = TypeVar("Named", Department, Skill)
+
+
 def _name_free(model: type[Department] | type[Skill], *, organization: Organization, name: str, pk: Any) -> str:
     name = _text(name, field="name", limit=MAX_NAME, required=_("Give it a name."))
     if model.objects.filter(organization=organization, name__iexact=name).exclude(pk=pk).exists():
@@ -272,21 +275,30 @@ def _name_free(model: type[Department] | type[Skill], *, organization: Organizat
     return name
 
 
+def _named_create(model: type[Named], *, organization: Organization, actor: Any, name: str) -> Named:
+    """A department or skill: the PMO names it, unique per organisation (case ignored)."""
+    _require_manage(organization=organization, actor=actor)
+    return model.objects.create(
+        organization=organization, name=_name_free(model, organization=organization, name=name, pk=None)
+    )
+
+
+def _named_rename(model: type[Named], *, organization: Organization, actor: Any, item: Named, name: str) -> Named:
+    _require_manage(organization=organization, actor=actor)
+    locked = model.objects.select_for_update().get(organization=organization, pk=item.pk)
+    locked.name = _name_free(model, organization=organization, name=name, pk=locked.pk)
+    locked.save(update_fields=["name"])
+    return locked
+
+
 @transaction.atomic
 def department_create(*, organization: Organization, actor: Any, name: str) -> Department:
-    _require_manage(organization=organization, actor=actor)
-    return Department.objects.create(
-        organization=organization, name=_name_free(Department, organization=organization, name=name, pk=None)
-    )
+    return _named_create(Department, organization=organization, actor=actor, name=name)
 
 
 @transaction.atomic
 def department_rename(*, organization: Organization, actor: Any, department: Department, name: str) -> Department:
-    _require_manage(organization=organization, actor=actor)
-    locked = Department.objects.select_for_update().get(organization=organization, pk=department.pk)
-    locked.name = _name_free(Department, organization=organization, name=name, pk=locked.pk)
-    locked.save(update_fields=["name"])
-    return locked
+    return _named_rename(Department, organization=organization, actor=actor, item=department, name=name)
 
 
 @transaction.atomic
@@ -305,19 +317,12 @@ def department_delete(*, organization: Organization, actor: Any, department: Dep
 
 @transaction.atomic
 def skill_create(*, organization: Organization, actor: Any, name: str) -> Skill:
-    _require_manage(organization=organization, actor=actor)
-    return Skill.objects.create(
-        organization=organization, name=_name_free(Skill, organization=organization, name=name, pk=None)
-    )
+    return _named_create(Skill, organization=organization, actor=actor, name=name)
 
 
 @transaction.atomic
 def skill_rename(*, organization: Organization, actor: Any, skill: Skill, name: str) -> Skill:
-    _require_manage(organization=organization, actor=actor)
-    locked = Skill.objects.select_for_update().get(organization=organization, pk=skill.pk)
-    locked.name = _name_free(Skill, organization=organization, name=name, pk=locked.pk)
-    locked.save(update_fields=["name"])
-    return locked
+    return _named_rename(Skill, organization=organization, actor=actor, item=skill, name=name)
 
 
 @transaction.atomic

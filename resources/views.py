@@ -470,41 +470,20 @@ class CatalogueView(ResourcesPageMixin, TemplateView):
         if model is None or verb not in ("add", "rename", "delete"):
             raise Http404
         name = request.POST.get("name", "")
+        call: Callable[[], Any]
         if verb == "add":
             create = services.department_create if kind == "department" else services.skill_create
-            return self.run(
-                lambda: create(organization=org, actor=actor, name=name),
-                form=None,
-                success=_("Added."),
-                redirect_to=self.url(),
-            )
-        item = model.objects.filter(organization=org, pk=request.POST.get("id") or 0).first()
-        if item is None:
-            raise Http404
-        if verb == "rename":
-            if kind == "department":
-                return self.run(
-                    lambda: services.department_rename(organization=org, actor=actor, department=item, name=name),
-                    form=None,
-                    success=_("Renamed."),
-                    redirect_to=self.url(),
-                )
-            return self.run(
-                lambda: services.skill_rename(organization=org, actor=actor, skill=item, name=name),
-                form=None,
-                success=_("Renamed."),
-                redirect_to=self.url(),
-            )
-        if kind == "department":
-            return self.run(
-                lambda: services.department_delete(organization=org, actor=actor, department=item),
-                form=None,
-                success=_("Deleted."),
-                redirect_to=self.url(),
-            )
-        return self.run(
-            lambda: services.skill_delete(organization=org, actor=actor, skill=item),
-            form=None,
-            success=_("Deleted."),
-            redirect_to=self.url(),
-        )
+            call, message = (lambda: create(organization=org, actor=actor, name=name)), _("Added.")
+        else:
+            item = model.objects.filter(organization=org, pk=request.POST.get("id") or 0).first()
+            if item is None:
+                raise Http404
+            # The services name their object after its kind: department=… or skill=….
+            target = {kind: item}
+            if verb == "rename":
+                rename: Any = services.department_rename if kind == "department" else services.skill_rename
+                call, message = (lambda: rename(organization=org, actor=actor, name=name, **target)), _("Renamed.")
+            else:
+                delete: Any = services.department_delete if kind == "department" else services.skill_delete
+                call, message = (lambda: delete(organization=org, actor=actor, **target)), _("Deleted.")
+        return self.run(call, form=None, success=message, redirect_to=self.url())
