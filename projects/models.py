@@ -761,8 +761,7 @@ class StatusReport(TenantModel, StatusContent, EvmFigures):
         ]
 
     def __str__(self) -> str:
-        iso = self.week_start.isocalendar()
-        return f"{self.project_id} {iso.year}-W{iso.week:02d}"
+        return f"{self.project_id} {self.week_label}"
 
     @property
     def week_label(self) -> str:

@@ -21,14 +21,11 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from pmo.tenancy.models import Organization
+from projects.policy import week_start_of
 from resources.models import Allocation, CalendarDay, Person, TimeOff
 
 CENT = Decimal("0.01")
 WORKDAYS_PER_WEEK = 5
-
-
-def week_start_of(day: dt.date) -> dt.date:
-    return day - dt.timedelta(days=day.weekday())
 
 
 def weeks_from(start: dt.date, count: int) -> list[dt.date]:

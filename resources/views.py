@@ -25,12 +25,11 @@ from django.views.generic import TemplateView
 
 from pmo.tenancy.roles import Capability
 from pmo.tenancy.views_base import OrganizationViewMixin
-from projects.policy import week_label
+from projects.policy import week_label, week_start_of
 from projects.selectors import organization_members_queryset
 from projects.services import ProjectsConflict, organization_today
 from projects.views import ActionError, ProjectPageView, add_service_errors, form_messages
 from resources import forms, selectors, services
-from resources.capacity import week_start_of
 from resources.models import CalendarDay, Department, Skill, StaffingRequirement, TimeOff
 
 PAGE_SIZE = 50
