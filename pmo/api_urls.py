@@ -21,4 +21,5 @@ urlpatterns = [
     path("orgs/<slug:org_slug>/", include("projects.knowledge.api_urls")),
     path("orgs/<slug:org_slug>/", include("resources.api_urls")),
     path("orgs/<slug:org_slug>/", include("risks.api_urls")),
+    path("orgs/<slug:org_slug>/", include("reports.api_urls")),
 ]

@@ -17,6 +17,7 @@ urlpatterns = [
     path("o/<slug:org_slug>/", include("projects.knowledge.urls")),
     path("o/<slug:org_slug>/", include("resources.urls")),
     path("o/<slug:org_slug>/", include("risks.urls")),
+    path("o/<slug:org_slug>/", include("reports.urls")),
     path("api/v1/", include("pmo.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -8,6 +8,7 @@ from typing import Any
 
 import dj_database_url
 import pghistory
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from pmo import embedded
@@ -99,6 +100,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "pmo.tenancy.context_processors.navigation",
+                "reports.notifications.context_processors.inbox",
             ],
         },
     },
@@ -197,8 +199,15 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_RESULT_EXPIRES = 3600
 CELERY_TIMEZONE = "UTC"
+# Beat only dispatches: each periodic task fans out one task per organisation (which sets its own tenant).
 CELERY_BEAT_SCHEDULE = {
     "purge-dead-api-tokens": {"task": "accounts.purge_dead_tokens", "schedule": 24 * 60 * 60},
+    "alerts-scan": {"task": "alerts.scan_all", "schedule": crontab(minute="*/15")},
+    "reports-dispatch-scheduled": {"task": "reports.dispatch_scheduled", "schedule": crontab(minute="*/15")},
+    "reminders-status": {"task": "reminders.status_all", "schedule": crontab(minute="*/15")},
+    "reminders-timesheets": {"task": "reminders.timesheets_all", "schedule": crontab(minute="7,37")},
+    "notifications-digests": {"task": "notifications.send_digests_all", "schedule": crontab(minute=3)},
+    "notifications-webhook-sweep": {"task": "notifications.sweep_webhooks_all", "schedule": crontab(minute="*/5")},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(embedded.local_dir(BASE_DIR) / "celerybeat-schedule")
 
@@ -287,6 +296,9 @@ ORGANIZATION_SETUP_HOOKS = [
     "projects.services.templates_install_builtin",
     "portfolio.services.scoring_model_install_defaults",
     "projects.policy.control_policy_install_default",
+    "reports.alerts.defaults.alert_rules_install_defaults",
+    "reports.packs.schedules.report_schedules_install_defaults",
+    "reports.reminders.services.reminder_policy_install_default",
 ]
 
 # Absolute links in e-mails (invitations, password reset from tasks).

@@ -56,6 +56,13 @@ class Capability(StrEnum):
     RISKS_SETTINGS = "risks.settings"
     RISKS_ESCALATE_EXECUTIVE = "risks.escalate_executive"
     RISKS_EXECUTIVE_LEVEL = "risks.executive_level"
+    ALERTS_VIEW = "alerts.view"
+    ALERTS_ACKNOWLEDGE = "alerts.acknowledge"
+    ALERT_RULES_MANAGE = "alerts.manage_rules"
+    WEBHOOKS_MANAGE = "webhooks.manage"
+    REPORTS_VIEW = "reports.view"
+    REPORTS_GENERATE = "reports.generate"
+    REPORTS_SCHEDULE = "reports.schedule"
 
 
 _ALL = frozenset(Role)
@@ -116,6 +123,18 @@ CAPABILITIES: dict[Capability, frozenset[Role]] = {
     Capability.RISKS_ESCALATE_EXECUTIVE: _GOVERNANCE,
     # Executives own what reaches their level: they may hand it back to the PMO.
     Capability.RISKS_EXECUTIVE_LEVEL: frozenset({Role.ADMIN, Role.EXECUTIVE}),
+    # Alerts: leadership sees every alert, a manager those of the projects they may view (and their people); the
+    # PMO and managers (for projects they may change) acknowledge them; the PMO and admins keep the rules and the
+    # outgoing webhooks. Every user has an inbox and notification preferences of their own (no capability).
+    Capability.ALERTS_VIEW: _LEADERSHIP | {Role.MANAGER},
+    Capability.ALERTS_ACKNOWLEDGE: _GOVERNANCE | {Role.MANAGER},
+    Capability.ALERT_RULES_MANAGE: _GOVERNANCE,
+    Capability.WEBHOOKS_MANAGE: _GOVERNANCE,
+    # Report packs: the organisation's packs (weekly, monthly) are read by leadership, produced on demand and
+    # scheduled by the PMO; a project's one-pager and closure report follow the project's own read permission.
+    Capability.REPORTS_VIEW: _LEADERSHIP,
+    Capability.REPORTS_GENERATE: _GOVERNANCE,
+    Capability.REPORTS_SCHEDULE: _GOVERNANCE,
 }
 
 
