@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 
+from projects.changes.selectors import project_change_requests
 from projects.earnedvalue import selectors as evm_selectors
 from projects.earnedvalue.views import s_curve_chart
 from projects.meetings.views import DIMENSION_LABELS
 from projects.models import ChangeRequest, Milestone, Project, StatusReport
 from projects.policy import control_policy_get, parse_week, status_date, week_label
 from projects.selectors import PROJECT_RELATED, project_milestones
-from projects.changes.selectors import project_change_requests
 from reports.pdf import PackDocument, PackUnavailable
 from reports.pdf.common import COUNTED_STATES, organization_access
 from reports.periods import period_display
