@@ -13,13 +13,12 @@ from django.utils.translation import gettext as _
 
 from projects.changes.selectors import project_change_requests
 from projects.earnedvalue import selectors as evm_selectors
-from projects.earnedvalue.views import s_curve_chart
 from projects.meetings.views import DIMENSION_LABELS
 from projects.models import ChangeRequest, Milestone, Project, StatusReport
 from projects.policy import control_policy_get, parse_week, status_date, week_label
 from projects.selectors import PROJECT_RELATED, project_milestones
 from reports.pdf import PackDocument, PackUnavailable
-from reports.pdf.common import COUNTED_STATES, organization_access
+from reports.pdf.common import COUNTED_STATES, organization_access, s_curve_svg
 from reports.periods import period_display
 from risks.selectors import IssueFilters, RiskFilters, issues_visible_to, risks_visible_to
 
@@ -114,7 +113,7 @@ def build(*, organization: Organization, period: str, project: Project | None, l
             "report_week": week_label(report.week_start) if report is not None else "",
             "report_is_old": report is not None and report.week_start != week_start,
             "dimensions": dimensions,
-            "s_curve_svg": None if s_curve.is_empty else s_curve_chart(s_curve=s_curve, width=720, height=250),
+            "s_curve_svg": s_curve_svg(s_curve=s_curve, marker_label=_("Status date"), width=720, height=230),
             "upcoming": upcoming,
             "slipped": slipped,
             "risks": risks,

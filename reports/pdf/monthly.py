@@ -1,0 +1,308 @@
+"""The monthly management review (kind ``monthly_review``, period ``"2026-11"``): the PMO's KPIs of the month and the
+trailing twelve months, portfolio health and trends, baseline changes, the risk heat map, capacity and utilisation,
+the intake pipeline, the escalations open at month end, and every active project in an appendix.
+
+Figures come from ``reports.kpis`` (definitions there) and the selectors the pages use (baseline-change
+statistics, the risk heat map, capacity vs demand, over-allocation), read as the PMO reads the organisation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from django.utils import formats
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from pmo.core import charts
+from projects.changes.selectors import baseline_change_stats
+from reports.kpis import (
+    PmoKpis,
+    RagWeek,
+    escalated_risks,
+    local_bounds,
+    month_end,
+    pmo_kpis,
+    portfolio_snapshot,
+    rag_distribution,
+)
+from reports.pdf import PackDocument, TocEntry
+from reports.pdf.common import organization_access
+from reports.periods import month_label, parse_month, period_display
+from resources.capacity import weeks_from
+from resources.planning import CapacityDemand, capacity_demand, over_allocations
+from risks.scoring import risk_settings_get
+from risks.selectors import heat_map_for_organization
+
+if TYPE_CHECKING:
+    from pmo.tenancy.models import Organization
+    from projects.models import Project
+
+TREND_WEEKS = 12
+CAPACITY_WEEKS = 8
+OVER_ALLOCATION_ROWS = 25
+DASH = "—"
+
+
+def percent(value: Decimal | None) -> str:
+    """A ratio as a whole percentage in the active language ("83%"), or "—" when there is none."""
+    if value is None:
+        return DASH
+    return f"{formats.number_format(value * 100, 0)}%"
+
+
+def number(value: Decimal | int | None, places: int = 0) -> str:
+    """A localised number with grouping, or "—"."""
+    if value is None:
+        return DASH
+    return formats.number_format(value, places, force_grouping=True)
+
+
+def days(value: Decimal | None) -> str:
+    return DASH if value is None else _("%(days)s d") % {"days": formats.number_format(value, 1)}
+
+
+@dataclass(frozen=True)
+class Tile:
+    """A key figure on the first page: its value, label, the basis it was computed on, and a tone."""
+
+    value: str
+    label: str
+    basis: str
+    tone: str = ""  # "good" | "warn" | "bad" | ""
+
+
+def _tone(value: Decimal | None, *, good: str, warn: str) -> str:
+    if value is None:
+        return ""
+    if value >= Decimal(good):
+        return "good"
+    return "warn" if value >= Decimal(warn) else "bad"
+
+
+def _fraction(part: int, whole: int) -> str:
+    return _("%(part)s of %(whole)s") % {"part": part, "whole": whole}
+
+
+def kpi_tiles(kpis: PmoKpis) -> list[Tile]:
+    year = kpis.closures_12_months
+    status, changes, utilisation = kpis.status, kpis.changes, kpis.utilisation
+    satisfaction = year.satisfaction
+    return [
+        Tile(
+            percent(year.success_rate),
+            _("Project success rate"),
+            _fraction(year.met, year.closed),
+            _tone(year.success_rate, good="0.8", warn="0.6"),
+        ),
+        Tile(
+            percent(year.on_time_rate),
+            _("On time"),
+            _fraction(year.on_time, year.with_baseline_finish),
+            _tone(year.on_time_rate, good="0.8", warn="0.6"),
+        ),
+        Tile(
+            percent(year.on_budget_rate),
+            _("On budget"),
+            _fraction(year.on_budget, year.with_baseline),
+            _tone(year.on_budget_rate, good="0.8", warn="0.6"),
+        ),
+        Tile(
+            percent(status.rate),
+            _("Status on time"),
+            _fraction(status.on_time, status.expected),
+            _tone(status.rate, good="0.9", warn="0.75"),
+        ),
+        Tile(
+            days(changes.median_days),
+            _("Change cycle time (median)"),
+            _("%(count)s decided") % {"count": changes.decided},
+        ),
+        Tile(
+            DASH if satisfaction is None else f"{formats.number_format(satisfaction, 1)} / 5",
+            _("Customer satisfaction"),
+            _("%(count)s closures") % {"count": year.closed},
+            _tone(satisfaction, good="4", warn="3"),
+        ),
+        Tile(
+            percent(utilisation.planned),
+            _("Utilisation (planned)"),
+            _("actual %(actual)s") % {"actual": percent(utilisation.actual)},
+            "bad" if utilisation.planned is not None and utilisation.planned > 1 else "",
+        ),
+    ]
+
+
+@dataclass(frozen=True)
+class KpiLine:
+    label: str
+    month: str
+    year: str
+    basis: str
+
+
+def kpi_lines(kpis: PmoKpis) -> list[KpiLine]:
+    """The detail table under the tiles: each KPI for the month and for the trailing twelve months."""
+    month, year = kpis.closures, kpis.closures_12_months
+    satisfaction = [DASH if c.satisfaction is None else formats.number_format(c.satisfaction, 2) for c in (month, year)]
+    return [
+        KpiLine(_("Projects closed"), number(month.closed), number(year.closed), _("closure approved in the period")),
+        KpiLine(
+            _("Project success rate"),
+            percent(month.success_rate),
+            percent(year.success_rate),
+            _("objectives met ÷ closed"),
+        ),
+        KpiLine(
+            _("On-time rate"),
+            percent(month.on_time_rate),
+            percent(year.on_time_rate),
+            _("actual finish ≤ baseline v1 finish"),
+        ),
+        KpiLine(
+            _("On-budget rate"),
+            percent(month.on_budget_rate),
+            percent(year.on_budget_rate),
+            _("final cost ≤ baseline v1 budget"),
+        ),
+        KpiLine(_("Customer satisfaction"), satisfaction[0], satisfaction[1], _("average of closure reports, 1–5")),
+    ]
+
+
+def rag_trend_chart(weeks: list[RagWeek]) -> SafeString:
+    """Projects per overall RAG, week by week: one line per colour."""
+    series = [
+        charts.Series(
+            label=str(label),
+            points=[(w.week_start, getattr(w, key)) for w in weeks],
+            color=charts.RAG_COLOURS[key],
+            dots=True,
+        )
+        for key, label in (("green", _("Green")), ("amber", _("Amber")), ("red", _("Red")))
+    ]
+    return charts.line_chart(
+        series=series,
+        width=680,
+        height=250,
+        title=_("Projects by overall RAG, last %(weeks)s weeks") % {"weeks": len(weeks)},
+        y_label=_("Projects"),
+        x_ticks="week",
+        empty_message=_("No status reports in these weeks."),
+    )
+
+
+def capacity_chart(demand: CapacityDemand) -> SafeString:
+    """Demand ÷ capacity per department and week (the planning page's heat map)."""
+    cells = [
+        [
+            charts.HeatCell(
+                ratio=cell.ratio,
+                label=percent(cell.ratio),
+                tooltip=_("%(demand)s h of %(capacity)s h")
+                % {"demand": number(cell.demand), "capacity": number(cell.capacity)},
+            )
+            for cell in demand.row(group)
+        ]
+        for group in demand.groups
+    ]
+    return charts.heat_map(
+        rows=[group.name for group in demand.groups],
+        columns=[f"W{week.isocalendar().week:02d}" for week in demand.weeks],
+        cells=cells,
+        title=_("Allocated hours ÷ capacity by department"),
+        cell_width=48,
+        empty_message=_("No departments or people to plan."),
+    )
+
+
+QUADRANT_LABELS = {
+    "ahead_under": ("good", gettext_lazy("On schedule, on budget")),
+    "late_under": ("warn", gettext_lazy("Behind schedule, on budget")),
+    "ahead_over": ("warn", gettext_lazy("On schedule, over budget")),
+    "late_over": ("bad", gettext_lazy("Behind schedule, over budget")),
+}
+
+
+def quadrant_label(quadrant: str | None) -> tuple[str, str]:
+    if quadrant is None:
+        return "", DASH
+    tone, text = QUADRANT_LABELS[quadrant]
+    return tone, str(text)
+
+
+def build(*, organization: Organization, period: str, project: Project | None, language: str) -> PackDocument:
+    """The review of the month ``period`` for the whole organisation (``project`` is ignored).
+
+    Queries: the KPIs' eleven, the snapshot's five, the RAG trend's one, the baseline statistics' three, the heat map's
+    two, escalations two, capacity vs demand six and over-allocation five — whatever the size of the organisation."""
+    first = parse_month(period)
+    last = month_end(first)
+    access = organization_access(organization)
+    _month_start, month_close = local_bounds(organization, first, last)
+
+    kpis = pmo_kpis(organization=organization, start=first, end=last)
+    snapshot = portfolio_snapshot(organization=organization, as_of=last)
+    weeks = rag_distribution(organization=organization, until=last, weeks=TREND_WEEKS)
+    changes = baseline_change_stats(access=access, since=first, until=first)
+    risk_settings = risk_settings_get(organization=organization)
+    heat_map = heat_map_for_organization(access=access, settings=risk_settings)
+    risk_escalations = escalated_risks(organization=organization, as_of=month_close)
+    next_week = weeks_from(last + dt.timedelta(days=1), 1)[0]
+    demand = capacity_demand(organization=organization, start=next_week, weeks=CAPACITY_WEEKS, by="department")
+    over = over_allocations(organization=organization, start=next_week, weeks=CAPACITY_WEEKS)
+    utilisation = kpis.utilisation
+
+    spi_cpi = [(row, *quadrant_label(row.quadrant)) for row in snapshot.projects]
+    total_budget = {
+        "bac": sum((b.bac for b in snapshot.budgets), Decimal(0)),
+        "ac": sum((b.ac for b in snapshot.budgets), Decimal(0)),
+        "eac": sum((b.eac for b in snapshot.budgets), Decimal(0)),
+    }
+    title = _("Monthly management review")
+    toc = (
+        TocEntry("summary", _("Executive summary")),
+        TocEntry("portfolio", _("Portfolio health")),
+        TocEntry("changes", _("Baseline changes and change requests")),
+        TocEntry("risks", _("Risk heat map")),
+        TocEntry("capacity", _("Capacity and utilisation")),
+        TocEntry("intake", _("Intake pipeline")),
+        TocEntry("escalations", _("Escalations open at month end")),
+        TocEntry("appendix", _("Appendix: active projects")),
+    )
+    return PackDocument(
+        template_name="reports/pdf/monthly_review.html",
+        title=title,
+        period_label=period_display("monthly_review", month_label(first)),
+        toc=toc,
+        context={
+            "month_first": first,
+            "month_last": last,
+            "kpis": kpis,
+            "tiles": kpi_tiles(kpis),
+            "kpi_lines": kpi_lines(kpis),
+            "snapshot": snapshot,
+            "rag_chart": rag_trend_chart(weeks),
+            "latest_week": weeks[-1],
+            "spi_cpi": spi_cpi,
+            "budgets": snapshot.budgets,
+            "total_budget": total_budget,
+            "changes": changes,
+            "heat_map": heat_map,
+            "risk_settings": risk_settings,
+            "risk_escalations": risk_escalations,
+            "report_escalations": snapshot.escalations,
+            "capacity_chart": capacity_chart(demand),
+            "capacity_weeks": (demand.weeks[0], demand.weeks[-1] + dt.timedelta(days=6)),
+            "capacity_over": demand.over_count,
+            "over_allocations": over[:OVER_ALLOCATION_ROWS],
+            "over_allocations_more": max(0, len(over) - OVER_ALLOCATION_ROWS),
+            "utilisation": utilisation,
+            "utilisation_weeks": (utilisation.weeks[0], utilisation.weeks[-1] + dt.timedelta(days=6)),
+            "intake": snapshot.intake,
+            "intake_total": sum(row.count for row in snapshot.intake),
+        },
+    )
