@@ -1,14 +1,328 @@
-"""Outgoing webhooks: events fanned out to an organisation's webhooks, signed, retried, logged."""
+"""Outgoing webhooks: events fanned out to an organisation's webhooks, signed, retried, logged.
+
+An event becomes one ``WebhookDelivery`` per subscribed webhook (unique per webhook and event id), its body already
+formatted for the webhook (generic JSON, DingTalk, WeCom or Slack) in the organisation's default language; the task
+``notifications.deliver_webhook`` POSTs it.
+
+Signing: each request carries ``X-PMO-Event``, ``X-PMO-Delivery`` (the delivery id, the same on every retry),
+``X-PMO-Timestamp`` (Unix seconds) and ``X-PMO-Signature: sha256=<hex>``, the HMAC-SHA256 with the webhook's
+secret of ``f"{timestamp}.".encode() + body`` (the exact body bytes). A receiver recomputes it, compares in
+constant time and refuses old timestamps (replays).
+
+Outcome of one attempt: 2xx delivered; 408, 429, 5xx, timeouts and connection errors retried after 1 min, 5 min,
+30 min, 2 h and 6 h (six attempts in all); any other answer (4xx, redirects) fails at once.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import hmac
+import json
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
 from pmo.tenancy.models import Organization
+from reports.models import Webhook, WebhookDelivery
+from reports.notifications.messages import message_for_kind
+
+TIMEOUT_SECONDS = 5
+MAX_ATTEMPTS = 6
+# Seconds to wait after attempt n (1-based) failed and may be retried.
+BACKOFF_SECONDS = (60, 5 * 60, 30 * 60, 2 * 3600, 6 * 3600)
+RETRYABLE_STATUS = frozenset({408, 429})
+ERROR_LENGTH = 1000
+TEST_EVENT = "webhook.test"
+USER_AGENT = "PMO-Webhook/1"
+
+
+# --- Formats ---------------------------------------------------------------------------------------------------
+
+
+def absolute_url(path: str) -> str:
+    if not path or path.startswith(("http://", "https://")):
+        return path
+    return settings.PUBLIC_BASE_URL.rstrip("/") + "/" + path.lstrip("/")
+
+
+def _headline(*, kind: str, event: str, payload: Mapping[str, Any]) -> tuple[str, str, str]:
+    """Title, body and link of an event, in the active language."""
+    if event == TEST_EVENT:
+        return (
+            _("Test event from PMO"),
+            _("The webhook “%(name)s” is connected.") % {"name": payload.get("webhook", "")},
+            absolute_url(str(payload.get("url", ""))),
+        )
+    params = dict(payload)
+    if event.endswith(".resolved"):
+        params.setdefault("state", "resolved")
+    message = message_for_kind(kind, params, str(payload.get("url", "")))
+    return message.title, message.body, absolute_url(message.url)
+
+
+def format_payload(
+    *,
+    webhook_format: str,
+    organization: Organization,
+    kind: str,
+    event: str,
+    event_id: str,
+    payload: Mapping[str, Any],
+    occurred_at: dt.datetime,
+) -> dict[str, Any]:
+    """The JSON body for one webhook format; chat formats are written in the organisation's default language."""
+    if webhook_format == Webhook.Format.GENERIC:
+        return {
+            "event": event,
+            "id": event_id,
+            "kind": kind,
+            "organization": organization.slug,
+            "occurred_at": occurred_at.isoformat(),
+            "data": dict(payload),
+        }
+    with translation.override(organization.default_language):
+        title, body, link = _headline(kind=kind, event=event, payload=payload)
+        open_label = _("Open in PMO")
+    if webhook_format == Webhook.Format.DINGTALK:
+        text = f"#### {title}\n\n{body}" + (f"\n\n[{open_label}]({link})" if link else "")
+        return {"msgtype": "markdown", "markdown": {"title": title, "text": text}}
+    if webhook_format == Webhook.Format.WECOM:
+        content = f"**{title}**\n{body}" + (f"\n[{open_label}]({link})" if link else "")
+        return {"msgtype": "markdown", "markdown": {"content": content}}
+    blocks: list[dict[str, Any]] = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": f"*{title}*\n{body}"}},
+    ]
+    if link:
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"<{link}|{open_label}>"}]})
+    return {"text": f"{title}: {body}", "blocks": blocks}
+
+
+# --- Signing ---------------------------------------------------------------------------------------------------
+
+
+def body_bytes(payload: Mapping[str, Any]) -> bytes:
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
+
+
+def sign(*, secret: str, timestamp: str, body: bytes) -> str:
+    """``sha256=<hex>`` of ``f"{timestamp}.{body}"`` keyed with ``secret``."""
+    digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    return f"sha256={digest}"
+
+
+# --- Emitting --------------------------------------------------------------------------------------------------
+
+
+def _enqueue_on_commit(organization_id: int, delivery_ids: list[int]) -> None:
+    from reports.notifications.tasks import deliver_webhook
+
+    def enqueue() -> None:
+        for delivery_id in delivery_ids:
+            deliver_webhook.delay(organization_id=organization_id, delivery_id=delivery_id, attempt=1)
+
+    transaction.on_commit(enqueue)
+
+
+@transaction.atomic
+def deliveries_create(
+    *,
+    organization: Organization,
+    webhooks: list[Webhook],
+    kind: str,
+    event: str,
+    event_id: str,
+    payload: Mapping[str, Any],
+) -> list[int]:
+    """One delivery per webhook for the event (existing ones are left alone); the new ones are sent on commit."""
+    if not webhooks:
+        return []
+    now = timezone.now()
+    rows = [
+        WebhookDelivery(
+            organization=organization,
+            webhook=webhook,
+            event=event[:40],
+            event_id=event_id[:100],
+            payload=format_payload(
+                webhook_format=webhook.format,
+                organization=organization,
+                kind=kind,
+                event=event,
+                event_id=event_id,
+                payload=payload,
+                occurred_at=now,
+            ),
+            next_attempt_at=now,
+            created_at=now,
+        )
+        for webhook in webhooks
+    ]
+    WebhookDelivery.objects.bulk_create(rows, ignore_conflicts=True)
+    # ignore_conflicts leaves the keys unset: read back the ones never attempted (new, or left by a racing call).
+    delivery_ids = list(
+        WebhookDelivery.objects.filter(
+            organization=organization,
+            webhook__in=webhooks,
+            event_id=event_id[:100],
+            state=WebhookDelivery.State.PENDING,
+            attempts=0,
+        ).values_list("pk", flat=True)
+    )
+    if delivery_ids:
+        _enqueue_on_commit(organization.pk, delivery_ids)
+    return delivery_ids
 
 
 def webhook_emit(*, organization: Organization, kind: str, event: str, event_id: str, payload: dict[str, Any]) -> int:
     """Queue ``event`` (e.g. ``"alert.opened"``) for every active webhook of the organisation subscribed to
-    ``kind`` (a ``NotificationKind``); idempotent per webhook and ``event_id``. Returns the deliveries created.
-    Placeholder until webhooks land."""
-    return 0
+    ``kind`` (a ``NotificationKind``; a webhook with no kinds takes all); idempotent per webhook and ``event_id``.
+
+    ``payload`` is the event's JSON data: the generic format sends it as ``data``; the chat formats render their
+    text from it like a notification of ``kind`` (so pass the same keys as to ``notify()``'s ``params``, plus
+    ``url``, a path in the app). Returns the number of deliveries queued; they are sent after the commit.
+    """
+    webhooks = [
+        webhook
+        for webhook in Webhook.objects.filter(organization=organization, active=True).order_by("pk")
+        if not webhook.kinds or kind in webhook.kinds
+    ]
+    return len(
+        deliveries_create(
+            organization=organization, webhooks=webhooks, kind=kind, event=event, event_id=event_id, payload=payload
+        )
+    )
+
+
+# --- Sending ---------------------------------------------------------------------------------------------------
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A redirect is an answer like any other (it fails the attempt): the signed body goes only where configured."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirect)
+
+
+@dataclass(frozen=True)
+class AttemptResult:
+    status_code: int | None
+    error: str
+    duration_ms: int
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+    @property
+    def retryable(self) -> bool:
+        if self.status_code is None:
+            return True  # connection refused, timeout, DNS
+        return self.status_code in RETRYABLE_STATUS or self.status_code >= 500
+
+
+def post(*, url: str, secret: str, event: str, delivery_id: int, payload: Mapping[str, Any]) -> AttemptResult:
+    """POST the signed body once; never raises for network trouble (it is part of the result)."""
+    body = body_bytes(payload)
+    timestamp = str(int(time.time()))
+    request = urllib.request.Request(  # noqa: S310 - the scheme is validated (http/https only) when saved
+        url,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json; charset=utf-8",
+            "User-Agent": USER_AGENT,
+            "X-PMO-Event": event,
+            "X-PMO-Delivery": str(delivery_id),
+            "X-PMO-Timestamp": timestamp,
+            "X-PMO-Signature": sign(secret=secret, timestamp=timestamp, body=body),
+        },
+    )
+    started = time.monotonic()
+    status_code: int | None = None
+    error = ""
+    try:
+        with _opener.open(request, timeout=TIMEOUT_SECONDS) as response:
+            status_code = response.status
+            response.read(4096)
+    except urllib.error.HTTPError as exc:
+        status_code = exc.code
+        error = f"HTTP {exc.code} {exc.reason}: {exc.read(500).decode(errors='replace')}".strip()
+    except (urllib.error.URLError, TimeoutError, OSError, ValueError) as exc:
+        error = f"{type(exc).__name__}: {getattr(exc, 'reason', exc)}"
+    duration_ms = int((time.monotonic() - started) * 1000)
+    return AttemptResult(status_code=status_code, error=error[:ERROR_LENGTH], duration_ms=duration_ms)
+
+
+def backoff_seconds(attempts: int) -> int:
+    """The wait after ``attempts`` failed attempts (1-based)."""
+    return BACKOFF_SECONDS[min(attempts, len(BACKOFF_SECONDS)) - 1]
+
+
+@dataclass(frozen=True)
+class AttemptOutcome:
+    state: str
+    retry_in: int | None = None
+
+
+def delivery_attempt(*, delivery: WebhookDelivery, now: dt.datetime | None = None) -> AttemptOutcome:
+    """Send a locked, not yet finished delivery once and record the outcome on it and its webhook.
+
+    The caller holds the row lock. Returns the new state and, when it will be retried, after how many seconds
+    (``next_attempt_at`` is stored too, for the sweeper).
+    """
+    webhook = delivery.webhook
+    result = post(
+        url=webhook.url,
+        secret=webhook.secret,
+        event=delivery.event,
+        delivery_id=delivery.pk,
+        payload=delivery.payload,
+    )
+    now = now or timezone.now()
+    delivery.attempts += 1
+    delivery.last_status_code = result.status_code
+    delivery.last_error = result.error
+    delivery.duration_ms = result.duration_ms
+    retry_in: int | None = None
+    if result.succeeded:
+        delivery.state = WebhookDelivery.State.SUCCEEDED
+        delivery.delivered_at = now
+        delivery.next_attempt_at = None
+        delivery.last_error = ""
+        Webhook.objects.filter(pk=webhook.pk).update(last_success_at=now, consecutive_failures=0)
+    else:
+        if result.retryable and delivery.attempts < MAX_ATTEMPTS:
+            retry_in = backoff_seconds(delivery.attempts)
+            delivery.state = WebhookDelivery.State.RETRYING
+            delivery.next_attempt_at = now + dt.timedelta(seconds=retry_in)
+        else:
+            delivery.state = WebhookDelivery.State.FAILED
+            delivery.next_attempt_at = None
+        Webhook.objects.filter(pk=webhook.pk).update(
+            last_failure_at=now, consecutive_failures=F("consecutive_failures") + 1
+        )
+    delivery.save(
+        update_fields=[
+            "attempts",
+            "last_status_code",
+            "last_error",
+            "duration_ms",
+            "state",
+            "delivered_at",
+            "next_attempt_at",
+        ]
+    )
+    return AttemptOutcome(state=delivery.state, retry_in=retry_in)
