@@ -1,0 +1,329 @@
+"""Alert pages under ``/o/<org_slug>/``: the alerts that need attention and their history with filters, the last
+scan and "Run scan now" (``alerts/``); one alert with its rule, who was told and its timeline (``alerts/<id>/``);
+the rules with how many subjects breach each, and their form (``alerts/rules/``).
+
+Thin views: rows come from the selectors (404 when the actor may not read them), one service is called per post,
+and a refused post renders the page again with the reason: next to the form (400), on top (409) or 403.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cached_property
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.generic import TemplateView
+
+from pmo.tenancy.views_base import OrganizationViewMixin
+from portfolio.models import Portfolio
+from projects.models import Project
+from projects.selectors import projects_visible_to
+from projects.services import ProjectsConflict
+from projects.views import add_service_errors
+from reports.alerts import forms, permissions, selectors, services
+from reports.alerts.scan import alert_scan_organization
+from reports.models import Alert, AlertRule
+
+PAGE_SIZE = 50
+
+
+def decorate(alert: Alert) -> Alert:
+    """Attach the texts a row shows (no query)."""
+    alert.metric_label = selectors.metric_label(alert.metric)  # type: ignore[attr-defined]
+    alert.value_text = selectors.value_text(alert.metric, alert.value)  # type: ignore[attr-defined]
+    alert.threshold_text = selectors.value_text(alert.metric, alert.threshold)  # type: ignore[attr-defined]
+    alert.resolved_text = selectors.value_text(alert.metric, alert.resolved_value)  # type: ignore[attr-defined]
+    alert.operator_symbol = selectors.OPERATOR_SYMBOLS.get(alert.rule.operator, "")  # type: ignore[attr-defined]
+    return alert
+
+
+class AlertPageMixin(OrganizationViewMixin):
+    nav_key = "alerts"
+    capability = permissions.VIEW
+    request: HttpRequest
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        data: dict[str, Any] = super().get_context_data(**kwargs)
+        data["can_manage_rules"] = self.access.can(permissions.MANAGE_RULES)
+        return data
+
+    def render_again(self, status: int, **kwargs: Any) -> HttpResponse:
+        return self.render_to_response(self.get_context_data(**kwargs), status=status)  # type: ignore[attr-defined]
+
+    def act(self, run: Callable[[], Any], *, success: Callable[[Any], str], redirect_to: str) -> HttpResponse:
+        """Call one service; a refusal renders the page again with the reason (409, 400, 403)."""
+        try:
+            result = run()
+        except ProjectsConflict as exc:
+            messages.error(self.request, str(exc))
+            return self.render_again(409)
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(self.request, message)
+            return self.render_again(400)
+        except PermissionDenied as exc:
+            messages.error(self.request, str(exc) or _("You may not take this step."))
+            return self.render_again(403)
+        messages.success(self.request, success(result))
+        return redirect(redirect_to)
+
+
+# --- Alerts ------------------------------------------------------------------------------------------------------
+
+
+class AlertListView(AlertPageMixin, TemplateView):
+    """The alerts that need attention (most severe first) or, with ``state=resolved``, the history; filters; the
+    last scan and, for rule managers, "Run scan now"."""
+
+    template_name = "reports/alerts/list.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        data = super().get_context_data(**kwargs)
+        projects = projects_visible_to(access=self.access).order_by("code")
+        params = self.request.GET.copy()
+        if not params.get("state"):
+            params["state"] = selectors.ACTIVE
+        form = forms.AlertFilterForm(params, projects=projects)
+        values = form.cleaned_data if form.is_valid() else {"state": selectors.ACTIVE}
+        state = values.get("state") or selectors.ACTIVE
+        project = values.get("project")
+        history = state == Alert.State.RESOLVED
+        filters = selectors.AlertFilters(
+            state=state,
+            severity=values.get("severity") or "",
+            metric=values.get("metric") or "",
+            project=project.pk if project is not None else None,
+            ordering="-resolved" if history else "severity",
+        )
+        page = Paginator(selectors.alert_list(access=self.access, filters=filters), PAGE_SIZE).get_page(
+            self.request.GET.get("page")
+        )
+        alerts = [decorate(alert) for alert in page.object_list]
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        data.update(
+            alerts=alerts,
+            page=page,
+            query=query.urlencode(),
+            filter_form=form,
+            state=state,
+            history=history,
+            filtered=any(values.get(name) for name in ("severity", "metric", "project")),
+            counts=selectors.alert_counts(access=self.access),
+            ack_ids=selectors.acknowledgeable(access=self.access, alerts=alerts),
+            ack_form=forms.AcknowledgeForm(),
+            last_scan=selectors.last_scan(organization=self.organization),
+            here=self.request.get_full_path(),
+        )
+        return data
+
+
+class AlertDetailView(AlertPageMixin, TemplateView):
+    """One alert: its rule, value against threshold, who was told, and what happened (timeline)."""
+
+    template_name = "reports/alerts/detail.html"
+
+    @cached_property
+    def alert(self) -> Alert:
+        return decorate(selectors.alert_get(access=self.access, pk=self.kwargs["pk"]))
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        form = kwargs.pop("form", None)
+        data = super().get_context_data(**kwargs)
+        alert = self.alert
+        rule = alert.rule
+        data.update(
+            alert=alert,
+            rule=rule,
+            rule_summary=selectors.rule_summary(metric=rule.metric, operator=rule.operator, threshold=rule.threshold),
+            notifications=list(selectors.alert_notifications(alert=alert)),
+            timeline=selectors.alert_timeline(alert=alert),
+            can_acknowledge=bool(selectors.acknowledgeable(access=self.access, alerts=[alert])),
+            ack_form=form or forms.AcknowledgeForm(),
+        )
+        return data
+
+
+class AlertAcknowledgeView(AlertDetailView):
+    """POST: acknowledge the alert with an optional note; back to the page it was sent from."""
+
+    capability = permissions.ACKNOWLEDGE
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return redirect(reverse("alert-detail", kwargs={"org_slug": self.organization.slug, "pk": self.alert.pk}))
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        alert = self.alert
+        form = forms.AcknowledgeForm(request.POST)
+        if not form.is_valid():
+            return self.render_again(400, form=form)
+        back = request.POST.get("next") or ""
+        if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}) or not back.startswith("/"):
+            back = reverse("alert-detail", kwargs={"org_slug": self.organization.slug, "pk": alert.pk})
+        return self.act(
+            lambda: services.alert_acknowledge(
+                organization=self.organization, actor=request.user, alert=alert, note=form.cleaned_data["note"]
+            ),
+            success=lambda _alert: _("Alert acknowledged."),
+            redirect_to=back,
+        )
+
+
+class AlertScanView(AlertPageMixin, TemplateView):
+    """POST: run the scan now (rule managers) and tell what it found."""
+
+    capability = permissions.MANAGE_RULES
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return redirect(reverse("alert-list", kwargs={"org_slug": self.organization.slug}))
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        scan = alert_scan_organization(organization=self.organization, trigger="manual")
+        messages.success(
+            request,
+            _(
+                "Scan done in %(ms)s ms: %(rules)s rules over %(evaluated)s values; %(opened)s alerts opened, "
+                "%(resolved)s resolved, %(still)s still open."
+            )
+            % {
+                "ms": scan.duration_ms,
+                "rules": scan.rules,
+                "evaluated": scan.evaluated,
+                "opened": scan.opened,
+                "resolved": scan.resolved,
+                "still": scan.still_open,
+            },
+        )
+        return redirect(reverse("alert-list", kwargs={"org_slug": self.organization.slug}))
+
+
+# --- Rules -------------------------------------------------------------------------------------------------------
+
+
+def decorate_rule(rule: AlertRule) -> AlertRule:
+    rule.summary = selectors.rule_summary(  # type: ignore[attr-defined]
+        metric=rule.metric, operator=rule.operator, threshold=rule.threshold
+    )
+    rule.metric_label = selectors.metric_label(rule.metric)  # type: ignore[attr-defined]
+    return rule
+
+
+class AlertRuleListView(AlertPageMixin, TemplateView):
+    """Every rule with its summary, scope, who is told, and how many subjects breach it now."""
+
+    template_name = "reports/alerts/rules.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        data = super().get_context_data(**kwargs)
+        data["rules"] = [decorate_rule(rule) for rule in selectors.rule_list(organization=self.organization)]
+        return data
+
+
+class AlertRuleActionView(AlertRuleListView):
+    """POST ``enable`` / ``disable`` / ``delete`` on one rule (rule managers)."""
+
+    capability = permissions.MANAGE_RULES
+    VERBS = ("enable", "disable", "delete")
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return redirect(reverse("alert-rule-list", kwargs={"org_slug": self.organization.slug}))
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        verb = kwargs["verb"]
+        if verb not in self.VERBS:
+            raise Http404
+        rule = selectors.rule_get(organization=self.organization, pk=kwargs["pk"])
+        version = _int(request.POST.get("version"))
+        back = reverse("alert-rule-list", kwargs={"org_slug": self.organization.slug})
+        if verb == "delete":
+            return self.act(
+                lambda: services.alert_rule_delete(
+                    organization=self.organization, actor=request.user, rule=rule, version=version
+                ),
+                success=lambda _none: _("Rule “%(name)s” deleted.") % {"name": rule.name},
+                redirect_to=back,
+            )
+        return self.act(
+            lambda: services.alert_rule_set_enabled(
+                organization=self.organization,
+                actor=request.user,
+                rule=rule,
+                enabled=verb == "enable",
+                version=version,
+            ),
+            success=lambda saved: (
+                (_("Rule “%(name)s” enabled.") if saved.enabled else _("Rule “%(name)s” disabled."))
+                % {"name": saved.name}
+            ),
+            redirect_to=back,
+        )
+
+
+def _int(value: Any) -> int | None:
+    return int(value) if str(value or "").isdigit() else None
+
+
+class AlertRuleFormView(AlertPageMixin, TemplateView):
+    """Create (``alerts/rules/new/``) or edit (``alerts/rules/<id>/edit/``) a rule; errors next to their fields."""
+
+    template_name = "reports/alerts/rule_form.html"
+    capability = permissions.MANAGE_RULES
+
+    @cached_property
+    def rule(self) -> AlertRule | None:
+        pk = self.kwargs.get("pk")
+        return None if pk is None else selectors.rule_get(organization=self.organization, pk=pk)
+
+    def _form(self, data: Any = None) -> forms.RuleForm:
+        initial: dict[str, Any] = {}
+        if self.rule is not None:
+            initial = {name: getattr(self.rule, name) for name in services.RULE_FIELDS} | {"version": self.rule.version}
+        else:
+            initial = {"notify_roles": ["pmo"], "metric": self.request.GET.get("metric", "spi")}
+        return forms.RuleForm(
+            data,
+            initial=initial,
+            portfolios=Portfolio.objects.filter(organization=self.organization).order_by("name"),
+            projects=Project.objects.filter(organization=self.organization)
+            .exclude(status__in=[Project.Status.CLOSED, Project.Status.CANCELLED])
+            .order_by("code"),
+        )
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        form = kwargs.pop("form", None)
+        data = super().get_context_data(**kwargs)
+        data.update(form=form or self._form(), rule=self.rule, metrics=selectors.metrics())
+        return data
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        form = self._form(request.POST)
+        if not form.is_valid():
+            return self.render_again(400, form=form)
+        values = form.service_values()
+        try:
+            if self.rule is None:
+                rule = services.alert_rule_create(organization=self.organization, actor=request.user, **values)
+            else:
+                rule = services.alert_rule_update(
+                    organization=self.organization,
+                    actor=request.user,
+                    rule=self.rule,
+                    version=form.cleaned_data.get("version"),
+                    **values,
+                )
+        except ProjectsConflict as exc:
+            messages.error(request, str(exc))
+            return self.render_again(409, form=form)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+            return self.render_again(400, form=form)
+        messages.success(request, _("Rule “%(name)s” saved.") % {"name": rule.name})
+        return redirect(reverse("alert-rule-list", kwargs={"org_slug": self.organization.slug}))
