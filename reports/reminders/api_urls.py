@@ -1,5 +1,10 @@
 """API of reports.reminders under ``/api/v1/orgs/<org_slug>/`` (URL names start with ``api-``)."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from reports.reminders import api
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("reminder-policy/", api.ReminderPolicyView.as_view(), name="api-reminder-policy"),
+    path("reminders/preview/", api.ReminderPreviewView.as_view(), name="api-reminder-preview"),
+]

@@ -1,5 +1,9 @@
 """Pages of reports.reminders, mounted at ``/o/<org_slug>/``."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from reports.reminders import views
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("reminders/", views.ReminderPolicyView.as_view(), name="reminder-policy"),
+]
