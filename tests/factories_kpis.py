@@ -27,7 +27,8 @@ def local(year: int, month: int, day: int, hour: int = 12, minute: int = 0) -> d
 
 def project(world: OrgWorld, **fields: Any) -> Project:
     fields.setdefault("created_at", local(2026, 1, 1))
-    return ProjectFactory(organization=world.organization, **fields)
+    created: Project = ProjectFactory.create(organization=world.organization, **fields)
+    return created
 
 
 def baseline(

@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from pmo.core import charts
 from projects.changes.selectors import baseline_change_stats
+from projects.policy import organization_zone
 from reports.kpis import (
     PmoKpis,
     RagWeek,
@@ -85,6 +86,8 @@ def _tone(value: Decimal | None, *, good: str, warn: str) -> str:
 
 
 def _fraction(part: int, whole: int) -> str:
+    if not whole:
+        return _("no data")
     return _("%(part)s of %(whole)s") % {"part": part, "whole": whole}
 
 
@@ -246,7 +249,9 @@ def build(*, organization: Organization, period: str, project: Project | None, l
 
     kpis = pmo_kpis(organization=organization, start=first, end=last)
     snapshot = portfolio_snapshot(organization=organization, as_of=last)
-    weeks = rag_distribution(organization=organization, until=last, weeks=TREND_WEEKS)
+    # A review of the running month stops its trend at today: weeks still to come have no reports yet.
+    today = timezone.localdate(timezone.now(), organization_zone(organization))
+    weeks = rag_distribution(organization=organization, until=min(last, today), weeks=TREND_WEEKS)
     changes = baseline_change_stats(access=access, since=first, until=first)
     risk_settings = risk_settings_get(organization=organization)
     heat_map = heat_map_for_organization(access=access, settings=risk_settings)
@@ -288,7 +293,10 @@ def build(*, organization: Organization, period: str, project: Project | None, l
             "rag_chart": rag_trend_chart(weeks),
             "latest_week": weeks[-1],
             "spi_cpi": spi_cpi,
-            "budgets": snapshot.budgets,
+            "budgets": [
+                (row, percent(row.consumed), min(100, round(float(row.consumed or 0) * 100)))
+                for row in snapshot.budgets
+            ],
             "total_budget": total_budget,
             "changes": changes,
             "heat_map": heat_map,
@@ -301,6 +309,8 @@ def build(*, organization: Organization, period: str, project: Project | None, l
             "over_allocations": over[:OVER_ALLOCATION_ROWS],
             "over_allocations_more": max(0, len(over) - OVER_ALLOCATION_ROWS),
             "utilisation": utilisation,
+            "utilisation_planned": percent(utilisation.planned),
+            "utilisation_actual": percent(utilisation.actual),
             "utilisation_weeks": (utilisation.weeks[0], utilisation.weeks[-1] + dt.timedelta(days=6)),
             "intake": snapshot.intake,
             "intake_total": sum(row.count for row in snapshot.intake),
