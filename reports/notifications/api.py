@@ -108,7 +108,7 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Orga
 
 class PreferenceOutput(serializers.Serializer):
     kind = serializers.ChoiceField(choices=NotificationKind.choices)
-    label = serializers.CharField()
+    name = serializers.CharField()
     delivery = serializers.ChoiceField(choices=Delivery.choices)
 
 
@@ -132,7 +132,7 @@ class PreferencesInput(serializers.Serializer):
 class NotificationPreferencesView(OrganizationAPIView):
     def _answer(self, deliveries: dict[str, str]) -> Response:
         labels = dict(NotificationKind.choices)
-        rows = [{"kind": kind, "label": labels[kind], "delivery": value} for kind, value in deliveries.items()]
+        rows = [{"kind": kind, "name": labels[kind], "delivery": value} for kind, value in deliveries.items()]
         return Response(PreferenceOutput(rows, many=True).data)
 
     @extend_schema(responses={200: PreferenceOutput(many=True)}, tags=["notifications"])

@@ -52,6 +52,7 @@ def recipients_with_roles(*, organization: Organization, roles: Iterable[str]) -
     return list(get_user_model().objects.filter(pk__in=user_ids, is_active=True).order_by("pk"))
 
 
+@transaction.atomic
 def notify(
     *,
     organization: Organization,
@@ -73,6 +74,14 @@ def notify(
     users = {user.pk: user for user in recipients if user is not None and user.is_active}
     if not users:
         return []
+    already = set(
+        Notification.objects.filter(
+            organization=organization, recipient_id__in=list(users), dedup_key=dedup_key
+        ).values_list("recipient_id", flat=True)
+    )
+    fresh = sorted(set(users) - already)
+    if not fresh:
+        return []
     rows = [
         Notification(
             organization=organization,
@@ -85,15 +94,16 @@ def notify(
             report=report,
             dedup_key=dedup_key,
         )
-        for user_id in sorted(users)
+        for user_id in fresh
     ]
+    # A racing call may have created some meanwhile: the unique constraint keeps one row per recipient and key, and
+    # ignore_conflicts leaves the keys unset, so read back the rows of these recipients that wait for their e-mail
+    # (delivery is idempotent: a row enqueued twice is mailed once).
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
-    # ignore_conflicts leaves the primary keys unset: read back the rows that this call (or a racing one) created
-    # and that still wait for their e-mail; delivery is idempotent, so a duplicate enqueue sends nothing twice.
     created = list(
         Notification.objects.filter(
             organization=organization,
-            recipient_id__in=list(users),
+            recipient_id__in=fresh,
             dedup_key=dedup_key,
             email_state=Notification.EmailState.PENDING,
         ).values_list("pk", flat=True)

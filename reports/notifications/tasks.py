@@ -94,12 +94,13 @@ def deliver_webhook(*, organization_id: int, delivery_id: int, attempt: int | No
     if attempt is not None and attempt != row.attempts + 1:
         return "stale"
     outcome = webhooks.delivery_attempt(delivery=row)
-    if outcome.retry_in is not None:
+    retry_in = outcome.retry_in
+    if retry_in is not None:
         next_attempt = row.attempts + 1
         transaction.on_commit(
             lambda: deliver_webhook.apply_async(
                 kwargs={"organization_id": organization_id, "delivery_id": delivery_id, "attempt": next_attempt},
-                countdown=outcome.retry_in,
+                countdown=retry_in,
             )
         )
     return outcome.state

@@ -181,7 +181,7 @@ class WebhookListView(WebhookMixin, TemplateView):
         labels = dict(NotificationKind.choices)
         rows = list(selectors.webhooks_of(organization=self.organization))
         for webhook in rows:
-            webhook.kind_labels = [labels[kind] for kind in webhook.kinds if kind in labels]  # type: ignore[attr-defined]
+            webhook.kind_labels = [labels[kind] for kind in webhook.kinds if kind in labels]
         data["webhooks"] = rows
         return data
 
