@@ -233,13 +233,13 @@ def approvers_of(*, organization: Organization, week_start: dt.date, people: Ite
 # --- The plan -----------------------------------------------------------------------------------------------------
 
 
-KIND_LABELS = {
+KIND_LABELS: dict[str, Any] = {
     NotificationKind.STATUS_REMINDER: _("Status reminder"),
     NotificationKind.STATUS_OVERDUE: _("Status overdue"),
     NotificationKind.TIMESHEET_REMINDER: _("Timesheet reminder"),
     NotificationKind.TIMESHEET_OVERDUE: _("Timesheet overdue"),
 }
-AUDIENCE_LABELS = {
+AUDIENCE_LABELS: dict[str, Any] = {
     "manager": _("Project manager"),
     "pmo": _("PMO"),
     "person": _("Person"),
@@ -311,8 +311,9 @@ def _project_ref(project: Project) -> dict[str, Any]:
     }
 
 
-def _capped(items: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"items": items[:LIST_CAP], "count": len(items)}
+def _capped(key: str, items: list[dict[str, Any]]) -> dict[str, Any]:
+    """``{key: the first LIST_CAP items, "count": all}`` (the shape ``reports.notifications.messages`` reads)."""
+    return {key: items[:LIST_CAP], "count": len(items)}
 
 
 def status_plan(
@@ -378,8 +379,8 @@ def status_plan(
                     params={
                         "audience": "pmo",
                         "week": escalation.week,
-                        "due_at": escalation.due_at.isoformat(),
-                        "projects": _capped([_project_ref(project) for project in overdue]),
+                        "due": escalation.due_at.isoformat(),
+                        **_capped("projects", [_project_ref(project) for project in overdue]),
                     },
                     url=_url(organization, "status-list", query=f"week={escalation.week}"),
                     severity=Severity.WARNING,
@@ -395,7 +396,7 @@ def _status_params(project: Project, window: Window) -> dict[str, Any]:
         "project_code": project.code,
         "project_name": project.name,
         "week": window.week,
-        "due_at": window.due_at.isoformat(),
+        "due": window.due_at.isoformat(),
     }
 
 
@@ -405,7 +406,7 @@ def _person_params(person: Person, window: Window) -> dict[str, Any]:
         "person_id": person.pk,
         "person_name": person.full_name,
         "week": window.week,
-        "due_at": window.due_at.isoformat(),
+        "due": window.due_at.isoformat(),
     }
 
 
@@ -485,8 +486,8 @@ def _approver_plan(*, organization: Organization, window: Window, overdue: list[
                 params={
                     "audience": "approver",
                     "week": window.week,
-                    "due_at": window.due_at.isoformat(),
-                    "people": _capped([{"id": person.pk, "name": person.full_name} for person in people]),
+                    "due": window.due_at.isoformat(),
+                    **_capped("people", [{"id": person.pk, "name": person.full_name} for person in people]),
                 },
                 url=url,
                 severity=Severity.WARNING,

@@ -174,12 +174,7 @@ def status_reminders_send(*, organization: Organization, now: dt.datetime | None
             kind=NotificationKind.STATUS_OVERDUE,
             event="status.overdue",
             event_id=f"status-overdue:{escalation.week}",
-            payload={
-                "organization": organization.slug,
-                "week": escalation.week,
-                "due_at": escalation.due_at.isoformat(),
-                "projects": summary.params["projects"],
-            },
+            payload={**summary.params, "organization": organization.slug, "url": summary.url},
         )
     return RunResult(notifications=created, planned=len(planned))
 
