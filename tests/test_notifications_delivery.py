@@ -19,7 +19,6 @@ from reports.notifications import delivery, services
 from reports.notifications.messages import message_for_kind
 from reports.notifications.tasks import deliver_notifications, send_digest, send_digests_all
 from tests.conftest import OrgWorld
-from tests.factories_notifications import NotificationFactory
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 

@@ -18,10 +18,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import http.client
 import json
+import ssl
 import time
-import urllib.error
-import urllib.request
+import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -206,16 +207,6 @@ def webhook_emit(*, organization: Organization, kind: str, event: str, event_id:
 # --- Sending ---------------------------------------------------------------------------------------------------
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """A redirect is an answer like any other (it fails the attempt): the signed body goes only where configured."""
-
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
-_opener = urllib.request.build_opener(_NoRedirect)
-
-
 @dataclass(frozen=True)
 class AttemptResult:
     status_code: int | None
@@ -233,35 +224,53 @@ class AttemptResult:
         return self.status_code in RETRYABLE_STATUS or self.status_code >= 500
 
 
+def _connection(url: str) -> tuple[http.client.HTTPConnection, str]:
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"not an http(s) URL: {url!r}")
+    path = parts.path or "/"
+    if parts.query:
+        path = f"{path}?{parts.query}"
+    if parts.scheme == "https":
+        return (
+            http.client.HTTPSConnection(
+                parts.hostname, parts.port, timeout=TIMEOUT_SECONDS, context=ssl.create_default_context()
+            ),
+            path,
+        )
+    return http.client.HTTPConnection(parts.hostname, parts.port, timeout=TIMEOUT_SECONDS), path
+
+
 def post(*, url: str, secret: str, event: str, delivery_id: int, payload: Mapping[str, Any]) -> AttemptResult:
-    """POST the signed body once; never raises for network trouble (it is part of the result)."""
+    """POST the signed body once (redirects are not followed: the body goes only where configured); never raises
+    for network trouble, which is part of the result."""
     body = body_bytes(payload)
     timestamp = str(int(time.time()))
-    request = urllib.request.Request(  # noqa: S310 - the scheme is validated (http/https only) when saved
-        url,
-        data=body,
-        method="POST",
-        headers={
-            "Content-Type": "application/json; charset=utf-8",
-            "User-Agent": USER_AGENT,
-            "X-PMO-Event": event,
-            "X-PMO-Delivery": str(delivery_id),
-            "X-PMO-Timestamp": timestamp,
-            "X-PMO-Signature": sign(secret=secret, timestamp=timestamp, body=body),
-        },
-    )
+    headers = {
+        "Content-Type": "application/json; charset=utf-8",
+        "User-Agent": USER_AGENT,
+        "X-PMO-Event": event,
+        "X-PMO-Delivery": str(delivery_id),
+        "X-PMO-Timestamp": timestamp,
+        "X-PMO-Signature": sign(secret=secret, timestamp=timestamp, body=body),
+    }
     started = time.monotonic()
     status_code: int | None = None
     error = ""
+    connection: http.client.HTTPConnection | None = None
     try:
-        with _opener.open(request, timeout=TIMEOUT_SECONDS) as response:
-            status_code = response.status
-            response.read(4096)
-    except urllib.error.HTTPError as exc:
-        status_code = exc.code
-        error = f"HTTP {exc.code} {exc.reason}: {exc.read(500).decode(errors='replace')}".strip()
-    except (urllib.error.URLError, TimeoutError, OSError, ValueError) as exc:
-        error = f"{type(exc).__name__}: {getattr(exc, 'reason', exc)}"
+        connection, path = _connection(url)
+        connection.request("POST", path, body=body, headers=headers)
+        response = connection.getresponse()
+        status_code = response.status
+        answer = response.read(500).decode(errors="replace").strip()
+        if not 200 <= status_code < 300:
+            error = f"HTTP {status_code} {response.reason}: {answer}".strip()
+    except (OSError, http.client.HTTPException, ValueError) as exc:
+        error = f"{type(exc).__name__}: {exc}"
+    finally:
+        if connection is not None:
+            connection.close()
     duration_ms = int((time.monotonic() - started) * 1000)
     return AttemptResult(status_code=status_code, error=error[:ERROR_LENGTH], duration_ms=duration_ms)
 
