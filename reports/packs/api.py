@@ -276,3 +276,10 @@ class ReportScheduleViewSet(ProjectsAPIMixin, mixins.ListModelMixin, mixins.Retr
             organization=self.organization, actor=request.user, schedule=schedule, version=version, **values
         )
         return Response(ReportScheduleOutput(updated).data)
+
+
+@extend_schema_view(pdf=extend_schema(exclude=True))
+class ReportPdfNoSlashView(ReportViewSet):
+    """``reports/<id>/pdf`` as the issue spells it: the same endpoint as ``reports/<id>/pdf/`` (documented once)."""
+
+    content_negotiation_class = IgnoreAcceptHeader

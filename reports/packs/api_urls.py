@@ -14,7 +14,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     # The issue names the PDF endpoint without a trailing slash; both spellings answer the same.
     path(
         "reports/<int:pk>/pdf",
-        api.ReportViewSet.as_view({"get": "pdf"}, content_negotiation_class=api.IgnoreAcceptHeader),
+        api.ReportPdfNoSlashView.as_view({"get": "pdf"}),
         name="api-report-pdf-noslash",
     ),
     *router.urls,
