@@ -10,6 +10,7 @@ import hmac
 import json
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -46,8 +47,9 @@ class Receiver:
     requests: list[dict[str, Any]] = field(default_factory=list)
 
 
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
+@contextmanager
+def local_receiver() -> Iterator[Receiver]:
+    """A stdlib HTTP server in a thread on 127.0.0.1, on a free port."""
     state = Receiver(url="")
 
     class Handler(BaseHTTPRequestHandler):
@@ -71,6 +73,12 @@ def receiver() -> Iterator[Receiver]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    with local_receiver() as state:
+        yield state
 
 
 def emit(world: OrgWorld, *, event_id: str = "alert:7:opened", kind: str = "alert") -> int:
