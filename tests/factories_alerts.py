@@ -9,7 +9,6 @@ from typing import Any
 
 from django.utils import timezone
 
-from pmo.tenancy.context import tenant_context
 from projects.models import Dependency, Milestone, Project, StatusReport
 from projects.policy import control_policy_get, status_due_at
 from reports.alerts.defaults import alert_rules_install_defaults

@@ -273,7 +273,11 @@ def alert_acknowledge(*, organization: Organization, actor: Any, alert: Alert, n
     acknowledged alert still resolves itself when the metric recovers. Already acknowledged or resolved →
     ``AlertConflict`` (409)."""
     access = _access(organization, actor)
-    locked = Alert.objects.select_for_update().select_related("project").get(organization=organization, pk=alert.pk)
+    locked = (
+        Alert.objects.select_for_update(of=("self",))
+        .select_related("project")
+        .get(organization=organization, pk=alert.pk)
+    )
     _require(may_acknowledge(access=access, alert=locked), _("You may not acknowledge this alert."))
     note = (note or "").strip()
     if len(note) > MAX_NOTE:
