@@ -66,14 +66,6 @@ BUILDERS = {
 PROJECT_KINDS = frozenset({"project_onepager", "closure"})
 
 
-def page_label_css(language: str) -> str:
-    """The footer's CSS ``content`` value: "Page N of M", or "第 N 页 / 共 M 页" for Chinese (chosen by language,
-    not by the message catalogue, so the Chinese form is right even before a translation pass)."""
-    if language.lower().startswith("zh"):
-        return '"第 " counter(page) " 页 / 共 " counter(pages) " 页"'
-    return '"Page " counter(page) " of " counter(pages)'
-
-
 def build_document(
     *, organization: Organization, kind: str, period: str, project: Project | None, language: str
 ) -> PackDocument:
@@ -111,7 +103,6 @@ def render_html(
                 "language_code": language,
                 "language_name": language_info["name_local"],
                 "toc": document.toc,
-                "page_label_css": page_label_css(language),
                 "kind": kind,
             },
         )
