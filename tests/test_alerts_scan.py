@@ -84,10 +84,10 @@ def test_open_update_resolve_and_reopen(world: OrgWorld) -> None:
 
     # Idempotent: nothing changed, nothing written (no new history row either).
     with world.ctx():
-        events = Alert.pgh_event_model.objects.filter(pgh_obj_id=alert.pk).count()  # type: ignore[attr-defined]
+        events = Alert.pgh_event_model.objects.filter(pgh_obj_id=alert.pk).count()
     scan(world, NOW + dt.timedelta(minutes=30))
     with world.ctx():
-        assert Alert.pgh_event_model.objects.filter(pgh_obj_id=alert.pk).count() == events  # type: ignore[attr-defined]
+        assert Alert.pgh_event_model.objects.filter(pgh_obj_id=alert.pk).count() == events
 
     # Acknowledged, then recovered: it resolves itself with the recovered value.
     with world.ctx():

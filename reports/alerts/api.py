@@ -39,7 +39,7 @@ METRIC_CHOICES = [(key, str(metric.label)) for key, metric in METRICS.items()]
 
 class MetricOutput(serializers.Serializer):
     key = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a declared field, not Field.label
     description = serializers.CharField()
     subject = serializers.ChoiceField(choices=SubjectType.choices)
     unit = serializers.ChoiceField(choices=UNIT_CHOICES)

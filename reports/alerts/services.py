@@ -200,7 +200,7 @@ def _save_rule(rule: AlertRule, values: dict[str, Any]) -> AlertRule:
         return rule
     for name in changed:
         setattr(rule, name, values[name])
-    rule.version = F("version") + 1  # type: ignore[assignment]
+    rule.version = F("version") + 1
     rule.updated_at = timezone.now()
     rule.save(update_fields=[*changed, "version", "updated_at"])
     rule.refresh_from_db()

@@ -92,7 +92,7 @@ class AlertListView(AlertPageMixin, TemplateView):
         if not params.get("state"):
             params["state"] = selectors.ACTIVE
         form = forms.AlertFilterForm(params, projects=projects)
-        values = form.cleaned_data if form.is_valid() else {"state": selectors.ACTIVE}
+        values: dict[str, Any] = form.cleaned_data if form.is_valid() else {"state": selectors.ACTIVE}
         state = values.get("state") or selectors.ACTIVE
         project = values.get("project")
         history = state == Alert.State.RESOLVED
