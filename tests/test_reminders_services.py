@@ -187,6 +187,19 @@ def test_projects_that_are_not_running_or_started_after_the_due_time_are_not_cha
     assert run_status(world, ESCALATED).notifications == 0
 
 
+def test_a_project_created_after_the_due_time_is_chased_only_when_it_already_reports(world: OrgWorld) -> None:
+    late, imported = world.projects[0], world.projects[1]
+    with world.ctx():
+        Project.objects.filter(pk__in=[late.pk, imported.pk]).update(created_at=at(4, 19))
+        Project.objects.filter(pk=world.projects[2].pk).update(status=Project.Status.CLOSED)
+    status_report(world, imported, StatusReport.State.SUBMITTED, week=dt.date(2026, 11, 9))  # its history
+
+    run_status(world, ESCALATED)
+
+    params = notification(world, "pmo@alpha.test", f"status-overdue:{LABEL}").params
+    assert [item["id"] for item in params["projects"]] == [imported.pk]
+
+
 def test_a_manager_who_left_the_organisation_is_not_told_but_the_pmo_is(world: OrgWorld) -> None:
     with world.ctx():
         from pmo.tenancy.models import Membership

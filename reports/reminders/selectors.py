@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -162,14 +162,18 @@ def projects_missing_status(
 ) -> QuerySet[Project]:
     """Active and on-hold projects without a submitted (or accepted) report for the week — none, a draft or a
     returned one — each with its ``manager`` and ``manager_is_member`` (a manager who left the organisation is not
-    told). ``created_by`` leaves out projects created after that moment (they could not report for a week that
-    was already due). One query."""
+    told). ``created_by`` leaves out projects created after that moment that have no report of the week or an
+    earlier one (a new project is not chased for a week that was due before it existed; one imported with its
+    history is). One query."""
     handed_in = StatusReport.objects.filter(
         organization=organization, project=OuterRef("pk"), week_start=week_start, state__in=STATUS_HANDED_IN
     )
     projects = Project.objects.filter(organization=organization, status__in=MONITORED_STATUSES)
     if created_by is not None:
-        projects = projects.filter(created_at__lte=created_by)
+        reporting = StatusReport.objects.filter(
+            organization=organization, project=OuterRef("pk"), week_start__lte=week_start
+        )
+        projects = projects.filter(Q(created_at__lte=created_by) | Exists(reporting))
     return (
         projects.exclude(Exists(handed_in))
         .annotate(manager_is_member=_is_member(organization, "manager_id"))
