@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
 from django.utils import formats, timezone
@@ -53,7 +53,8 @@ def percent(value: Decimal | None) -> str:
     """A ratio as a whole percentage in the active language ("83%"), or "—" when there is none."""
     if value is None:
         return DASH
-    return f"{formats.number_format(value * 100, 0)}%"
+    # number_format truncates; round half up first so that 46.67 % reads 47 %.
+    return f"{formats.number_format((value * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP), 0)}%"
 
 
 def number(value: Decimal | int | None, places: int = 0) -> str:
@@ -126,7 +127,9 @@ def kpi_tiles(kpis: PmoKpis) -> list[Tile]:
             _("%(count)s decided") % {"count": changes.decided},
         ),
         Tile(
-            DASH if satisfaction is None else f"{formats.number_format(satisfaction, 1)} / 5",
+            DASH
+            if satisfaction is None
+            else f"{formats.number_format(satisfaction.quantize(Decimal('0.1'), rounding=ROUND_HALF_UP), 1)} / 5",
             _("Customer satisfaction"),
             _("%(count)s closures") % {"count": year.closed},
             _tone(satisfaction, good="4", warn="3"),
