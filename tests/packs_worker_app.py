@@ -50,4 +50,4 @@ def slow_render(**kwargs: Any) -> reports.pdf.RenderedPdf:
     return reports.pdf.RenderedPdf(pdf=pdf, pages=1, title=label)
 
 
-reports.pdf.render_report = slow_render  # type: ignore[assignment]
+reports.pdf.render_report = slow_render

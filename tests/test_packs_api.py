@@ -44,7 +44,7 @@ def stored(world: OrgWorld) -> list[tuple[Any, ...]]:
         ]
 
 
-def make_reports(world: OrgWorld) -> dict[str, Report]:
+def make_reports(world: OrgWorld) -> dict[str, Any]:
     org = world.organization
     return {
         "weekly": ReportFactory(organization=org, kind=ReportKind.WEEKLY_PACK),
@@ -209,7 +209,7 @@ def test_the_pdf_endpoint_answers_202_then_200_and_409_when_failed(
 def test_a_report_being_regenerated_still_serves_its_previous_pdf(
     org_a: OrgWorld, api_client: Callable[[Any], Any], django_capture_on_commit_callbacks: Any
 ) -> None:
-    old = ReportFactory(organization=org_a.organization, period="2025-W20")
+    old: Any = ReportFactory(organization=org_a.organization, period="2025-W20")
     client = api_client(org_a.users["pmo"])
     with django_capture_on_commit_callbacks(execute=False):
         again = client.post(

@@ -58,7 +58,7 @@ def test_the_page_lists_what_each_role_may_read(org_a: OrgWorld, org_b: OrgWorld
 
 
 def test_the_pdf_page(org_a: OrgWorld) -> None:
-    ready = ReportFactory(organization=org_a.organization, kind=ReportKind.MONTHLY_REVIEW, period="2025-10")
+    ready: Any = ReportFactory(organization=org_a.organization, kind=ReportKind.MONTHLY_REVIEW, period="2025-10")
     pending = ReportFactory(organization=org_a.organization, state=Report.State.RENDERING, pdf=None, pages=None)
     failed = ReportFactory(organization=org_a.organization, state=Report.State.FAILED, pdf=None, error="No data here.")
     client = client_for(org_a.users["executive"])

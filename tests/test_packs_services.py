@@ -106,7 +106,10 @@ def test_regeneration_keeps_the_row_and_the_old_pdf_until_the_new_one_is_stored(
 
 
 def test_a_stale_render_finishing_after_a_newer_request_does_not_overwrite(
-    org_a: OrgWorld, renderer: FakeRenderer, django_capture_on_commit_callbacks: Any
+    org_a: OrgWorld,
+    renderer: FakeRenderer,
+    django_capture_on_commit_callbacks: Any,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     with django_capture_on_commit_callbacks(execute=False) as first_queue:
         report = ask(org_a, kind=ReportKind.WEEKLY_PACK)
@@ -120,12 +123,12 @@ def test_a_stale_render_finishing_after_a_newer_request_does_not_overwrite(
         newer_queue.extend(captured)
         return real(**kwargs)
 
-    reports.pdf.render_report = render_while_someone_asks_again  # type: ignore[assignment]
+    monkeypatch.setattr(reports.pdf, "render_report", render_while_someone_asks_again)
     first_queue[0]()
     stale = fetch(org_a, report.pk)
     assert (stale.generation, stale.state, stale.pdf) == (2, Report.State.PENDING, None)
 
-    reports.pdf.render_report = renderer  # type: ignore[assignment]
+    monkeypatch.setattr(reports.pdf, "render_report", renderer)
     newer_queue[0]()
     fresh = fetch(org_a, report.pk)
     assert (fresh.generation, fresh.state) == (2, Report.State.READY)

@@ -205,6 +205,7 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organizati
         report = selectors.report_get_for_actor(access=self.access, pk=kwargs["pk"], with_pdf=True)
         if report.pdf is not None:
             return pdf_response(report, organization_slug=self.organization.slug)
+        code: int
         if report.state == Report.State.FAILED:
             detail = report.error or _("The report could not be rendered.")
             code = status.HTTP_409_CONFLICT

@@ -25,7 +25,7 @@ WEEKDAYS = [
 
 def _kind_choices(kinds: list[str]) -> list[tuple[str, str]]:
     labels = dict(ReportKind.choices)
-    return [(kind, labels[kind]) for kind in kinds]
+    return [(kind, str(labels[kind])) for kind in kinds]
 
 
 class ProjectChoiceField(forms.ModelChoiceField):
