@@ -210,7 +210,7 @@ def test_the_builder_runs_a_fixed_number_of_queries(
     org_a: OrgWorld, size: int, django_assert_max_num_queries: Any
 ) -> None:
     grow(org_a, size)
-    with org_a.ctx(), django_assert_max_num_queries(32):
+    with org_a.ctx(), django_assert_max_num_queries(34):
         document = build(organization=org_a.organization, period=PERIOD, project=None, language="en")
     assert len(document.context["snapshot"].projects) == 3 + size
     assert len(document.context["over_allocations"]) == min(25, 5 * size)
