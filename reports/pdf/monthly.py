@@ -93,6 +93,7 @@ def _fraction(part: int, whole: int) -> str:
 
 
 def kpi_tiles(kpis: PmoKpis) -> list[Tile]:
+    """Seven key figures: four over the projects closed in the trailing twelve months, then three of the month."""
     year = kpis.closures_12_months
     status, changes, utilisation = kpis.status, kpis.changes, kpis.utilisation
     satisfaction = year.satisfaction
@@ -116,6 +117,14 @@ def kpi_tiles(kpis: PmoKpis) -> list[Tile]:
             _tone(year.on_budget_rate, good="0.8", warn="0.6"),
         ),
         Tile(
+            DASH
+            if satisfaction is None
+            else f"{formats.number_format(satisfaction.quantize(Decimal('0.1'), rounding=ROUND_HALF_UP), 1)} / 5",
+            _("Customer satisfaction"),
+            _("%(count)s closures") % {"count": year.closed},
+            _tone(satisfaction, good="4", warn="3"),
+        ),
+        Tile(
             percent(status.rate),
             _("Status on time"),
             _fraction(status.on_time, status.expected),
@@ -125,14 +134,6 @@ def kpi_tiles(kpis: PmoKpis) -> list[Tile]:
             days(changes.median_days),
             _("Change cycle time (median)"),
             _("%(count)s decided") % {"count": changes.decided},
-        ),
-        Tile(
-            DASH
-            if satisfaction is None
-            else f"{formats.number_format(satisfaction.quantize(Decimal('0.1'), rounding=ROUND_HALF_UP), 1)} / 5",
-            _("Customer satisfaction"),
-            _("%(count)s closures") % {"count": year.closed},
-            _tone(satisfaction, good="4", warn="3"),
         ),
         Tile(
             percent(utilisation.planned),
