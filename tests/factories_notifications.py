@@ -49,7 +49,7 @@ class WebhookDeliveryFactory(TenantFactory):
     class Meta:
         model = WebhookDelivery
 
-    organization = factory.SelfAttribute("webhook.organization")
+    organization = factory.SelfAttribute("webhook.organization")  # type: ignore[assignment]
     webhook = factory.SubFactory(WebhookFactory)
     event = "alert.opened"
     event_id = factory.Sequence(lambda n: f"evt:{n}")

@@ -4,7 +4,7 @@ cost the same number of queries at two sizes."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 from unittest import mock
 
 import pytest
@@ -34,7 +34,7 @@ def snapshot(world: OrgWorld) -> list[tuple[Any, ...]]:
 
 @pytest.fixture
 def hook(org_a: OrgWorld) -> Webhook:
-    webhook = WebhookFactory(organization=org_a.organization, name="Chat")
+    webhook = cast(Webhook, WebhookFactory(organization=org_a.organization, name="Chat"))
     WebhookDeliveryFactory(webhook=webhook, state=WebhookDelivery.State.FAILED, attempts=6)
     return webhook
 

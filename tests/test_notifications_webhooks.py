@@ -284,7 +284,7 @@ def test_the_sweeper_requeues_only_overdue_deliveries(org_a: OrgWorld, django_ca
     delay.assert_called_once_with(organization_id=org_a.organization.pk, delivery_id=lost.pk, attempt=3)
 
 
-FORMATS = {
+FORMATS: dict[str, Any] = {
     Webhook.Format.GENERIC: lambda body: set(body) >= {"event", "id", "organization", "occurred_at", "data"},
     Webhook.Format.DINGTALK: lambda body: body["msgtype"] == "markdown" and set(body["markdown"]) == {"title", "text"},
     Webhook.Format.WECOM: lambda body: body["msgtype"] == "markdown" and set(body["markdown"]) == {"content"},

@@ -29,7 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from reports.models import Notification, NotificationKind, Operator, ReportKind, Severity
+from reports.models import Notification, NotificationKind, Operator, ReportKind
 
 # How many names a message lists before it says "and N more".
 NAMES_SHOWN = 10
@@ -144,13 +144,9 @@ def _alert(params: Mapping[str, Any]) -> tuple[str, str]:
         title = _("Recovered: %(metric)s for %(subject)s") % values
         body = _("%(metric)s of %(subject)s is back at %(value)s; the alert of rule “%(rule)s” is resolved.") % values
         return title, body
-    severity = dict(Severity.choices).get(_text(params, "severity"), "")
     title = _("%(metric)s %(operator)s %(threshold)s: %(subject)s") % values
     body = _("%(metric)s of %(subject)s is %(value)s (rule “%(rule)s”: alert when %(operator)s %(threshold)s).")
-    body = body % values
-    if severity:
-        body = f"{severity} · {body}"
-    return title, body
+    return title, body % values
 
 
 def _status(params: Mapping[str, Any], *, overdue: bool) -> tuple[str, str]:

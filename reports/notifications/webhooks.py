@@ -34,7 +34,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from pmo.tenancy.models import Organization
-from reports.models import Webhook, WebhookDelivery
+from reports.models import Severity, Webhook, WebhookDelivery
 from reports.notifications.messages import message_for_kind
 
 TIMEOUT_SECONDS = 5
@@ -68,7 +68,11 @@ def _headline(*, kind: str, event: str, payload: Mapping[str, Any]) -> tuple[str
     if event.endswith(".resolved"):
         params.setdefault("state", "resolved")
     message = message_for_kind(kind, params, str(payload.get("url", "")))
-    return message.title, message.body, absolute_url(message.url)
+    title = message.title
+    severity = str(payload.get("severity", ""))
+    if severity in (Severity.WARNING, Severity.CRITICAL) and not event.endswith(".resolved"):
+        title = f"{Severity(severity).label} · {title}"
+    return title, message.body, absolute_url(message.url)
 
 
 def format_payload(
