@@ -19,6 +19,8 @@ app.conf.task_queues = tuple(Queue(name, Exchange(name, type="direct"), routing_
 app.conf.task_default_queue = "default"
 app.conf.task_routes = {"reports.*": {"queue": "reports"}, "alerts.*": {"queue": "alerts"}}
 app.autodiscover_tasks()
+# Tasks in sub-packages of an app are not found by the default discovery (it imports ``<app>.tasks`` only).
+app.autodiscover_tasks(["reports.alerts", "reports.notifications", "reports.reminders", "reports.packs"])
 
 
 class TenantTask(Task):

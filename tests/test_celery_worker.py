@@ -83,3 +83,18 @@ def test_each_queue_has_its_own_routing_key() -> None:
     assert set(queues) == {"default", "reports", "alerts"}
     for name, queue in queues.items():
         assert (queue.exchange.name, queue.routing_key) == (name, name)
+
+
+def test_every_beat_entry_names_a_task_the_worker_registers() -> None:
+    """A worker imports the tasks of sub-packages too: beat must never send a name nobody consumes."""
+    app.loader.import_default_modules()
+    missing = [entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values() if entry["task"] not in app.tasks]
+    assert missing == []
+
+
+def test_alert_and_report_tasks_go_to_their_own_queues() -> None:
+    app.loader.import_default_modules()
+    router = app.amqp.router
+    assert router.route({}, "alerts.scan_organization")["queue"].name == "alerts"
+    assert router.route({}, "reports.render")["queue"].name == "reports"
+    assert router.route({}, "notifications.deliver")["queue"].name == "default"

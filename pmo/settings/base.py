@@ -287,7 +287,12 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO").upper()},
-    "loggers": {"django.db.backends": {"level": "INFO"}, "pgserver": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "pgserver": {"level": "WARNING"},
+        # WeasyPrint logs every laid-out page at INFO; workers only need its warnings (refused URLs, missing fonts).
+        "weasyprint.progress": {"level": "WARNING"},
+    },
 }
 
 # Called with (organization=…) inside its tenant context whenever an organisation is created (and by seed_demo):

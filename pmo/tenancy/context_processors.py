@@ -25,7 +25,7 @@ class NavItem:
     admin: bool = False
 
 
-ADMIN_KEYS = frozenset({"templates", "members", "audit", "settings"})
+ADMIN_KEYS = frozenset({"templates", "reminders", "webhooks", "alert_rules", "members", "audit", "settings"})
 
 
 # (key, label, url name, capability): the one list the header renders, filtered by the capability map.
@@ -37,6 +37,8 @@ NAVIGATION: list[tuple[str, Any, str, Capability]] = [
     ("changes", pgettext_lazy("navigation", "Changes"), "change-request-list", Capability.ORG_VIEW),
     ("meeting", pgettext_lazy("navigation", "Meeting"), "meeting-weekly", Capability.MEETINGS_VIEW),
     ("risks", pgettext_lazy("navigation", "Risks"), "risk-list", Capability.ORG_VIEW),
+    ("alerts", pgettext_lazy("navigation", "Alerts"), "alert-list", Capability.ALERTS_VIEW),
+    ("reports", pgettext_lazy("navigation", "Reports"), "report-list", Capability.REPORTS_VIEW),
     ("resources", pgettext_lazy("navigation", "Resources"), "resources-home", Capability.RESOURCES_VIEW),
     ("timesheets", pgettext_lazy("navigation", "Timesheets"), "timesheet-mine", Capability.TIMESHEETS_SUBMIT),
     ("intake", _("Intake"), "intake-queue", Capability.INTAKE_VIEW),
@@ -44,6 +46,9 @@ NAVIGATION: list[tuple[str, Any, str, Capability]] = [
     ("templates", _("Templates"), "template-list", Capability.TEMPLATES_MANAGE),
     ("dependencies", _("Dependencies"), "dependency-list", Capability.PROJECTS_VIEW_ALL),
     ("knowledge", _("Knowledge"), "knowledge-list", Capability.KNOWLEDGE_VIEW),
+    ("alert_rules", _("Alert rules"), "alert-rule-list", Capability.ALERTS_VIEW),
+    ("reminders", _("Reminders"), "reminder-policy", Capability.PROJECTS_VIEW_ALL),
+    ("webhooks", _("Webhooks"), "webhook-list", Capability.WEBHOOKS_MANAGE),
     ("members", _("Members"), "org-members", Capability.MEMBERS_VIEW),
     ("audit", _("Audit trail"), "org-audit", Capability.AUDIT_VIEW),
     ("settings", _("Settings"), "org-settings", Capability.ORG_MANAGE),
