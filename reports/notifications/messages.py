@@ -6,8 +6,9 @@ fallback, so a missing or unexpected key gives a plainer sentence, never an erro
 
 Keys read (all optional; the producers are the alert scan, the reminders and the report packs):
 
-- alert: ``metric`` (key), ``metric_label``, ``value``, ``threshold``, ``operator``, ``severity``, ``subject_name``,
-  ``project_code``, ``project_name``, ``person_name``, ``rule_name``, ``state`` (``"resolved"`` for a recovery);
+- alert: ``metric`` (key), ``metric_label``, ``value`` (or ``resolved_value``), ``threshold``, ``operator``,
+  ``severity``, ``subject_name`` (or ``subject``), ``project_code``, ``project_name``, ``person_name``, ``rule_name``
+  (or ``rule``), ``state`` (``"resolved"`` for a recovery);
 - status_reminder / status_overdue: ``project_code``, ``project_name``, ``week`` or ``week_label``, ``due`` (ISO
   date-time), ``projects`` (a list of ``{"code", "name"}`` or names, for one message about several projects) and
   ``count`` (the full number when the list is capped);
@@ -130,13 +131,13 @@ def _week(params: Mapping[str, Any]) -> str:
 def _alert(params: Mapping[str, Any]) -> tuple[str, str]:
     metric = _text(params, "metric_label") or metric_label(_text(params, "metric", "metric_key"))
     operator = dict(Operator.choices).get(_text(params, "operator"), _text(params, "operator"))
-    subject = _text(params, "subject_name") or _project(params) or _text(params, "person_name")
+    subject = _text(params, "subject_name", "subject") or _project(params) or _text(params, "person_name")
     subject = subject or _("the organisation")
     values = {
         "metric": metric,
         "operator": operator,
         "threshold": _number(params.get("threshold")),
-        "value": _number(params.get("value")),
+        "value": _number(params.get("value", params.get("resolved_value"))),
         "subject": subject,
         "rule": _text(params, "rule_name", "rule") or metric,
     }
