@@ -252,7 +252,8 @@ class NotificationPreference(TenantModel):
         ]
 
 
-@pghistory.track(exclude=["secret"])
+# Delivery bookkeeping (last success or failure) changes with every send: the history keeps configuration only.
+@pghistory.track(exclude=["secret", "last_success_at", "last_failure_at", "consecutive_failures"])
 class Webhook(TenantModel):
     """An outgoing webhook: events of the chosen kinds are POSTed as JSON in the chosen format, signed with
     HMAC-SHA256 over the body with ``secret`` (header ``X-PMO-Signature: sha256=<hex>``)."""
