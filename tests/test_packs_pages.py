@@ -44,6 +44,7 @@ def test_the_page_lists_what_each_role_may_read(org_a: OrgWorld, org_b: OrgWorld
         assert shown == VISIBLE[role], role
         assert ('data-testid="schedules-card"' in html) is (role in LEADERSHIP)
         assert ('data-testid="schedule-save-weekly_pack"' in html) is (role in GOVERNANCE)
+        assert ('name="weekday"' in html and 'name="day_of_month"' in html) is (role in GOVERNANCE)
         assert ('data-testid="subscribe-weekly_pack"' in html) is (role in LEADERSHIP)
         # The generate form offers the organisation's packs to the PMO only.
         assert ('<option value="weekly_pack"' in html) is (role in GOVERNANCE), role

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from projects.models import Project
 from reports.models import ReportKind
@@ -42,7 +43,7 @@ class ReportFilterForm(forms.Form):
 
 
 class ReportGenerateForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Report"))
+    kind = forms.ChoiceField(label=pgettext_lazy("report pack", "Report"))
     period = forms.CharField(
         label=_("Period"),
         required=False,
@@ -60,7 +61,7 @@ class ReportGenerateForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = _kind_choices(kinds)  # type: ignore[attr-defined]
         self.fields["project"].queryset = projects  # type: ignore[attr-defined]
-        self.fields["project"].empty_label = _("— the whole organisation —")  # type: ignore[attr-defined]
+        self.fields["project"].empty_label = _("— choose a project —")  # type: ignore[attr-defined]
 
 
 class ReportScheduleForm(forms.Form):

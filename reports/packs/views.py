@@ -100,7 +100,6 @@ class ReportListView(OrganizationViewMixin, TemplateView):
             data["schedules"] = [
                 (
                     schedule,
-                    schedule_summary(schedule),
                     schedule_errors.get(schedule.pk)
                     or forms.ReportScheduleForm(
                         initial={
@@ -112,6 +111,7 @@ class ReportListView(OrganizationViewMixin, TemplateView):
                         },
                         auto_id=f"id_schedule{schedule.pk}_%s",
                     ),
+                    schedule_summary(schedule),
                 )
                 for schedule in selectors.report_schedules(access=self.access)
             ]
