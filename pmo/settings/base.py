@@ -263,6 +263,17 @@ SPECTACULAR_SETTINGS = {
         "EscalationLevelEnum": "risks.models.EscalationLevel",
         "CalendarDayKindEnum": "resources.models.CalendarDay.Kind",
         "MeetingReportStateEnum": ["draft", "submitted", "returned", "accepted", "none"],
+        "AlertSeverityEnum": "reports.models.Severity",
+        "AlertStateEnum": "reports.models.Alert.State",
+        "AlertSubjectTypeEnum": "reports.models.SubjectType",
+        "RoleEnum": "pmo.tenancy.roles.Role",
+        "ReportKindEnum": "reports.models.ReportKind",
+        "ReportStateEnum": "reports.models.Report.State",
+        "ReportSubscriptionKindEnum": ["weekly_pack", "monthly_review"],
+        "NotificationKindEnum": "reports.models.NotificationKind",
+        "NotificationDeliveryEnum": "reports.models.Delivery",
+        "WebhookDeliveryStateEnum": "reports.models.WebhookDelivery.State",
+        "LanguageEnum": LANGUAGES,
     },
 }
 API_TOKEN_TTL_DAYS = env_int("API_TOKEN_TTL_DAYS", 30)

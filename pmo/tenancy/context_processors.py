@@ -38,7 +38,7 @@ NAVIGATION: list[tuple[str, Any, str, Capability]] = [
     ("meeting", pgettext_lazy("navigation", "Meeting"), "meeting-weekly", Capability.MEETINGS_VIEW),
     ("risks", pgettext_lazy("navigation", "Risks"), "risk-list", Capability.ORG_VIEW),
     ("alerts", pgettext_lazy("navigation", "Alerts"), "alert-list", Capability.ALERTS_VIEW),
-    ("reports", pgettext_lazy("navigation", "Reports"), "report-list", Capability.REPORTS_VIEW),
+    ("reports", pgettext_lazy("navigation", "Reports"), "report-list", Capability.ORG_VIEW),
     ("resources", pgettext_lazy("navigation", "Resources"), "resources-home", Capability.RESOURCES_VIEW),
     ("timesheets", pgettext_lazy("navigation", "Timesheets"), "timesheet-mine", Capability.TIMESHEETS_SUBMIT),
     ("intake", _("Intake"), "intake-queue", Capability.INTAKE_VIEW),
