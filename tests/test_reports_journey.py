@@ -28,7 +28,9 @@ from django.utils import translation
 
 from pmo.tenancy.models import Organization
 from projects.models import ClosureReport, Project
+from projects.policy import current_week_start, week_label
 from reports.models import Alert, Report
+from reports.pdf import render_report
 from tests.conftest import OrgWorld
 from tests.factories_alerts import age_projects, install_rules, spi_report
 from tests.test_monitoring_seed import seed_world
@@ -327,3 +329,24 @@ def test_globex_packs_come_out_of_the_api_in_chinese_with_a_cjk_font(
     with globex.ctx():
         failed = Report.objects.get(organization=globex.organization, pk=report["id"])
     assert failed.state == Report.State.FAILED and failed.pdf is None and failed.error == expected
+
+
+# --- Fixes found on the way ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_one_pager_of_a_project_without_manager_or_sponsor_renders(org_a: OrgWorld, tmp_path: Path) -> None:
+    """A filter argument that does not resolve (``default:project.sponsor.email`` with no sponsor) raised in the
+    template, so the one-pager of any project without a sponsor failed to render (a 500 from the project header in
+    eager mode)."""
+    project = org_a.projects[2]
+    assert project.manager_id is None and project.sponsor_id is None
+    with org_a.ctx():
+        week = week_label(current_week_start(organization=org_a.organization))
+        rendered = render_report(
+            organization=org_a.organization, kind="project_onepager", period=week, project=project, language="en"
+        )
+    path = tmp_path / "onepager.pdf"
+    path.write_bytes(rendered.pdf)
+    text = pdf_tool("pdftotext", path)
+    assert re.search(r"Manager\s+—", text) and re.search(r"Sponsor\s+—", text)
