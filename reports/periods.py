@@ -70,12 +70,12 @@ def current_period(kind: str, *, organization: Organization, now: dt.datetime | 
 
 
 def period_display(kind: str, period: str) -> str:
-    """A reader's label: "2026-W47 (16 Nov – 22 Nov 2026)" or "November 2026" in the active language."""
+    """A reader's label: "2026-W47 (Nov. 16, 2026 – Nov. 22, 2026)" or "November 2026" in the active language."""
     start = period_start(kind, period) if period else None
     if start is None:
         return ""
     if kind == ReportKind.MONTHLY_REVIEW:
         return formats.date_format(start, "YEAR_MONTH_FORMAT")
     end = start + dt.timedelta(days=6)
-    first, last = (formats.date_format(day, "SHORT_DATE_FORMAT") for day in (start, end))
+    first, last = (formats.date_format(day, "DATE_FORMAT") for day in (start, end))
     return f"{period} ({first} – {last})"
