@@ -317,5 +317,9 @@ ORGANIZATION_SETUP_HOOKS = [
     "reports.reminders.services.reminder_policy_install_default",
 ]
 
+# Outgoing webhooks may reach loopback and private networks only when this is on (link-local, e.g. cloud metadata,
+# never): on for development and tests, off in production unless an internal receiver needs it.
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", False)
+
 # Absolute links in e-mails (invitations, password reset from tasks).
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:" + env_str("PORT", "8000"))

@@ -20,3 +20,6 @@ STORAGES = {
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("PMO_TEST_DB_NAME", "test_pmo")}  # noqa: F405
 # Close connections after each request/task, so that a test worker thread never keeps the test database open.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+
+# Webhook receivers on this machine (a local chat bridge, the test server) are allowed here.
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True

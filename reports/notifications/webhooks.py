@@ -9,6 +9,11 @@ Signing: each request carries ``X-PMO-Event``, ``X-PMO-Delivery`` (the delivery 
 secret of ``f"{timestamp}.".encode() + body`` (the exact body bytes). A receiver recomputes it, compares in
 constant time and refuses old timestamps (replays).
 
+Where a webhook may point: never at link-local (cloud metadata), multicast, reserved or unspecified addresses; at
+loopback and private networks only when ``settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES`` is on (development and tests;
+off in production unless the operator turns it on). The host is resolved and checked before each attempt; a
+refused address fails the delivery at once.
+
 Outcome of one attempt: 2xx delivered; 408, 429, 5xx, timeouts and connection errors retried after 1 min, 5 min,
 30 min, 2 h and 6 h (six attempts in all); any other answer (4xx, redirects) fails at once.
 """
@@ -19,7 +24,9 @@ import datetime as dt
 import hashlib
 import hmac
 import http.client
+import ipaddress
 import json
+import socket
 import ssl
 import time
 import urllib.parse
@@ -211,11 +218,42 @@ def webhook_emit(*, organization: Organization, kind: str, event: str, event_id:
 # --- Sending ---------------------------------------------------------------------------------------------------
 
 
+class AddressRefused(ValueError):
+    """The webhook's host resolves to an address that webhooks may not reach."""
+
+
+def address_allowed(address: str, *, allow_private: bool) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if ip.is_loopback:  # before "reserved": ::1 lies in the reserved ::/8
+        return allow_private
+    if ip.is_link_local or ip.is_multicast or ip.is_reserved or ip.is_unspecified:
+        return False
+    if ip.is_private or not ip.is_global:
+        return allow_private
+    return True
+
+
+def host_check(host: str, port: int | None) -> None:
+    """Resolve ``host`` and refuse it when any of its addresses is off limits (see the module docstring)."""
+    allow_private = getattr(settings, "WEBHOOK_ALLOW_PRIVATE_ADDRESSES", False)
+    try:
+        infos = socket.getaddrinfo(host, port or 443, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise OSError(f"cannot resolve {host}: {exc}") from exc
+    for info in infos:
+        address = str(info[4][0])
+        if not address_allowed(address, allow_private=allow_private):
+            raise AddressRefused(f"{host} resolves to {address}, which webhooks may not reach")
+
+
 @dataclass(frozen=True)
 class AttemptResult:
     status_code: int | None
     error: str
     duration_ms: int
+    refused: bool = False
 
     @property
     def succeeded(self) -> bool:
@@ -223,6 +261,8 @@ class AttemptResult:
 
     @property
     def retryable(self) -> bool:
+        if self.refused:
+            return False
         if self.status_code is None:
             return True  # connection refused, timeout, DNS
         return self.status_code in RETRYABLE_STATUS or self.status_code >= 500
@@ -232,6 +272,7 @@ def _connection(url: str) -> tuple[http.client.HTTPConnection, str]:
     parts = urllib.parse.urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"not an http(s) URL: {url!r}")
+    host_check(parts.hostname, parts.port)
     path = parts.path or "/"
     if parts.query:
         path = f"{path}?{parts.query}"
@@ -261,6 +302,7 @@ def post(*, url: str, secret: str, event: str, delivery_id: int, payload: Mappin
     started = time.monotonic()
     status_code: int | None = None
     error = ""
+    refused = False
     connection: http.client.HTTPConnection | None = None
     try:
         connection, path = _connection(url)
@@ -270,13 +312,15 @@ def post(*, url: str, secret: str, event: str, delivery_id: int, payload: Mappin
         answer = response.read(500).decode(errors="replace").strip()
         if not 200 <= status_code < 300:
             error = f"HTTP {status_code} {response.reason}: {answer}".strip()
+    except AddressRefused as exc:
+        error, refused = str(exc), True
     except (OSError, http.client.HTTPException, ValueError) as exc:
         error = f"{type(exc).__name__}: {exc}"
     finally:
         if connection is not None:
             connection.close()
     duration_ms = int((time.monotonic() - started) * 1000)
-    return AttemptResult(status_code=status_code, error=error[:ERROR_LENGTH], duration_ms=duration_ms)
+    return AttemptResult(status_code=status_code, error=error[:ERROR_LENGTH], duration_ms=duration_ms, refused=refused)
 
 
 def backoff_seconds(attempts: int) -> int:
