@@ -4,6 +4,7 @@ the PMO lowers the SPI threshold, runs the scan, finds the alert and its notific
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -188,3 +189,20 @@ def test_pages_matrix_and_other_organisation(world: OrgWorld, org_b: OrgWorld) -
         {"name": "x", "metric": "spi", "operator": "lt", "threshold": "abc", "severity": "warning", "scope": "all"},
     )
     assert bad.status_code == 400 and rules_state(world) == before
+
+
+def test_new_rule_form_starts_from_the_metrics_usual_comparison(world: OrgWorld) -> None:
+    pmo = client_for(world.users["pmo"])
+    page = pmo.get(f"/o/{world.slug}/alerts/rules/new/?metric=over_allocation_percent")
+    assert page.status_code == 200
+    form = page.context["form"]
+    assert (form["metric"].value(), form["operator"].value(), form["threshold"].value()) == (
+        "over_allocation_percent",
+        "gt",
+        Decimal(110),
+    )
+    # The page's script gets every metric's usual comparison; an unknown metric falls back to SPI.
+    assert page.context["metric_defaults"]["spi"] == {"operator": "lt", "threshold": "0.9"}
+    assert 'id="metric-defaults"' in page.content.decode()
+    fallback = pmo.get(f"/o/{world.slug}/alerts/rules/new/?metric=nope").context["form"]
+    assert (fallback["metric"].value(), fallback["threshold"].value()) == ("spi", Decimal("0.9"))

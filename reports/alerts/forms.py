@@ -68,9 +68,11 @@ class RuleForm(forms.Form):
     severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices, initial=Severity.WARNING)
     scope = forms.ChoiceField(label=_("Applies to"), choices=AlertRule.Scope.choices, initial=AlertRule.Scope.ALL)
     portfolio = forms.ModelChoiceField(
-        label=_("Portfolio"), required=False, queryset=Portfolio.dangerously_unscoped.none()
+        label=_("Portfolio"), required=False, queryset=Portfolio.dangerously_unscoped.none(), empty_label="—"
     )
-    project = ProjectChoiceField(label=_("Project"), required=False, queryset=Project.dangerously_unscoped.none())
+    project = ProjectChoiceField(
+        label=_("Project"), required=False, queryset=Project.dangerously_unscoped.none(), empty_label="—"
+    )
     notify_roles = forms.MultipleChoiceField(
         label=_("Tell these roles"), required=False, choices=Role.choices, widget=forms.CheckboxSelectMultiple
     )

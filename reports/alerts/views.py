@@ -30,6 +30,7 @@ from projects.services import ProjectsConflict
 from projects.views import add_service_errors
 from reports.alerts import forms, permissions, selectors, services
 from reports.alerts.scan import alert_scan_organization
+from reports.metrics import METRICS
 from reports.models import Alert, AlertRule
 
 PAGE_SIZE = 50
@@ -287,7 +288,14 @@ class AlertRuleFormView(AlertPageMixin, TemplateView):
         if self.rule is not None:
             initial = {name: getattr(self.rule, name) for name in services.RULE_FIELDS} | {"version": self.rule.version}
         else:
-            initial = {"notify_roles": ["pmo"], "metric": self.request.GET.get("metric", "spi")}
+            # A new rule starts from its metric's usual comparison (the form's script follows a metric change).
+            metric = METRICS.get(self.request.GET.get("metric", "")) or METRICS["spi"]
+            initial = {
+                "notify_roles": ["pmo"],
+                "metric": metric.key,
+                "operator": metric.operator,
+                "threshold": metric.threshold,
+            }
         return forms.RuleForm(
             data,
             initial=initial,
@@ -300,7 +308,15 @@ class AlertRuleFormView(AlertPageMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         form = kwargs.pop("form", None)
         data = super().get_context_data(**kwargs)
-        data.update(form=form or self._form(), rule=self.rule, metrics=selectors.metrics())
+        data.update(
+            form=form or self._form(),
+            rule=self.rule,
+            metrics=selectors.metrics(),
+            metric_defaults={
+                key: {"operator": metric.operator, "threshold": format(metric.threshold.normalize(), "f")}
+                for key, metric in METRICS.items()
+            },
+        )
         return data
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
