@@ -195,6 +195,8 @@ def milestone_slip_days(ctx: MetricContext) -> dict[int, Decimal]:
     )
 
 
+# A project owes the due week's status if it existed at the due time, or if it already reports for that week or an
+# earlier one (created later but imported with its history) — as the status reminders decide.
 def status_late_days(ctx: MetricContext) -> dict[int, Decimal]:
     week, due = ctx.due_week
     return _rows(
@@ -207,7 +209,9 @@ def status_late_days(ctx: MetricContext) -> dict[int, Decimal]:
         FROM projects_project p
         LEFT JOIN projects_statusreport sr ON sr.project_id = p.id AND sr.organization_id = p.organization_id
              AND sr.week_start = %(week)s
-        WHERE p.organization_id = %(org)s AND p.status = ANY(%(statuses)s) AND p.created_at <= %(due)s
+        WHERE p.organization_id = %(org)s AND p.status = ANY(%(statuses)s) AND (p.created_at <= %(due)s OR EXISTS (
+            SELECT 1 FROM projects_statusreport h
+            WHERE h.organization_id = p.organization_id AND h.project_id = p.id AND h.week_start <= %(week)s))
         """,
         {**_base(ctx, STATUS_PROJECT_STATUSES), "week": week, "due": due},
     )
@@ -223,7 +227,9 @@ def status_compliance(ctx: MetricContext) -> dict[int, Decimal]:
         FROM projects_project p
         LEFT JOIN projects_statusreport sr ON sr.project_id = p.id AND sr.organization_id = p.organization_id
              AND sr.week_start = %(week)s
-        WHERE p.organization_id = %(org)s AND p.status = ANY(%(statuses)s) AND p.created_at <= %(due)s
+        WHERE p.organization_id = %(org)s AND p.status = ANY(%(statuses)s) AND (p.created_at <= %(due)s OR EXISTS (
+            SELECT 1 FROM projects_statusreport h
+            WHERE h.organization_id = p.organization_id AND h.project_id = p.id AND h.week_start <= %(week)s))
         """,
         {**_base(ctx, STATUS_PROJECT_STATUSES), "week": week, "due": due},
     )

@@ -109,13 +109,16 @@ def test_status_late_days_and_compliance(worlds: tuple[OrgWorld, OrgWorld]) -> N
     due_at = due(a, DUE_WEEK)
     report(a, p0, DUE_WEEK, submitted=due_at - dt.timedelta(hours=1))
     report(a, p1, DUE_WEEK)  # a draft: never submitted
-    # p2 has no report. A project created after the due time is not expected to have reported.
+    # p2 has no report. A project created after the due time is not expected to have reported…
     ProjectFactory(organization=a.organization, code="NEW", status=Project.Status.ACTIVE)
+    # … unless it was imported with its history: it reported for an earlier week, so it owes the due week too.
+    imported = ProjectFactory(organization=a.organization, code="IMPORTED", status=Project.Status.ACTIVE)
+    report(a, imported, DUE_WEEK - dt.timedelta(weeks=1), submitted=due_at - dt.timedelta(days=7))
     late = D(round((NOW - due_at).total_seconds() / 86400, 1)).quantize(D("0.0001"))
     assert late == D("5.8000")
-    assert values(a, "status_late_days") == {p0.pk: D(0), p1.pk: late, p2.pk: late}
-    # One of three projects submitted on time.
-    assert values(a, "status_compliance") == {a.organization.pk: D("33.3300")}
+    assert values(a, "status_late_days") == {p0.pk: D(0), p1.pk: late, p2.pk: late, imported.pk: late}
+    # One of four projects submitted on time.
+    assert values(a, "status_compliance") == {a.organization.pk: D("25.0000")}
     with a.ctx():
         Project.objects.filter(organization=a.organization).update(status=Project.Status.PLANNING)
     assert values(a, "status_compliance") == {}
