@@ -16,6 +16,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from pmo.tenancy.models import TenantModel
 
@@ -60,7 +61,9 @@ class AlertRule(TenantModel):
     operator = models.CharField(_("operator"), max_length=3, choices=Operator.choices)
     threshold = models.DecimalField(_("threshold"), max_digits=14, decimal_places=4)
     severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices, default=Severity.WARNING)
-    scope = models.CharField(_("scope"), max_length=10, choices=Scope.choices, default=Scope.ALL)
+    scope = models.CharField(
+        pgettext_lazy("alert rule", "scope"), max_length=10, choices=Scope.choices, default=Scope.ALL
+    )
     portfolio = models.ForeignKey(
         "portfolio.Portfolio", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
@@ -107,7 +110,7 @@ class Alert(TenantModel):
     a partial unique index; a recovered metric resolves the alert, which then stays as history."""
 
     class State(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("alert", "Open")
         ACKNOWLEDGED = "acknowledged", _("Acknowledged")
         RESOLVED = "resolved", _("Resolved")
 
@@ -385,7 +388,7 @@ class Report(TenantModel):
         FAILED = "failed", _("Failed")
 
     class Trigger(models.TextChoices):
-        SCHEDULE = "schedule", _("Schedule")
+        SCHEDULE = "schedule", pgettext_lazy("report trigger", "Schedule")
         MANUAL = "manual", _("On demand")
 
     kind = models.CharField(_("kind"), max_length=20, choices=ReportKind.choices)

@@ -164,7 +164,7 @@ def test_pages_matrix_and_other_organisation(world: OrgWorld, org_b: OrgWorld) -
         **PAGES,
         "detail": (
             f"alerts/{alert.pk}/",
-            {"admin": 200, "pmo": 200, "executive": 200, "manager": 404, "member": 403, "viewer": 403},
+            {"admin": 200, "pmo": 200, "executive": 200, "manager": 404, "member": 404, "viewer": 404},
         ),
         "edit": (f"alerts/rules/{rule.pk}/edit/", PAGES["new"][1]),
     }
@@ -206,3 +206,35 @@ def test_new_rule_form_starts_from_the_metrics_usual_comparison(world: OrgWorld)
     assert 'id="metric-defaults"' in page.content.decode()
     fallback = pmo.get(f"/o/{world.slug}/alerts/rules/new/?metric=nope").context["form"]
     assert (fallback["metric"].value(), fallback["threshold"].value()) == ("spi", Decimal("0.9"))
+
+
+def test_a_member_opens_the_alert_about_themselves_only(world: OrgWorld) -> None:
+    """The owner of a person alert is told of it (notify_owner), so its link must open for them."""
+    from tests.factories_alerts import only_rule, person
+
+    rule = only_rule(world, "over_allocation_percent", "gt", "100")
+    me = person(world, "Member in person", user=world.users["member"])
+    someone = person(world, "Someone else")
+    with world.ctx():
+        mine, theirs = (
+            Alert.objects.create(
+                organization=world.organization,
+                rule=rule,
+                metric=rule.metric,
+                subject_type="person",
+                subject_id=who.pk,
+                person=who,
+                severity=rule.severity,
+                value=Decimal(130),
+                threshold=rule.threshold,
+            )
+            for who in (me, someone)
+        )
+    member = client_for(world.users["member"])
+    assert member.get(f"/o/{world.slug}/alerts/{mine.pk}/").status_code == 200
+    assert member.get(f"/o/{world.slug}/alerts/{theirs.pk}/").status_code == 404
+    assert member.get(f"/o/{world.slug}/alerts/").status_code == 403
+    # Acknowledging stays with those who may (the PMO, a manager for their projects).
+    assert member.post(f"/o/{world.slug}/alerts/{mine.pk}/acknowledge/", {"note": "x"}).status_code == 403
+    with world.ctx():
+        assert Alert.objects.get(pk=mine.pk).state == Alert.State.OPEN

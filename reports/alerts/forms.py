@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from pmo.tenancy.roles import Role
 from portfolio.models import Portfolio
@@ -28,7 +29,7 @@ class AlertFilterForm(forms.Form):
         required=False,
         choices=[
             (selectors.ACTIVE, _("Needs attention")),
-            (Alert.State.OPEN, _("Open")),
+            (Alert.State.OPEN, pgettext_lazy("alert", "Open")),
             (Alert.State.ACKNOWLEDGED, _("Acknowledged")),
             (Alert.State.RESOLVED, _("Resolved")),
         ],

@@ -45,11 +45,13 @@ def severity_rank() -> Case:
 
 def alerts_visible_to(*, access: OrgAccess, queryset: QuerySet[Alert] | None = None) -> QuerySet[Alert]:
     """The alerts ``access`` may read: all for leadership; for a manager, those of the projects they may read and
-    the person alerts; none for anyone else. Joined with their rule, project and person; ``severity_rank`` set.
+    the person alerts; for anyone else only the alerts about themselves (as the person). Joined with their rule,
+    project and person; ``severity_rank`` set.
     ``queryset`` narrows further."""
     alerts = (Alert.objects.all() if queryset is None else queryset).filter(organization=access.organization)
     if not access.can(permissions.VIEW):
-        alerts = alerts.none()
+        # The owner of a person alert (over-allocation, missing timesheets) is told of it, so may open it.
+        alerts = alerts.filter(subject_type=SubjectType.PERSON, person__user_id=access.membership.user_id)
     elif not permissions.sees_all(access):
         visible = Q(subject_type=SubjectType.PROJECT, project__in=projects_visible_to(access=access).values("pk"))
         if access.can(permissions.PERSON_ALERTS):

@@ -97,7 +97,7 @@ def _scoped_row(model: Any, organization: Organization, value: Any, name: str, e
         pk = value
     row = model.objects.filter(organization=organization, pk=pk).first() if str(pk).isdigit() else None
     if row is None:
-        errors[name] = [_("Choose one of the organisation's.")]
+        errors[name] = [_("Choose one that belongs to this organisation.")]
     return row
 
 

@@ -22,6 +22,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
+from pmo.tenancy.roles import Capability
 from pmo.tenancy.views_base import OrganizationViewMixin
 from portfolio.models import Portfolio
 from projects.models import Project
@@ -131,6 +132,8 @@ class AlertDetailView(AlertPageMixin, TemplateView):
     """One alert: its rule, value against threshold, who was told, and what happened (timeline)."""
 
     template_name = "reports/alerts/detail.html"
+    # Everyone may ask; the selector shows each only what they may read (a member: alerts about themselves).
+    capability = Capability.ORG_VIEW
 
     @cached_property
     def alert(self) -> Alert:
@@ -192,7 +195,7 @@ class AlertScanView(AlertPageMixin, TemplateView):
             request,
             _(
                 "Scan done in %(ms)s ms: %(rules)s rules over %(evaluated)s values; %(opened)s alerts opened, "
-                "%(resolved)s resolved, %(still)s still open."
+                "%(resolved)s resolved; %(still)s open in all."
             )
             % {
                 "ms": scan.duration_ms,
@@ -200,7 +203,7 @@ class AlertScanView(AlertPageMixin, TemplateView):
                 "evaluated": scan.evaluated,
                 "opened": scan.opened,
                 "resolved": scan.resolved,
-                "still": scan.still_open,
+                "still": scan.still_open + scan.opened,
             },
         )
         return redirect(reverse("alert-list", kwargs={"org_slug": self.organization.slug}))

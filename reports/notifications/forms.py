@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.core.validators import URLValidator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from reports.models import Delivery, NotificationKind, Webhook, WebhookDelivery
 from reports.notifications.services import URL_SCHEMES
@@ -47,7 +48,7 @@ class WebhookForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Leave all unticked to receive every kind."),
     )
-    active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+    active = forms.BooleanField(label=pgettext_lazy("enabled", "Active"), required=False, initial=True)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 

@@ -28,7 +28,7 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 
 from reports.models import Notification, NotificationKind, Operator, ReportKind
 
@@ -211,7 +211,7 @@ def _timesheet(params: Mapping[str, Any], *, overdue: bool) -> tuple[str, str]:
 
 def _report(params: Mapping[str, Any]) -> tuple[str, str]:
     kind_key = _text(params, "report_kind", "kind")
-    kind = str(dict(ReportKind.choices).get(kind_key, kind_key)) or _("Report")
+    kind = str(dict(ReportKind.choices).get(kind_key, kind_key)) or pgettext("report pack", "Report")
     name = _text(params, "title") or kind
     parts = [kind]
     if _project(params):

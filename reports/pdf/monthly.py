@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from django.utils import formats, timezone
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from pmo.core import charts
 from projects.changes.selectors import baseline_change_stats
@@ -121,7 +121,7 @@ def kpi_tiles(kpis: PmoKpis) -> list[Tile]:
             if satisfaction is None
             else f"{formats.number_format(satisfaction.quantize(Decimal('0.1'), rounding=ROUND_HALF_UP), 1)} / 5",
             _("Customer satisfaction"),
-            _("%(count)s closures") % {"count": year.closed},
+            ngettext("%(count)s closure", "%(count)s closures", year.closed) % {"count": year.closed},
             _tone(satisfaction, good="4", warn="3"),
         ),
         Tile(
