@@ -195,8 +195,19 @@ def milestone_slip_days(ctx: MetricContext) -> dict[int, Decimal]:
     )
 
 
-# A project owes the due week's status if it existed at the due time, or if it already reports for that week or an
-# earlier one (created later but imported with its history) — as the status reminders decide.
+# The running projects that owe the due week's status, each with that week's report if any (shared by the two status
+# metrics): a project owes it if it existed at the due time, or if it already reports for that week or an earlier
+# one (created later but imported with its history) — as the status reminders decide. Constant SQL, values bound.
+_DUE_WEEK_REPORTS = """
+    FROM projects_project p
+    LEFT JOIN projects_statusreport sr ON sr.project_id = p.id AND sr.organization_id = p.organization_id
+         AND sr.week_start = %(week)s
+    WHERE p.organization_id = %(org)s AND p.status = ANY(%(statuses)s) AND (p.created_at <= %(due)s OR EXISTS (
+        SELECT 1 FROM projects_statusreport h
+        WHERE h.organization_id = p.organization_id AND h.project_id = p.id AND h.week_start <= %(week)s))
+"""
+
+
 def status_late_days(ctx: MetricContext) -> dict[int, Decimal]:
     week, due = ctx.due_week
     return _rows(
@@ -206,13 +217,8 @@ def status_late_days(ctx: MetricContext) -> dict[int, Decimal]:
                     THEN GREATEST(0, ROUND(
                         (EXTRACT(EPOCH FROM (%(now)s - COALESCE(sr.due_at, %(due)s))) / 86400)::numeric, 1))
                     ELSE 0 END
-        FROM projects_project p
-        LEFT JOIN projects_statusreport sr ON sr.project_id = p.id AND sr.organization_id = p.organization_id
-             AND sr.week_start = %(week)s
-        WHERE p.organization_id = %(org)s AND p.status = ANY(%(statuses)s) AND (p.created_at <= %(due)s OR EXISTS (
-            SELECT 1 FROM projects_statusreport h
-            WHERE h.organization_id = p.organization_id AND h.project_id = p.id AND h.week_start <= %(week)s))
-        """,
+        """  # noqa: S608 - constant SQL joined to a constant, every value bound
+        + _DUE_WEEK_REPORTS,
         {**_base(ctx, STATUS_PROJECT_STATUSES), "week": week, "due": due},
     )
 
@@ -224,13 +230,8 @@ def status_compliance(ctx: MetricContext) -> dict[int, Decimal]:
         SELECT %(org)s, ROUND(100.0 * COUNT(*) FILTER (
                    WHERE sr.first_submitted_at IS NOT NULL AND sr.first_submitted_at <= COALESCE(sr.due_at, %(due)s)
                ) / NULLIF(COUNT(*), 0), 2)
-        FROM projects_project p
-        LEFT JOIN projects_statusreport sr ON sr.project_id = p.id AND sr.organization_id = p.organization_id
-             AND sr.week_start = %(week)s
-        WHERE p.organization_id = %(org)s AND p.status = ANY(%(statuses)s) AND (p.created_at <= %(due)s OR EXISTS (
-            SELECT 1 FROM projects_statusreport h
-            WHERE h.organization_id = p.organization_id AND h.project_id = p.id AND h.week_start <= %(week)s))
-        """,
+        """
+        + _DUE_WEEK_REPORTS,
         {**_base(ctx, STATUS_PROJECT_STATUSES), "week": week, "due": due},
     )
 

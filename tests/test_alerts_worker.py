@@ -9,14 +9,13 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.conf import settings as django_settings
 
-from pmo import embedded
 from pmo.celery import app
 from pmo.tenancy.models import Organization
 from reports.alerts.tasks import scan_all, scan_organization
 from reports.models import Alert, AlertScan, Notification
+from tests.celery_support import running_worker
 from tests.conftest import OrgWorld, build_world
 from tests.factories_alerts import age_projects, only_rule, spi_report
 
@@ -26,15 +25,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def alerts_worker(settings: Any) -> Iterator[None]:
     """A worker thread consuming only the ``alerts`` queue of a real Redis broker (started if none answers)."""
-    broker = settings.CELERY_BROKER_URL
-    if broker == embedded.embedded_redis_url():
-        embedded.ensure_redis(settings.BASE_DIR)
-    app.conf.update(task_always_eager=False, broker_url=broker, result_backend=broker)
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, queues=["alerts"], shutdown_timeout=10):
-            yield
-    finally:
-        app.conf.update(task_always_eager=True)
+    with running_worker(settings, queues=["alerts"]):
+        yield
 
 
 def breaching_world(slug: str) -> OrgWorld:

@@ -6,14 +6,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from django.core import mail
 
-from pmo import embedded
 from pmo.celery import app
 from pmo.tenancy.models import Invitation
 from pmo.tenancy.tasks import send_invitation_email
+from tests.celery_support import running_worker
 from tests.conftest import build_world
 from tests.factories import InvitationFactory
 
@@ -23,15 +22,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def real_worker(settings: Any) -> Iterator[None]:
     """A worker thread consuming the default queue of a real Redis broker (started if none answers)."""
-    broker = settings.CELERY_BROKER_URL
-    if broker == embedded.embedded_redis_url():
-        embedded.ensure_redis(settings.BASE_DIR)
-    app.conf.update(task_always_eager=False, broker_url=broker, result_backend=broker)
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, queues=["default"], shutdown_timeout=10):
-            yield
-    finally:
-        app.conf.update(task_always_eager=True)
+    with running_worker(settings, queues=["default"]):
+        yield
 
 
 def test_task_runs_in_the_organisation_it_names(real_worker: None) -> None:

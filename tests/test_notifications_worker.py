@@ -9,13 +9,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.core import mail
 
-from pmo import embedded
-from pmo.celery import app
 from reports.models import Notification, WebhookDelivery
 from reports.notifications import services, webhooks
+from tests.celery_support import running_worker
 from tests.conftest import build_world
 from tests.factories_notifications import WebhookFactory
 from tests.test_notifications_webhooks import ALERT_PAYLOAD, Receiver, local_receiver, verify
@@ -25,15 +23,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def real_worker(settings: Any) -> Iterator[None]:
-    broker = settings.CELERY_BROKER_URL
-    if broker == embedded.embedded_redis_url():
-        embedded.ensure_redis(settings.BASE_DIR)
-    app.conf.update(task_always_eager=False, broker_url=broker, result_backend=broker)
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, queues=["default"], shutdown_timeout=10):
-            yield
-    finally:
-        app.conf.update(task_always_eager=True)
+    with running_worker(settings, queues=["default"]):
+        yield
 
 
 @pytest.fixture

@@ -24,8 +24,11 @@ from projects.policy import control_policy_get, week_label
 from projects.views import ProjectPageView
 
 
-def s_curve_chart(*, s_curve: evm_selectors.SCurve, width: int = 1080, height: int = 360) -> SafeString:
-    """The S-curve: PV (planned, the current baseline), EV (earned) and AC (actual cost, dashed), today marked."""
+def s_curve_chart(
+    *, s_curve: evm_selectors.SCurve, width: int = 1080, height: int = 360, marker_label: str | None = None
+) -> SafeString:
+    """The S-curve: PV (planned, the current baseline), EV (earned) and AC (actual cost, dashed), with its as-of date
+    marked ("Today" on the page; a PDF pack names its own date: a past week, the end of the project)."""
     return charts.line_chart(
         series=[
             charts.Series(_("PV (planned value)"), s_curve.pv, charts.PALETTE["pv"]),
@@ -36,7 +39,7 @@ def s_curve_chart(*, s_curve: evm_selectors.SCurve, width: int = 1080, height: i
         height=height,
         title=_("S-curve: planned value, earned value and actual cost"),
         y_label=_("Cumulative cost"),
-        marker=charts.Marker(s_curve.as_of, _("Today")),
+        marker=charts.Marker(s_curve.as_of, marker_label or _("Today")),
         empty_message=_("No baseline dates and no submitted status report yet."),
     )
 

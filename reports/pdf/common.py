@@ -14,6 +14,7 @@ from pmo.tenancy.access import OrgAccess
 from pmo.tenancy.models import Membership, Organization
 from pmo.tenancy.roles import Role
 from projects.earnedvalue.selectors import SCurve
+from projects.earnedvalue.views import s_curve_chart
 from projects.models import Rag, StatusReport
 from projects.policy import week_label
 
@@ -63,19 +64,8 @@ def rag_weeks_strip(*, rags: dict[dt.date, str], first_week: dt.date, last_week:
 
 
 def s_curve_svg(*, s_curve: SCurve, marker_label: str, width: int, height: int) -> SafeString | None:
-    """The project's S-curve as the EVM tab draws it (same series and colours), with the pack's own marker: a pack
-    describes a past week or the end of a project, not today. ``None`` when there is nothing to draw."""
+    """The project's S-curve as the EVM tab draws it, with the pack's own marker: a pack describes a past week or the
+    end of a project, not today. ``None`` when there is nothing to draw."""
     if s_curve.is_empty:
         return None
-    return charts.line_chart(
-        series=[
-            charts.Series(_("PV (planned value)"), s_curve.pv, charts.PALETTE["pv"]),
-            charts.Series(_("EV (earned value)"), s_curve.ev, charts.PALETTE["ev"], dots=True),
-            charts.Series(_("AC (actual cost)"), s_curve.ac, charts.PALETTE["ac"], dashed=True, dots=True),
-        ],
-        width=width,
-        height=height,
-        title=_("S-curve: planned value, earned value and actual cost"),
-        y_label=_("Cumulative cost"),
-        marker=charts.Marker(s_curve.as_of, marker_label),
-    )
+    return s_curve_chart(s_curve=s_curve, width=width, height=height, marker_label=marker_label)
