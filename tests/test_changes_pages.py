@@ -281,11 +281,11 @@ def grow(world: OrgWorld, n: int) -> Project:
 
 
 PAGES = {
-    "project tab": ("projects/{p}/changes/", 16),
-    "request page": ("projects/{p}/changes/1/", 16),
-    "queue": ("changes/", 15),
-    "awaiting": ("changes/?awaiting=on", 15),
-    "statistics": ("changes/statistics/", 13),
+    "project tab": ("projects/{p}/changes/", 17),
+    "request page": ("projects/{p}/changes/1/", 17),
+    "queue": ("changes/", 16),
+    "awaiting": ("changes/?awaiting=on", 16),
+    "statistics": ("changes/statistics/", 14),
 }
 
 

