@@ -16,7 +16,7 @@ from projects.policy import control_policy_get
 from reports.alerts import services
 from reports.alerts.defaults import DEFAULT_RULES, alert_rules_install_defaults
 from reports.alerts.scan import alert_scan_organization
-from reports.models import Alert, AlertRule, AlertScan, Notification
+from reports.models import Alert, AlertRule, AlertScan, Notification, WebhookDelivery
 from tests.conftest import OrgWorld
 from tests.factories import ProjectFactory
 from tests.factories_alerts import NOW, age_projects, only_rule, set_spi, spi_report
@@ -237,3 +237,33 @@ def test_scan_queries_do_not_grow_with_projects(world: OrgWorld) -> None:
     _grow(world, 27)
     assert _measure(world) == small
     assert len(alerts(world)) == 2
+
+
+def test_a_first_scan_costs_the_same_for_one_new_alert_and_for_many(world: OrgWorld) -> None:
+    """Opening alerts, telling people and queueing webhook deliveries is done in batches: the queries of a scan
+    depend on the rules, not on how many alerts it opens."""
+    from tests.factories_notifications import WebhookFactory
+
+    only_rule(world, "spi", "lt", "0.9")
+    with world.ctx():
+        control_policy_get(organization=world.organization)
+    WebhookFactory(organization=world.organization)
+    spi_report(world, world.projects[0], "0.5")
+    for project in world.projects[1:]:
+        spi_report(world, project, "0.95")
+    one_new, _ = _measure(world)
+    assert len(alerts(world)) == 1
+
+    portfolio = world.projects[0].portfolio
+    for i in range(12):
+        breaching = ProjectFactory(organization=world.organization, code=f"B-{i}", portfolio=portfolio)
+        spi_report(world, breaching, "0.5")
+    age_projects(world)
+    with world.ctx():
+        WebhookDelivery.objects.filter(organization=world.organization).delete()
+    many_new, _ = _measure(world)
+    assert len(alerts(world)) == 13
+    assert many_new == one_new
+    with world.ctx():
+        assert Notification.objects.filter(organization=world.organization, alert__isnull=False).count() >= 13
+        assert WebhookDelivery.objects.filter(organization=world.organization, event="alert.opened").count() == 13

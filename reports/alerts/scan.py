@@ -9,7 +9,8 @@ in line, with set-based reads and writes (the number of queries does not grow wi
 4. Open alerts no longer breached resolve with the recovered value (one UPDATE), including those whose subject left
    (a project closed, a person made inactive) and those of a disabled or narrowed rule.
 5. Only the newly opened alerts notify: the rule's roles (one query per rule) and the subject's owner, in-app (and
-   by e-mail per preference) and to webhooks (``alert.opened``); resolved alerts emit ``alert.resolved``.
+   by e-mail per preference) and to webhooks (``alert.opened``); resolved alerts emit ``alert.resolved``. The
+   notifications and the webhook deliveries are written in one batch each, whatever the number of alerts.
 """
 
 from __future__ import annotations
@@ -29,8 +30,8 @@ from pmo.tenancy.models import Organization
 from projects.models import Project
 from reports.metrics import METRICS, MetricContext, compare
 from reports.models import Alert, AlertRule, AlertScan, NotificationKind, SubjectType
-from reports.notifications.services import notify, recipients_with_roles
-from reports.notifications.webhooks import webhook_emit
+from reports.notifications.services import Message, notify_many, recipients_with_roles
+from reports.notifications.webhooks import Event, webhook_emit_many
 
 ACTIVE_STATES = (Alert.State.OPEN, Alert.State.ACKNOWLEDGED)
 Key = tuple[int, str, int]  # (rule id, subject type, subject id)
@@ -267,8 +268,11 @@ def _announce(
     organization: Organization, opened: list[Alert], resolved: list[dict[str, Any]], rules: dict[int, AlertRule]
 ) -> None:
     """Notify the rule's roles and the subject's owner of each new alert; tell webhooks of opened and resolved
-    alerts. Role recipients are read once per rule."""
+    alerts. Role recipients are read once per rule; the notifications and deliveries are written in one batch each,
+    so the cost does not grow with the number of alerts."""
     role_recipients: dict[int, list[Any]] = {}
+    messages: list[Message] = []
+    events: list[Event] = []
     for alert in opened:
         rule = rules[alert.rule_id]
         if rule.pk not in role_recipients:
@@ -292,36 +296,39 @@ def _announce(
             "alert_id": alert.pk,
         }
         url = alert_url(organization, alert.pk)
-        notify(
-            organization=organization,
-            kind=NotificationKind.ALERT,
-            recipients=recipients,
-            params=params,
-            dedup_key=f"alert:{alert.pk}",
-            url=url,
-            severity=alert.severity,
-            alert=alert,
+        messages.append(
+            Message(
+                kind=NotificationKind.ALERT,
+                recipients=tuple(recipients),
+                params=params,
+                dedup_key=f"alert:{alert.pk}",
+                url=url,
+                severity=alert.severity,
+                alert=alert,
+            )
         )
-        webhook_emit(
-            organization=organization,
-            kind=NotificationKind.ALERT,
-            event="alert.opened",
-            event_id=f"alert:{alert.pk}:opened",
-            payload={**params, "url": url, "opened_at": alert.opened_at.isoformat()},
+        events.append(
+            Event(
+                "alert.opened",
+                f"alert:{alert.pk}:opened",
+                {**params, "url": url, "opened_at": alert.opened_at.isoformat()},
+            )
         )
     for row in resolved:
-        webhook_emit(
-            organization=organization,
-            kind=NotificationKind.ALERT,
-            event="alert.resolved",
-            event_id=f"alert:{row['id']}:resolved",
-            payload={
-                "alert_id": row["id"],
-                "rule_id": row["rule_id"],
-                "metric": row["metric"],
-                "subject_type": row["subject_type"],
-                "subject_id": row["subject_id"],
-                "resolved_value": _text(row["resolved_value"]),
-                "url": alert_url(organization, row["id"]),
-            },
+        events.append(
+            Event(
+                "alert.resolved",
+                f"alert:{row['id']}:resolved",
+                {
+                    "alert_id": row["id"],
+                    "rule_id": row["rule_id"],
+                    "metric": row["metric"],
+                    "subject_type": row["subject_type"],
+                    "subject_id": row["subject_id"],
+                    "resolved_value": _text(row["resolved_value"]),
+                    "url": alert_url(organization, row["id"]),
+                },
+            )
         )
+    notify_many(organization=organization, messages=messages)
+    webhook_emit_many(organization=organization, kind=NotificationKind.ALERT, events=events)

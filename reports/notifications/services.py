@@ -12,6 +12,7 @@ from __future__ import annotations
 import secrets
 import uuid
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -52,6 +53,20 @@ def recipients_with_roles(*, organization: Organization, roles: Iterable[str]) -
     return list(get_user_model().objects.filter(pk__in=user_ids, is_active=True).order_by("pk"))
 
 
+@dataclass(frozen=True)
+class Message:
+    """One thing to tell some users (see ``notify``); ``notify_many`` takes a batch of them."""
+
+    kind: str
+    recipients: tuple[Any, ...]
+    params: dict[str, Any]
+    dedup_key: str
+    url: str = ""
+    severity: str = Severity.INFO
+    alert: Alert | None = None
+    report: Report | None = None
+
+
 @transaction.atomic
 def notify(
     *,
@@ -71,50 +86,63 @@ def notify(
     the reader's language (``reports.notifications.messages``). A recipient who already has ``dedup_key`` gets
     nothing new. Returns the ids of the notifications created; their e-mail is queued on commit.
     """
-    users = {user.pk: user for user in recipients if user is not None and user.is_active}
-    if not users:
+    message = Message(kind, tuple(recipients), params, dedup_key, url, severity, alert, report)
+    return notify_many(organization=organization, messages=[message])
+
+
+@transaction.atomic
+def notify_many(*, organization: Organization, messages: Iterable[Message]) -> list[int]:
+    """``notify`` for a batch, in a fixed number of queries whatever its size (the alert scan tells of every new
+    alert at once). Returns the ids of the notifications created; one delivery task is queued on commit."""
+    wanted: dict[tuple[int, str], Notification] = {}
+    for message in messages:
+        for user in message.recipients:
+            if user is None or not user.is_active or (user.pk, message.dedup_key) in wanted:
+                continue
+            wanted[(user.pk, message.dedup_key)] = Notification(
+                organization=organization,
+                recipient_id=user.pk,
+                kind=message.kind,
+                severity=message.severity,
+                params=message.params,
+                url=message.url,
+                alert=message.alert,
+                report=message.report,
+                dedup_key=message.dedup_key,
+            )
+    if not wanted:
         return []
+    keys = {key for _user, key in wanted}
+    users = {user for user, _key in wanted}
     already = set(
-        Notification.objects.filter(
-            organization=organization, recipient_id__in=list(users), dedup_key=dedup_key
-        ).values_list("recipient_id", flat=True)
+        Notification.objects.filter(organization=organization, dedup_key__in=keys, recipient_id__in=users).values_list(
+            "recipient_id", "dedup_key"
+        )
     )
-    fresh = sorted(set(users) - already)
+    fresh = {pair: row for pair, row in wanted.items() if pair not in already}
     if not fresh:
         return []
-    rows = [
-        Notification(
-            organization=organization,
-            recipient_id=user_id,
-            kind=kind,
-            severity=severity,
-            params=params,
-            url=url,
-            alert=alert,
-            report=report,
-            dedup_key=dedup_key,
-        )
-        for user_id in fresh
-    ]
     # A racing call may have created some meanwhile: the unique constraint keeps one row per recipient and key, and
-    # ignore_conflicts leaves the keys unset, so read back the rows of these recipients that wait for their e-mail
+    # ignore_conflicts leaves the keys unset, so read back the rows of these pairs that wait for their e-mail
     # (delivery is idempotent: a row enqueued twice is mailed once).
-    Notification.objects.bulk_create(rows, ignore_conflicts=True)
-    created = list(
-        Notification.objects.filter(
+    Notification.objects.bulk_create(list(fresh.values()), ignore_conflicts=True)
+    created = [
+        pk
+        for pk, recipient_id, dedup_key in Notification.objects.filter(
             organization=organization,
-            recipient_id__in=fresh,
-            dedup_key=dedup_key,
+            dedup_key__in={key for _user, key in fresh},
+            recipient_id__in={user for user, _key in fresh},
             email_state=Notification.EmailState.PENDING,
-        ).values_list("pk", flat=True)
-    )
+        ).values_list("pk", "recipient_id", "dedup_key")
+        if (recipient_id, dedup_key) in fresh
+    ]
     if created:
         from reports.notifications.tasks import deliver_notifications
 
         transaction.on_commit(
-            lambda: deliver_notifications.delay(organization_id=organization.pk, notification_ids=created)
+            lambda: deliver_notifications.delay(organization_id=organization.pk, notification_ids=sorted(created))
         )
-    return created
+    return sorted(created)
 
 
 # --- Reading --------------------------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ import socket
 import ssl
 import time
 import urllib.parse
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -145,7 +145,15 @@ def _enqueue_on_commit(organization_id: int, delivery_ids: list[int]) -> None:
     transaction.on_commit(enqueue)
 
 
-@transaction.atomic
+@dataclass(frozen=True)
+class Event:
+    """One event for the webhooks: its name (``"alert.opened"``), its id (idempotency per webhook) and its data."""
+
+    event: str
+    event_id: str
+    payload: Mapping[str, Any]
+
+
 def deliveries_create(
     *,
     organization: Organization,
@@ -156,27 +164,40 @@ def deliveries_create(
     payload: Mapping[str, Any],
 ) -> list[int]:
     """One delivery per webhook for the event (existing ones are left alone); the new ones are sent on commit."""
-    if not webhooks:
+    return deliveries_create_many(
+        organization=organization, webhooks=webhooks, kind=kind, events=[Event(event, event_id, payload)]
+    )
+
+
+@transaction.atomic
+def deliveries_create_many(
+    *, organization: Organization, webhooks: list[Webhook], kind: str, events: Iterable[Event]
+) -> list[int]:
+    """One delivery per webhook and event, in a fixed number of queries; existing ones are left alone and the new
+    ones are sent on commit."""
+    events = list(events)
+    if not webhooks or not events:
         return []
     now = timezone.now()
     rows = [
         WebhookDelivery(
             organization=organization,
             webhook=webhook,
-            event=event[:40],
-            event_id=event_id[:100],
+            event=item.event[:40],
+            event_id=item.event_id[:100],
             payload=format_payload(
                 webhook_format=webhook.format,
                 organization=organization,
                 kind=kind,
-                event=event,
-                event_id=event_id,
-                payload=payload,
+                event=item.event,
+                event_id=item.event_id,
+                payload=item.payload,
                 occurred_at=now,
             ),
             next_attempt_at=now,
             created_at=now,
         )
+        for item in events
         for webhook in webhooks
     ]
     WebhookDelivery.objects.bulk_create(rows, ignore_conflicts=True)
@@ -185,10 +206,12 @@ def deliveries_create(
         WebhookDelivery.objects.filter(
             organization=organization,
             webhook__in=webhooks,
-            event_id=event_id[:100],
+            event_id__in={item.event_id[:100] for item in events},
             state=WebhookDelivery.State.PENDING,
             attempts=0,
-        ).values_list("pk", flat=True)
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
     if delivery_ids:
         _enqueue_on_commit(organization.pk, delivery_ids)
@@ -203,16 +226,17 @@ def webhook_emit(*, organization: Organization, kind: str, event: str, event_id:
     text from it like a notification of ``kind`` (so pass the same keys as to ``notify()``'s ``params``, plus
     ``url``, a path in the app). Returns the number of deliveries queued; they are sent after the commit.
     """
+    return webhook_emit_many(organization=organization, kind=kind, events=[Event(event, event_id, payload)])
+
+
+def webhook_emit_many(*, organization: Organization, kind: str, events: Iterable[Event]) -> int:
+    """``webhook_emit`` for a batch of events of one kind, in a fixed number of queries."""
     webhooks = [
         webhook
         for webhook in Webhook.objects.filter(organization=organization, active=True).order_by("pk")
         if not webhook.kinds or kind in webhook.kinds
     ]
-    return len(
-        deliveries_create(
-            organization=organization, webhooks=webhooks, kind=kind, event=event, event_id=event_id, payload=payload
-        )
-    )
+    return len(deliveries_create_many(organization=organization, webhooks=webhooks, kind=kind, events=events))
 
 
 # --- Sending ---------------------------------------------------------------------------------------------------
