@@ -15,6 +15,7 @@ urlpatterns = [
     path("o/<slug:org_slug>/", include("portfolio.urls")),
     path("o/<slug:org_slug>/", include("projects.urls")),
     path("o/<slug:org_slug>/", include("projects.knowledge.urls")),
+    path("o/<slug:org_slug>/", include("projects.documents.urls")),
     path("o/<slug:org_slug>/", include("resources.urls")),
     path("o/<slug:org_slug>/", include("risks.urls")),
     path("o/<slug:org_slug>/", include("reports.urls")),

@@ -60,6 +60,7 @@ TABS = [
     ("raid", gettext_lazy("RAID"), "project-raid"),
     ("staffing", gettext_lazy("Staffing"), "project-staffing"),
     ("dependencies", gettext_lazy("Dependencies"), "project-dependencies"),
+    ("documents", gettext_lazy("Documents"), "project-documents"),
     ("closure", gettext_lazy("Closure"), "project-closure"),
 ]
 

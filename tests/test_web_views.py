@@ -23,6 +23,10 @@ ALL = set(ROLES)
 # page (under /o/<slug>/) → the roles that may open it; written out, and checked against roles.py below.
 PAGES: dict[str, tuple[Capability, set[str]]] = {
     "": (Capability.ORG_VIEW, ALL),
+    "overview/": (Capability.ORG_VIEW, ALL),
+    "dashboard/": (Capability.DASHBOARD_VIEW, {"admin", "pmo", "executive"}),
+    "cockpit/": (Capability.COCKPIT_VIEW, {"admin", "pmo"}),
+    "my/": (Capability.MY_WORK, ALL - {"viewer"}),
     "projects/": (Capability.ORG_VIEW, ALL),
     "status/": (Capability.ORG_VIEW, ALL),
     "changes/": (Capability.ORG_VIEW, ALL),
@@ -44,7 +48,8 @@ PAGES: dict[str, tuple[Capability, set[str]]] = {
     "settings/": (Capability.ORG_MANAGE, {"admin"}),
     "audit/": (Capability.AUDIT_VIEW, {"admin", "pmo"}),
 }
-NAV_KEYS = {"": "home", "projects/": "projects", "portfolios/": "portfolios", "members/": "members",
+NAV_KEYS = {"": "home", "overview/": "home", "dashboard/": "home", "cockpit/": "home", "my/": "home",
+            "projects/": "projects", "portfolios/": "portfolios", "members/": "members",
             "settings/": "settings", "audit/": "audit", "templates/": "templates",
             "dependencies/": "dependencies", "intake/": "intake", "knowledge/": "knowledge",
             "status/": "status", "changes/": "changes", "meetings/weekly/": "meeting",
@@ -364,7 +369,7 @@ def add_projects(world: OrgWorld, count: int) -> None:
 @pytest.mark.parametrize("extra", [0, 27])
 # The project list also loads the choices of its filter bar (portfolios, programmes, managers, templates, tags)
 # and counts the rows for its pager.
-@pytest.mark.parametrize(("page", "bound"), [("", 14), ("projects/", 18)])
+@pytest.mark.parametrize(("page", "bound"), [("overview/", 14), ("projects/", 18)])
 def test_page_query_count_does_not_grow_with_rows(
     org_a: OrgWorld, django_assert_max_num_queries: Any, role: str, extra: int, page: str, bound: int
 ) -> None:
@@ -376,7 +381,7 @@ def test_page_query_count_does_not_grow_with_rows(
 
     assert response.status_code == 200
     expected = {"admin": 3, "member": 1}[role] + extra
-    if page == "":
+    if page == "overview/":
         assert response.context["project_total"] == expected
     else:
         assert len(response.context["projects"]) == expected
@@ -521,3 +526,27 @@ def test_password_reset_for_an_unknown_address_sends_nothing(org_a: OrgWorld) ->
 
     assert response.status_code == 302
     assert mail.outbox == []
+
+
+# --- Landing workspaces
+
+
+@pytest.mark.parametrize(
+    ("role", "workspace"),
+    [("admin", "cockpit"), ("pmo", "cockpit"), ("executive", "dashboard"), ("manager", "mywork"),
+     ("member", "mywork"), ("viewer", "overview")],
+)  # fmt: skip
+def test_home_renders_the_landing_workspace_of_the_role(org_a: OrgWorld, role: str, workspace: str) -> None:
+    response = logged_in(org_a.users[role]).get(page_url(org_a, ""))
+
+    assert response.status_code == 200
+    assert response.context["workspace_key"] == workspace
+    tabs = [tab["key"] for tab in response.context["workspace_tabs"]]
+    # The strip lists the landing workspace first, then only the others the role may open.
+    assert tabs[:1] == ([workspace] if len(tabs) > 1 else [])
+    assert ("dashboard" in tabs) == (role in {"admin", "pmo", "executive"})
+    assert ("cockpit" in tabs) == (role in {"admin", "pmo"})
+
+
+def test_home_of_another_organisation_is_404(org_a: OrgWorld, org_b: OrgWorld) -> None:
+    assert logged_in(org_a.users["pmo"]).get(page_url(org_b, "")).status_code == 404

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "portfolio",
     "projects",
     "projects.knowledge",
+    "projects.documents",
     "django.contrib.postgres",
     "resources",
     "risks",

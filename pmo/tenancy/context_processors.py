@@ -30,7 +30,7 @@ ADMIN_KEYS = frozenset({"templates", "reminders", "webhooks", "alert_rules", "me
 
 # (key, label, url name, capability): the one list the header renders, filtered by the capability map.
 NAVIGATION: list[tuple[str, Any, str, Capability]] = [
-    ("home", _("Overview"), "org-home", Capability.ORG_VIEW),
+    ("home", pgettext_lazy("navigation", "Home"), "org-home", Capability.ORG_VIEW),
     ("projects", _("Projects"), "project-list", Capability.ORG_VIEW),
     # Short labels: the bar holds up to thirteen entries; each page's title says it in full.
     ("status", pgettext_lazy("navigation", "Status"), "status-list", Capability.ORG_VIEW),

@@ -63,6 +63,9 @@ class Capability(StrEnum):
     REPORTS_VIEW = "reports.view"
     REPORTS_GENERATE = "reports.generate"
     REPORTS_SCHEDULE = "reports.schedule"
+    DASHBOARD_VIEW = "dashboard.view"
+    COCKPIT_VIEW = "cockpit.view"
+    MY_WORK = "mywork.view"
 
 
 _ALL = frozenset(Role)
@@ -135,6 +138,11 @@ CAPABILITIES: dict[Capability, frozenset[Role]] = {
     Capability.REPORTS_VIEW: _LEADERSHIP,
     Capability.REPORTS_GENERATE: _GOVERNANCE,
     Capability.REPORTS_SCHEDULE: _GOVERNANCE,
+    # Workspaces: the executive dashboard reads the whole portfolio (leadership); the PMO cockpit holds the PMO's
+    # queues and data quality; "My work" is the page of anyone with projects, allocations or actions of their own.
+    Capability.DASHBOARD_VIEW: _LEADERSHIP,
+    Capability.COCKPIT_VIEW: _GOVERNANCE,
+    Capability.MY_WORK: _ALL - {Role.VIEWER},
 }
 
 

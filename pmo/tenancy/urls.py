@@ -5,6 +5,7 @@ from pmo.tenancy import views
 
 urlpatterns = [
     path("", views.OrganizationHomeView.as_view(), name="org-home"),
+    path("overview/", views.OrganizationOverviewView.as_view(), name="org-overview"),
     path("members/", views.MembersView.as_view(), name="org-members"),
     path("members/<int:pk>/role/", views.MemberRoleView.as_view(), name="org-member-role"),
     path("members/<int:pk>/remove/", views.MemberRemoveView.as_view(), name="org-member-remove"),

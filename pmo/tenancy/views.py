@@ -9,8 +9,9 @@ from django.contrib.auth import get_user_model, login
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import resolve, reverse
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
@@ -21,6 +22,7 @@ from pmo.tenancy.models import Invitation, Membership
 from pmo.tenancy.roles import Capability, Role
 from pmo.tenancy.selectors import organization_invitations, organization_members
 from pmo.tenancy.views_base import OrganizationViewMixin
+from pmo.tenancy.workspaces import WorkspaceMixin, landing_workspace
 from projects.selectors import projects_visible_to
 
 
@@ -28,8 +30,21 @@ def _form_errors(exc: ValidationError) -> str:
     return " ".join(str(m) for m in exc.messages)
 
 
-class OrganizationHomeView(OrganizationViewMixin, TemplateView):
+class OrganizationHomeView(OrganizationViewMixin, View):
+    """``/o/<org_slug>/``: the landing workspace of the user's role, rendered in place (see ``workspaces``)."""
+
     nav_key = "home"
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        target = landing_workspace(self.access)
+        match = resolve(reverse(target.url_name, kwargs={"org_slug": self.organization.slug}))
+        return match.func(request, *match.args, **match.kwargs)  # type: ignore[no-any-return]
+
+
+class OrganizationOverviewView(WorkspaceMixin, OrganizationViewMixin, TemplateView):
+    """The organisation at a glance: the landing page of viewers, one workspace among others for everyone."""
+
+    workspace_key = "overview"
     template_name = "tenancy/home.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:

@@ -30,7 +30,16 @@ class OrganizationViewMixin(LoginRequiredMixin):
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        self.access = resolve_organization(user=request.user, org_slug=kwargs["org_slug"])
+        # The home page hands the request to the landing workspace: the organisation it resolved is reused.
+        resolved = getattr(request, "org_access", None)
+        if (
+            resolved is not None
+            and resolved.organization.slug == kwargs["org_slug"]
+            and resolved.membership.user_id == request.user.pk
+        ):
+            self.access = resolved
+        else:
+            self.access = resolve_organization(user=request.user, org_slug=kwargs["org_slug"])
         self.organization = self.access.organization
         request.org_access = self.access  # type: ignore[attr-defined]
         if self.capability is not None and not self.access.can(self.capability):
