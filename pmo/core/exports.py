@@ -63,7 +63,7 @@ def _plain(value: Any) -> Any:
     if value is None:
         return ""
     if isinstance(value, bool):
-        return _("yes") if value else _("no")
+        return _("Yes") if value else _("No")
     if isinstance(value, int | float | Decimal):
         return value
     if isinstance(value, dt.datetime):
