@@ -27,6 +27,10 @@ Definitions (a ratio is ``None``, shown "—", when its denominator is 0):
   planned = allocated hours ÷ capacity, actual = approved timesheet hours ÷ capacity, active people.
 - **Latest report** of a project as of a date: its submitted or accepted status report of the latest ISO week
   starting on or before that date (its frozen EVM figures: BAC, AC, EAC, SPI, CPI).
+
+Most functions take an optional ``projects`` queryset (the organisation's projects, already filtered: e.g. the
+executive dashboard's portfolio, programme, manager and status filters): the figures then count only those projects'
+closures, reports and change requests. Without it, they cover the whole organisation as defined above.
 """
 
 from __future__ import annotations
@@ -191,7 +195,9 @@ class PmoKpis:
     utilisation: UtilisationKpi
 
 
-def closure_kpis(*, organization: Organization, start: dt.date, end: dt.date) -> tuple[ClosureKpis, ClosureKpis]:
+def closure_kpis(
+    *, organization: Organization, start: dt.date, end: dt.date, projects: QuerySet[Project] | None = None
+) -> tuple[ClosureKpis, ClosureKpis]:
     """The closure KPIs of the window and of the trailing 12 months (see the module's definitions): one query."""
     since, until = local_bounds(organization, start, end)
     since_12, _until = local_bounds(organization, months_before(end.replace(day=1), 11), end)
@@ -201,7 +207,10 @@ def closure_kpis(*, organization: Organization, start: dt.date, end: dt.date) ->
         status=ClosureReport.Status.APPROVED,
         decided_at__gte=min(since, since_12),
         decided_at__lt=until,
-    ).annotate(
+    )
+    if projects is not None:
+        closures = closures.filter(project__in=projects.values("pk"))
+    closures = closures.annotate(
         first_finish=Subquery(first.values("finish_date")[:1]),
         first_budget=Subquery(first.values("budget")[:1]),
     )
@@ -253,10 +262,12 @@ expected AS (
     SELECT p.id AS project_id, w.week_start
     FROM {project} p CROSS JOIN weeks w
     WHERE p.organization_id = %(org)s AND p.status = ANY(%(monitored)s) AND p.created_at <= w.due_at
+      AND (%(every)s OR p.id = ANY(%(ids)s::bigint[]))
     UNION
     SELECT r.project_id, r.week_start
     FROM {report} r JOIN weeks w ON w.week_start = r.week_start
     WHERE r.organization_id = %(org)s AND r.first_submitted_at IS NOT NULL
+      AND (%(every)s OR r.project_id = ANY(%(ids)s::bigint[]))
 )
 SELECT COUNT(*),
        COUNT(*) FILTER (WHERE r.first_submitted_at <= r.due_at),
@@ -269,9 +280,14 @@ LEFT JOIN {report} r
 
 
 def status_compliance_kpi(
-    *, organization: Organization, start: dt.date, end: dt.date, now: dt.datetime | None = None
+    *,
+    organization: Organization,
+    start: dt.date,
+    end: dt.date,
+    now: dt.datetime | None = None,
+    projects: QuerySet[Project] | None = None,
 ) -> StatusComplianceKpi:
-    """Status compliance of the window (see the module's definitions): two queries."""
+    """Status compliance of the window (see the module's definitions): two queries, three with ``projects``."""
     weeks = due_weeks(organization=organization, start=start, end=end, now=now)
     if not weeks:
         return StatusComplianceKpi(weeks=())
@@ -281,6 +297,8 @@ def status_compliance_kpi(
         "dues": [due for _monday, due in weeks],
         "org": organization.pk,
         "monitored": [str(status) for status in MONITORED_STATUSES],
+        "every": projects is None,
+        "ids": [] if projects is None else list(projects.values_list("pk", flat=True)),
     }
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -290,14 +308,20 @@ def status_compliance_kpi(
     )
 
 
-def change_kpis(*, organization: Organization, start: dt.date, end: dt.date) -> ChangeKpis:
+def change_kpis(
+    *, organization: Organization, start: dt.date, end: dt.date, projects: QuerySet[Project] | None = None
+) -> ChangeKpis:
     """Change requests decided in the window (approved or rejected, with a submission time): counts and the
     median and average days from submission to decision; baseline versions ≥ 2 approved in it. Two queries."""
     since, until = local_bounds(organization, start, end)
     cycle = ExpressionWrapper(F("decided_at") - F("submitted_at"), output_field=DurationField())
+    requests = ChangeRequest.objects.filter(organization=organization)
+    baselines = Baseline.objects.filter(organization=organization)
+    if projects is not None:
+        requests = requests.filter(project__in=projects.values("pk"))
+        baselines = baselines.filter(project__in=projects.values("pk"))
     row = (
-        ChangeRequest.objects.filter(
-            organization=organization,
+        requests.filter(
             status__in=[ChangeRequest.Status.APPROVED, ChangeRequest.Status.REJECTED],
             submitted_at__isnull=False,
             decided_at__gte=since,
@@ -311,9 +335,7 @@ def change_kpis(*, organization: Organization, start: dt.date, end: dt.date) -> 
             median=_Median("cycle", output_field=DurationField()),
         )
     )
-    baseline_changes = Baseline.objects.filter(
-        organization=organization, version__gte=2, approved_at__gte=since, approved_at__lt=until
-    ).count()
+    baseline_changes = baselines.filter(version__gte=2, approved_at__gte=since, approved_at__lt=until).count()
     return ChangeKpis(
         approved=row["approved"],
         rejected=row["rejected"],
@@ -338,17 +360,25 @@ def utilisation_kpi(*, organization: Organization, start: dt.date, end: dt.date)
     )
 
 
-def pmo_kpis(*, organization: Organization, start: dt.date, end: dt.date, now: dt.datetime | None = None) -> PmoKpis:
+def pmo_kpis(
+    *,
+    organization: Organization,
+    start: dt.date,
+    end: dt.date,
+    now: dt.datetime | None = None,
+    projects: QuerySet[Project] | None = None,
+) -> PmoKpis:
     """Every PMO KPI of the window ``[start, end]`` (dates in the organisation's time zone). Eleven queries whatever
-    the size of the organisation."""
-    closures, closures_12_months = closure_kpis(organization=organization, start=start, end=end)
+    the size of the organisation (twelve with ``projects``, which narrows every KPI but utilisation: people work
+    across projects, so utilisation stays the organisation's)."""
+    closures, closures_12_months = closure_kpis(organization=organization, start=start, end=end, projects=projects)
     return PmoKpis(
         start=start,
         end=end,
         closures=closures,
         closures_12_months=closures_12_months,
-        status=status_compliance_kpi(organization=organization, start=start, end=end, now=now),
-        changes=change_kpis(organization=organization, start=start, end=end),
+        status=status_compliance_kpi(organization=organization, start=start, end=end, now=now, projects=projects),
+        changes=change_kpis(organization=organization, start=start, end=end, projects=projects),
         utilisation=utilisation_kpi(organization=organization, start=start, end=end),
     )
 
@@ -370,17 +400,21 @@ class RagWeek:
         return self.green + self.amber + self.red
 
 
-def rag_distribution(*, organization: Organization, until: dt.date, weeks: int = 12) -> list[RagWeek]:
+def rag_distribution(
+    *, organization: Organization, until: dt.date, weeks: int = 12, projects: QuerySet[Project] | None = None
+) -> list[RagWeek]:
     """The overall-RAG counts of the ``weeks`` ISO weeks ending with ``until``'s week, oldest first (every week
     present, zeros where nothing was reported): one grouped query."""
     last = week_start_of(until)
     window = [last - dt.timedelta(weeks=weeks - 1 - i) for i in range(weeks)]
     counts: dict[dt.date, dict[str, int]] = defaultdict(dict)
+    reports = StatusReport.objects.filter(
+        organization=organization, state__in=COUNTED, week_start__gte=window[0], week_start__lte=last
+    )
+    if projects is not None:
+        reports = reports.filter(project__in=projects.values("pk"))
     for week, rag, n in (
-        StatusReport.objects.filter(
-            organization=organization, state__in=COUNTED, week_start__gte=window[0], week_start__lte=last
-        )
-        .values("week_start", "rag_overall")
+        reports.values("week_start", "rag_overall")
         .annotate(n=Count("pk"))
         .order_by()
         .values_list("week_start", "rag_overall", "n")
@@ -506,12 +540,19 @@ def _open_escalations(raw: Any) -> tuple[OpenEscalation, ...]:
     return tuple(items.values())
 
 
-def portfolio_budgets(*, organization: Organization, as_of: dt.date) -> list[PortfolioBudget]:
-    """BAC, AC and EAC summed per portfolio over the running projects' latest reports (one grouped query)."""
+def portfolio_budgets(
+    *, organization: Organization, as_of: dt.date, projects: QuerySet[Project] | None = None
+) -> list[PortfolioBudget]:
+    """BAC, AC and EAC summed per portfolio over the running projects' latest reports (one grouped query); with
+    ``projects``, over those projects' latest reports whatever their status."""
     latest = latest_reports(organization=organization, as_of=as_of).values("pk")
+    reports = StatusReport.objects.filter(organization=organization, pk__in=latest)
+    if projects is None:
+        reports = reports.filter(project__status__in=RUNNING)
+    else:
+        reports = reports.filter(project__in=projects.values("pk"))
     grouped = (
-        StatusReport.objects.filter(organization=organization, pk__in=latest, project__status__in=RUNNING)
-        .values("project__portfolio_id", "project__portfolio__name")
+        reports.values("project__portfolio_id", "project__portfolio__name")
         .annotate(n=Count("project_id", distinct=True), bac=Sum("bac"), ac=Sum("ac"), eac=Sum("eac"))
         .order_by("project__portfolio__name")
     )
@@ -529,11 +570,13 @@ def portfolio_budgets(*, organization: Organization, as_of: dt.date) -> list[Por
     return sorted(rows, key=lambda row: (row.portfolio_id is None, row.name))
 
 
-def intake_pipeline(*, organization: Organization) -> list[IntakeRow]:
-    """Project requests per status with their total estimated cost, every status present (one grouped query)."""
+def intake_pipeline(*, organization: Organization, requests: QuerySet[ProjectRequest] | None = None) -> list[IntakeRow]:
+    """Project requests per status with their total estimated cost, every status present (one grouped query);
+    ``requests`` narrows the requests counted (e.g. to a portfolio's)."""
+    requests = ProjectRequest.objects.all() if requests is None else requests
     grouped = {
         row["status"]: (row["n"], row["cost"] or ZERO)
-        for row in ProjectRequest.objects.filter(organization=organization)
+        for row in requests.filter(organization=organization)
         .values("status")
         .annotate(n=Count("pk"), cost=Sum("estimated_cost"))
         .order_by()

@@ -5,8 +5,11 @@ The output is self-contained and deterministic: no script, no ``<foreignObject>`
 coordinates with one decimal; every text escaped. Each chart carries ``<title>``/``<desc>`` and ``role="img"``, a
 ``viewBox`` and a width and height, and is returned as a ``SafeString`` ready for a template.
 
-Charts so far: ``line_chart`` (dated series, e.g. an S-curve), ``rag_strip`` (one coloured cell per period) and
-``heat_map`` (groups × periods coloured by a ratio, cells optionally linked). A
+Charts so far: ``line_chart`` (dated series, e.g. an S-curve), ``rag_strip`` (one coloured cell per period),
+``heat_map`` (groups × periods coloured by a ratio, cells optionally linked), ``stacked_bar_chart`` and
+``grouped_bar_chart`` (series of values per category, bars optionally linked) and ``quadrant_chart`` (one dot per
+item on two ratios split at 1.0, e.g. SPI × CPI, dots and quadrants optionally linked) and ``risk_matrix``
+(probability × impact counts tinted by risk level, cells optionally linked). A
 new kind reuses the building blocks: ``Svg`` (the document and escaped elements), ``Frame`` (the plot area inside
 the margins), ``nice_ticks`` / ``ValueAxis`` (a rounded value scale with its grid) and ``legend``.
 """
@@ -621,6 +624,488 @@ def heat_map(
             fill=HEAT_COLOURS[band],
             class_=f"heat-legend heat-{band}",
         )
+        svg.text(cursor + 20, legend_top + 11, label, font_size=SMALL_FONT_SIZE)
+        cursor += 20 + text_width(label, SMALL_FONT_SIZE) + 18
+    return svg.render()
+
+
+# --- Bar charts -----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BarSeries:
+    """One series of a bar chart: a value per category (``None`` draws nothing), its colour, and optionally a link
+    per category (the drill-down behind that bar)."""
+
+    label: str
+    values: Sequence[Number | None]
+    color: str = PALETTE["pv"]
+    hrefs: Sequence[str | None] | None = None
+
+    def href(self, index: int) -> str | None:
+        return self.hrefs[index] if self.hrefs is not None and index < len(self.hrefs) else None
+
+
+def _linked(markup: str, href: str | None) -> str:
+    """``markup`` inside an SVG link when there is somewhere to go."""
+    if not href:
+        return markup
+    return f"<a{Svg.attrs({'href': href, 'class': 'chart-link'})}>{markup}</a>"
+
+
+def _bar(x: float, y: float, width: float, height: float, *, color: str, tooltip: str, css: str) -> str:
+    attrs = Svg.attrs(
+        {"x": x, "y": y, "width": width, "height": max(height, 0.0), "fill": color, "class": css, "rx": 1}
+    )
+    return f"<rect{attrs}><title>{escape(tooltip, quote=False)}</title></rect>"
+
+
+def _shorten(label: str, room: float, size: float = SMALL_FONT_SIZE) -> str:
+    """``label`` cut with an ellipsis to fit ``room`` pixels."""
+    shown = label
+    while text_width(shown, size) > room and len(shown) > 2:
+        shown = shown[:-2] + "…"
+    return shown
+
+
+@dataclass(frozen=True)
+class _BarLayout:
+    svg: Svg
+    frame: Frame
+    axis: ValueAxis
+    slot: float  # the width given to each category
+
+
+def _bar_layout(
+    *,
+    categories: Sequence[str],
+    series: Sequence[BarSeries],
+    maxima: Sequence[float],
+    width: int,
+    height: int,
+    title: str,
+    desc: str,
+    y_label: str | None,
+    y_format: Callable[[float], str],
+) -> _BarLayout:
+    """The shared frame of the bar charts: title, legend, value axis and the category labels below."""
+    svg = Svg(width=width, height=height, title=title, desc=desc)
+    svg.text(16, 22, title, font_size=14, font_weight="600")
+    legend_height = legend(
+        svg, [LegendItem(item.label, item.color) for item in series], x=16, y=32, max_width=width - 32
+    )
+    probe = ValueAxis.covering(Frame(0, 0, 1, 1), maxima)
+    label_room = max(text_width(y_format(tick), SMALL_FONT_SIZE) for tick in probe.ticks) + 12
+    left = 16 + label_room + (18 if y_label else 0)
+    frame = Frame(left=left, top=32 + legend_height + 14, right=width - 16, bottom=height - 30)
+    axis = ValueAxis(frame, probe.ticks)
+    axis.draw(svg, y_format)
+    if y_label:
+        middle = (frame.top + frame.bottom) / 2
+        svg.text(
+            14, middle, y_label, text_anchor="middle", fill=PALETTE["muted"], transform=f"rotate(-90 14 {_num(middle)})"
+        )
+    slot = frame.width / max(len(categories), 1)
+    label_every = max(1, math.ceil(max(text_width(c, SMALL_FONT_SIZE) for c in categories) / max(slot - 4, 1)))
+    if label_every > 1 and len(categories) <= 8:
+        label_every = 1  # few categories: cut the labels rather than drop them
+    for index, category in enumerate(categories):
+        if (len(categories) - 1 - index) % label_every:
+            continue
+        room = slot * label_every - 6
+        svg.text(
+            frame.left + slot * (index + 0.5),
+            frame.bottom + 16,
+            _shorten(category, room),
+            text_anchor="middle",
+            fill=PALETTE["muted"],
+            font_size=SMALL_FONT_SIZE,
+        )
+    return _BarLayout(svg=svg, frame=frame, axis=axis, slot=slot)
+
+
+def stacked_bar_chart(
+    *,
+    categories: Sequence[str],
+    series: Sequence[BarSeries],
+    title: str,
+    width: int = 720,
+    height: int = 280,
+    y_label: str | None = None,
+    y_format: Callable[[float], str] = compact_number,
+    show_totals: bool = True,
+    desc: str | None = None,
+    empty_message: str | None = None,
+) -> SafeString:
+    """One bar per category (e.g. a week), the series stacked bottom up in their order (e.g. green, amber, red),
+    the total above each bar. Each segment carries a tooltip and, where the series gives one, a link. Without any
+    value above zero, an empty-state chart with ``empty_message``."""
+    totals = [
+        sum(float(item.values[index] or 0) for item in series if index < len(item.values))
+        for index in range(len(categories))
+    ]
+    if not categories or not any(total > 0 for total in totals):
+        return empty_chart(width=width, height=height, title=title, message=empty_message)
+    if desc is None:
+        desc = "; ".join(
+            f"{category}: " + ", ".join(f"{item.label} {y_format(float(item.values[index] or 0))}" for item in series)
+            for index, category in enumerate(categories)
+        )
+    layout = _bar_layout(
+        categories=categories,
+        series=series,
+        maxima=totals,
+        width=width,
+        height=height,
+        title=title,
+        desc=desc,
+        y_label=y_label,
+        y_format=y_format,
+    )
+    svg, axis, frame = layout.svg, layout.axis, layout.frame
+    bar_width = max(4.0, min(layout.slot * 0.62, 56.0))
+    for index, category in enumerate(categories):
+        x = frame.left + layout.slot * (index + 0.5) - bar_width / 2
+        base = 0.0
+        for item in series:
+            value = float(item.values[index] or 0) if index < len(item.values) else 0.0
+            if value <= 0:
+                continue
+            top, bottom = axis.y(base + value), axis.y(base)
+            tooltip = f"{category} · {item.label}: {y_format(value)}"
+            rect = _bar(x, top, bar_width, bottom - top, color=item.color, tooltip=tooltip, css="bar-segment")
+            svg.raw(_linked(rect, item.href(index)))
+            base += value
+        if show_totals and totals[index] > 0:
+            svg.text(
+                x + bar_width / 2,
+                axis.y(totals[index]) - 4,
+                y_format(totals[index]),
+                text_anchor="middle",
+                font_size=SMALL_FONT_SIZE,
+                fill=PALETTE["muted"],
+            )
+    svg.add("line", x1=frame.left, y1=frame.bottom, x2=frame.right, y2=frame.bottom, stroke=PALETTE["axis"])
+    return svg.render()
+
+
+def grouped_bar_chart(
+    *,
+    categories: Sequence[str],
+    series: Sequence[BarSeries],
+    title: str,
+    width: int = 720,
+    height: int = 300,
+    y_label: str | None = None,
+    y_format: Callable[[float], str] = compact_number,
+    desc: str | None = None,
+    empty_message: str | None = None,
+) -> SafeString:
+    """One group of bars per category (e.g. a portfolio), one bar per series side by side (e.g. BAC, AC, EAC),
+    each with a tooltip and optionally a link. Without any value, an empty-state chart with ``empty_message``."""
+    values = [float(value) for item in series for value in item.values if value is not None]
+    if not categories or not values:
+        return empty_chart(width=width, height=height, title=title, message=empty_message)
+    if desc is None:
+        desc = "; ".join(
+            f"{category}: "
+            + ", ".join(
+                f"{item.label} {y_format(float(value))}"
+                for item in series
+                if (value := item.values[index] if index < len(item.values) else None) is not None
+            )
+            for index, category in enumerate(categories)
+        )
+    layout = _bar_layout(
+        categories=categories,
+        series=series,
+        maxima=values,
+        width=width,
+        height=height,
+        title=title,
+        desc=desc,
+        y_label=y_label,
+        y_format=y_format,
+    )
+    svg, axis, frame = layout.svg, layout.axis, layout.frame
+    group_width = layout.slot * 0.78
+    bar_width = max(3.0, min(group_width / max(len(series), 1) - 2, 40.0))
+    used = len(series) * (bar_width + 2) - 2
+    zero = axis.y(0.0)
+    for index, category in enumerate(categories):
+        left = frame.left + layout.slot * (index + 0.5) - used / 2
+        for position, item in enumerate(series):
+            raw = item.values[index] if index < len(item.values) else None
+            if raw is None:
+                continue
+            value = float(raw)
+            y = axis.y(value)
+            top, bottom = min(y, zero), max(y, zero)
+            tooltip = f"{category} · {item.label}: {y_format(value)}"
+            rect = _bar(
+                left + position * (bar_width + 2),
+                top,
+                bar_width,
+                max(bottom - top, 1.0 if value else 0.0),
+                color=item.color,
+                tooltip=tooltip,
+                css="bar",
+            )
+            svg.raw(_linked(rect, item.href(index)))
+    svg.add("line", x1=frame.left, y1=zero, x2=frame.right, y2=zero, stroke=PALETTE["axis"])
+    return svg.render()
+
+
+# --- Quadrant (scatter) chart ---------------------------------------------------------------------------------------
+
+QUADRANT_TINTS = {"good": "#e8f5ee", "warn": "#fdf4e3", "bad": "#fbe9e7"}
+QUADRANT_DOTS = {"good": PALETTE["green"], "warn": "#b7791f", "bad": PALETTE["red"]}
+
+
+@dataclass(frozen=True)
+class Point:
+    """One dot: its two values, a short label drawn beside it (a project code), a tooltip and an optional link."""
+
+    x: Number
+    y: Number
+    label: str = ""
+    tooltip: str = ""
+    href: str | None = None
+
+
+@dataclass(frozen=True)
+class Quadrant:
+    """A quarter of the plot: its caption (drawn in its outer corner), its tone (``good``/``warn``/``bad``,
+    tinting the background and the dots) and an optional link (the drill-down)."""
+
+    caption: str
+    tone: str = "warn"
+    href: str | None = None
+
+
+def quadrant_of(x: float, y: float, *, x_split: float, y_split: float) -> str:
+    """``top_right`` (x ≥ split, y ≥ split), ``top_left``, ``bottom_right`` or ``bottom_left``."""
+    return f"{'top' if y >= y_split else 'bottom'}_{'right' if x >= x_split else 'left'}"
+
+
+def quadrant_chart(
+    *,
+    points: Sequence[Point],
+    quadrants: dict[str, Quadrant],
+    title: str,
+    x_label: str,
+    y_label: str,
+    x_split: float = 1.0,
+    y_split: float = 1.0,
+    width: int = 560,
+    height: int = 420,
+    label_dots: bool = True,
+    desc: str | None = None,
+    empty_message: str | None = None,
+) -> SafeString:
+    """A scatter plot split into four quadrants by the lines ``x = x_split`` and ``y = y_split`` (e.g. SPI and
+    CPI at 1.0): each quadrant tinted by its tone with its caption in its outer corner, one dot per point coloured by
+    its quadrant, with a tooltip and optionally a link. The scale covers every point and both splits (values beyond
+    0–3 are drawn at the edge, their tooltip keeps the true value). Without points, an empty-state chart."""
+    if not points:
+        return empty_chart(width=width, height=height, title=title, message=empty_message)
+
+    def clamp(value: float) -> float:
+        return min(max(value, 0.0), 3.0)
+
+    xs = [clamp(float(point.x)) for point in points] + [x_split]
+    ys = [clamp(float(point.y)) for point in points] + [y_split]
+    x_ticks = nice_ticks(min(xs) - 0.05, max(xs) + 0.05, 5)
+    y_ticks = nice_ticks(min(ys) - 0.05, max(ys) + 0.05, 5)
+    if desc is None:
+        counts: dict[str, int] = {}
+        for point in points:
+            key = quadrant_of(float(point.x), float(point.y), x_split=x_split, y_split=y_split)
+            counts[key] = counts.get(key, 0) + 1
+        desc = "; ".join(
+            f"{quadrant.caption}: {counts.get(key, 0)}" for key, quadrant in quadrants.items() if quadrant.caption
+        )
+    svg = Svg(width=width, height=height, title=title, desc=desc)
+    svg.text(16, 22, title, font_size=14, font_weight="600")
+    label_room = max(text_width(compact_number(tick), SMALL_FONT_SIZE) for tick in y_ticks) + 12
+    frame = Frame(left=16 + 18 + label_room, top=40, right=width - 16, bottom=height - 46)
+
+    def x_of(value: float) -> float:
+        return frame.left + (clamp(value) - x_ticks[0]) / (x_ticks[-1] - x_ticks[0]) * frame.width
+
+    def y_of(value: float) -> float:
+        return frame.bottom - (clamp(value) - y_ticks[0]) / (y_ticks[-1] - y_ticks[0]) * frame.height
+
+    split_x, split_y = x_of(x_split), y_of(y_split)
+    areas = {
+        "top_left": (frame.left, frame.top, split_x, split_y),
+        "top_right": (split_x, frame.top, frame.right, split_y),
+        "bottom_left": (frame.left, split_y, split_x, frame.bottom),
+        "bottom_right": (split_x, split_y, frame.right, frame.bottom),
+    }
+    for key, (x1, y1, x2, y2) in areas.items():
+        quadrant = quadrants.get(key)
+        tint = QUADRANT_TINTS.get(quadrant.tone, PALETTE["background"]) if quadrant else PALETTE["background"]
+        svg.add("rect", x=x1, y=y1, width=max(x2 - x1, 0.0), height=max(y2 - y1, 0.0), fill=tint, class_="quadrant")
+    for tick in x_ticks:
+        x = x_of(tick)
+        svg.add("line", x1=x, y1=frame.top, x2=x, y2=frame.bottom, stroke=PALETTE["grid"], stroke_width=1)
+        svg.text(x, frame.bottom + 15, f"{tick:g}", text_anchor="middle", fill=PALETTE["muted"], font_size=11)
+    for tick in y_ticks:
+        y = y_of(tick)
+        svg.add("line", x1=frame.left, y1=y, x2=frame.right, y2=y, stroke=PALETTE["grid"], stroke_width=1)
+        svg.text(frame.left - 6, y + 4, f"{tick:g}", text_anchor="end", fill=PALETTE["muted"], font_size=11)
+    svg.add(
+        "rect", x=frame.left, y=frame.top, width=frame.width, height=frame.height, fill="none", stroke=PALETTE["axis"]
+    )
+    svg.add("line", x1=split_x, y1=frame.top, x2=split_x, y2=frame.bottom, stroke=PALETTE["text"], stroke_width=1.5)
+    svg.add("line", x1=frame.left, y1=split_y, x2=frame.right, y2=split_y, stroke=PALETTE["text"], stroke_width=1.5)
+    svg.text((frame.left + frame.right) / 2, height - 12, x_label, text_anchor="middle", fill=PALETTE["muted"])
+    middle = (frame.top + frame.bottom) / 2
+    svg.text(
+        14, middle, y_label, text_anchor="middle", fill=PALETTE["muted"], transform=f"rotate(-90 14 {_num(middle)})"
+    )
+    for key, (x1, y1, x2, y2) in areas.items():
+        quadrant = quadrants.get(key)
+        if quadrant is None or not quadrant.caption:
+            continue
+        right = key.endswith("right")
+        room = (x2 - x1) - 12
+        if room < 30:
+            continue
+        top = key.startswith("top")
+        text_attrs = Svg.attrs(
+            {
+                "x": (x2 - 6) if right else (x1 + 6),
+                "y": (y1 + 15) if top else (y2 - 7),
+                "text-anchor": "end" if right else "start",
+                "font-size": SMALL_FONT_SIZE,
+                "font-weight": "600",
+                "fill": PALETTE["text"],
+                "class": "quadrant-caption",
+            }
+        )
+        caption = f"<text{text_attrs}>{escape(_shorten(quadrant.caption, room), quote=False)}</text>"
+        svg.raw(_linked(caption, quadrant.href))
+    for point in points:
+        x, y = x_of(float(point.x)), y_of(float(point.y))
+        key = quadrant_of(float(point.x), float(point.y), x_split=x_split, y_split=y_split)
+        quadrant = quadrants.get(key)
+        colour = QUADRANT_DOTS.get(quadrant.tone if quadrant else "", PALETTE["pv"])
+        circle = Svg.attrs(
+            {"cx": x, "cy": y, "r": 5.5, "fill": colour, "stroke": "#ffffff", "stroke_width": 1.5, "class": "dot"}
+        )
+        markup = f"<circle{circle}><title>{escape(point.tooltip or point.label, quote=False)}</title></circle>"
+        if label_dots and point.label:
+            anchor_end = x > frame.right - 60
+            label = Svg.attrs(
+                {
+                    "x": x - 8 if anchor_end else x + 8,
+                    "y": y + 4,
+                    "text-anchor": "end" if anchor_end else "start",
+                    "font-size": 10,
+                    "fill": PALETTE["text"],
+                    "pointer-events": "none",
+                }
+            )
+            markup += f"<text{label}>{escape(point.label, quote=False)}</text>"
+        svg.raw(_linked(markup, point.href))
+    return svg.render()
+
+
+# --- Risk matrix ----------------------------------------------------------------------------------------------------
+
+RISK_LEVEL_COLOURS = {"low": "#d1fadf", "medium": "#fee9a8", "high": "#fcb4ae"}
+RISK_LEVEL_TEXT = {"low": "#05603a", "medium": "#7a4a06", "high": "#7a1a12"}
+
+
+@dataclass(frozen=True)
+class MatrixCell:
+    """One probability × impact cell: how many items, their level (``low``/``medium``/``high``), a tooltip and an
+    optional link (the drill-down)."""
+
+    count: int
+    level: str
+    tooltip: str = ""
+    href: str | None = None
+
+
+def risk_matrix(
+    *,
+    rows: Sequence[Sequence[MatrixCell]],
+    title: str,
+    y_label: str,
+    x_label: str,
+    legend_labels: dict[str, str],
+    cell_size: int = 46,
+    desc: str | None = None,
+) -> SafeString:
+    """The risk heat map: ``rows`` from the highest probability down, impact from low to high across; each cell
+    tinted by its level with its count inside (blank when 0), linked when it has an ``href``; the axes numbered from
+    1 and the levels' legend (``legend_labels``: level → text) below."""
+    scale = len(rows)
+    if not scale:
+        return empty_chart(width=320, height=120, title=title)
+    pad, gap = 12, 3
+    left = pad + 20 + 16
+    top = 34.0
+    grid = scale * (cell_size + gap) - gap
+    legend_width = sum(20 + text_width(label, SMALL_FONT_SIZE) + 18 for label in legend_labels.values())
+    width = math.ceil(max(left + grid + pad, pad + legend_width, text_width(title, 14) + 2 * pad))
+    height = math.ceil(top + grid + 16 + 18 + 14 + 18 + pad)
+    total = sum(cell.count for row in rows for cell in row)
+    if desc is None:
+        desc = "; ".join(cell.tooltip for row in rows for cell in row if cell.count and cell.tooltip) or str(total)
+    svg = Svg(width=width, height=height, title=title, desc=desc)
+    svg.text(pad, 20, title, font_size=14, font_weight="600")
+    for row_index, row in enumerate(rows):
+        y = top + row_index * (cell_size + gap)
+        svg.text(left - 6, y + cell_size / 2 + 4, str(scale - row_index), text_anchor="end", fill=PALETTE["muted"])
+        for column_index, cell in enumerate(row):
+            x = left + column_index * (cell_size + gap)
+            rect = Svg.attrs(
+                {
+                    "x": float(x),
+                    "y": float(y),
+                    "width": float(cell_size),
+                    "height": float(cell_size),
+                    "rx": 4,
+                    "fill": RISK_LEVEL_COLOURS.get(cell.level, PALETTE["none"]),
+                    "class": f"matrix-cell level-{cell.level}",
+                }
+            )
+            markup = f"<rect{rect}><title>{escape(cell.tooltip or str(cell.count), quote=False)}</title></rect>"
+            if cell.count:
+                text = Svg.attrs(
+                    {
+                        "x": float(x + cell_size / 2),
+                        "y": float(y + cell_size / 2 + 5),
+                        "text-anchor": "middle",
+                        "font-size": 14,
+                        "font-weight": "700",
+                        "fill": RISK_LEVEL_TEXT.get(cell.level, PALETTE["text"]),
+                        "pointer-events": "none",
+                    }
+                )
+                markup += f"<text{text}>{cell.count}</text>"
+            svg.raw(_linked(markup, cell.href if cell.count else None))
+    axis_y = top + grid + 16
+    for column_index in range(scale):
+        centre = left + column_index * (cell_size + gap) + cell_size / 2
+        svg.text(centre, axis_y, str(column_index + 1), text_anchor="middle", fill=PALETTE["muted"])
+    svg.text(left + grid / 2, axis_y + 18, x_label, text_anchor="middle", fill=PALETTE["muted"])
+    middle = top + grid / 2
+    svg.text(
+        pad + 8,
+        middle,
+        y_label,
+        text_anchor="middle",
+        fill=PALETTE["muted"],
+        transform=f"rotate(-90 {pad + 8} {_num(middle)})",
+    )
+    cursor, legend_top = float(pad), axis_y + 18 + 14
+    for level, label in legend_labels.items():
+        svg.add("rect", x=cursor, y=legend_top, width=14.0, height=14.0, rx=2, fill=RISK_LEVEL_COLOURS.get(level, ""))
         svg.text(cursor + 20, legend_top + 11, label, font_size=SMALL_FONT_SIZE)
         cursor += 20 + text_width(label, SMALL_FONT_SIZE) + 18
     return svg.render()
