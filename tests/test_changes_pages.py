@@ -283,8 +283,8 @@ def grow(world: OrgWorld, n: int) -> Project:
 PAGES = {
     "project tab": ("projects/{p}/changes/", 17),
     "request page": ("projects/{p}/changes/1/", 17),
-    "queue": ("changes/", 16),
-    "awaiting": ("changes/?awaiting=on", 16),
+    "queue": ("changes/", 17),
+    "awaiting": ("changes/?awaiting=on", 17),
     "statistics": ("changes/statistics/", 14),
 }
 

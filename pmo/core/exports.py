@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -201,18 +201,26 @@ class ExportableListMixin:
     def export_title(self) -> str:
         return self.export_name
 
+    def export_errors(self) -> dict[str, list[str]] | None:
+        """The filters' errors (field → messages), if any: the file is then refused with a 400 that names them,
+        rather than exporting a list the reader did not ask for. ``None`` when the filters are valid."""
+        return None
+
     def export_filename(self) -> str:
         organization = getattr(self, "organization", None)
         stem = f"{organization.slug}-{self.export_name}" if organization is not None else self.export_name
         return f"{stem}-{timezone.localdate().isoformat()}"
 
-    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         fmt = requested_format(request)
         if fmt:
             if fmt not in FORMATS:
                 return JsonResponse(
                     {"format": [_("Choose csv or xlsx.")]}, status=400, json_dumps_params={"ensure_ascii": False}
                 )
+            errors = self.export_errors()
+            if errors:
+                return JsonResponse(errors, status=400, json_dumps_params={"ensure_ascii": False})
             return export_response(
                 columns=self.export_columns(),
                 rows=self.export_rows(),

@@ -11,6 +11,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from pmo.core.sorting import sort_choices
+from projects.changes.selectors import CHANGE_REQUEST_SORTS
 from projects.changes.services import MAX_FINISH_DELTA_DAYS
 from projects.models import ChangeRequest, ChangeType, Project
 
@@ -56,18 +58,41 @@ class DecisionForm(forms.Form):
 
 
 class ChangeFilterForm(forms.Form):
+    search = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Code, title or project")}),
+    )
     status = forms.ChoiceField(label=_("Status"), required=False)
     change_type = forms.ChoiceField(label=_("Type"), required=False)
     project = forms.ModelChoiceField(label=_("Project"), required=False, queryset=Project.dangerously_unscoped.none())
+    portfolio = forms.TypedChoiceField(label=_("Portfolio"), required=False, coerce=int, empty_value=None)
+    submitted_from = forms.DateField(
+        label=_("Submitted from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    submitted_to = forms.DateField(
+        label=_("Submitted to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    sort = forms.ChoiceField(label=_("Sort by"), required=False)
     awaiting = forms.BooleanField(label=_("Awaiting my decision"), required=False)
 
-    def __init__(self, *args: Any, projects: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, projects: Any, portfolios: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         everything = [("", _("All"))]
         self.fields["status"].choices = everything + list(ChangeRequest.Status.choices)  # type: ignore[attr-defined]
         self.fields["change_type"].choices = everything + list(ChangeType.choices)  # type: ignore[attr-defined]
         self.fields["project"].queryset = projects  # type: ignore[attr-defined]
         self.fields["project"].empty_label = _("All")  # type: ignore[attr-defined]
+        self.fields["portfolio"].choices = everything + [(p.pk, p.name) for p in portfolios]  # type: ignore[attr-defined]
+        self.fields["sort"].choices = [("", _("Open first")), *sort_choices(CHANGE_REQUEST_SORTS)]  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        since, until = data.get("submitted_from"), data.get("submitted_to")
+        if since and until and until < since:
+            self.add_error("submitted_to", _("The end date cannot be before the start date."))
+        return data
 
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")

@@ -13,7 +13,9 @@ from django.db import connection
 from django.db.models import Avg, Count, DateField, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 
+from pmo.core.sorting import SortKey, sort_ordering
 from pmo.tenancy.access import OrgAccess
 from pmo.tenancy.roles import Capability
 from projects.changes.services import STEP_CAPABILITY, next_step
@@ -88,6 +90,38 @@ class ChangeRequestFilters:
     change_type: str = ""
     project: int | None = None
     awaiting_me: bool = False
+    portfolio: int | None = None
+    # Words of the code ("CR-012" or "12"), title or project code/name.
+    search: str = ""
+    # Submitted on or after / on or before these days (in the active time zone, the organisation's).
+    submitted_from: dt.date | None = None
+    submitted_to: dt.date | None = None
+    # A key of ``CHANGE_REQUEST_SORTS`` or its reverse ("-cost"); empty: open ones first.
+    sort: str = ""
+
+
+CHANGE_REQUEST_SORTS = {
+    "submitted": SortKey(_("Submitted"), ("submitted_at", "project__code", "number")),
+    "project": SortKey(_("Project"), ("project__code", "number")),
+    "title": SortKey(_("Title"), ("title",)),
+    "type": SortKey(_("Type"), ("change_type", "project__code", "number")),
+    "cost": SortKey(_("Cost Δ"), ("cost_delta", "project__code", "number")),
+    "finish": SortKey(_("Finish Δ (days)"), ("finish_delta_days", "project__code", "number")),
+    "status": SortKey(_("Status"), ("status", "project__code", "number")),
+    "decided": SortKey(_("Decided"), ("decided_at", "project__code", "number")),
+}
+
+
+def _search(text: str) -> Q:
+    """Every word must match the request's title, its number (``CR-012``, ``12``) or its project's code or name."""
+    condition = Q()
+    for word in text.split():
+        digits = word.upper().removeprefix("CR-").lstrip("0")
+        match = Q(title__icontains=word) | Q(project__code__icontains=word) | Q(project__name__icontains=word)
+        if digits.isdigit():
+            match |= Q(number=int(digits))
+        condition &= match
+    return condition
 
 
 def change_requests_visible_to(
@@ -112,9 +146,24 @@ def change_requests_visible_to(
         requests = requests.filter(project_id=filters.project)
     if filters.awaiting_me:
         requests = requests.filter(awaiting_decision_of(access=access))
-    return _with_details(requests).order_by(
-        F("decided_at").desc(nulls_first=True), F("submitted_at").asc(nulls_last=True), "project__code", "number"
-    )
+    if filters.portfolio is not None:
+        requests = requests.filter(project__portfolio_id=filters.portfolio)
+    if filters.search.strip():
+        requests = requests.filter(_search(filters.search))
+    if filters.submitted_from is not None:
+        requests = requests.filter(submitted_at__date__gte=filters.submitted_from)
+    if filters.submitted_to is not None:
+        requests = requests.filter(submitted_at__date__lte=filters.submitted_to)
+    if filters.sort.removeprefix("-") in CHANGE_REQUEST_SORTS:
+        ordering = sort_ordering(filters.sort, CHANGE_REQUEST_SORTS, default="project")
+    else:
+        ordering = [
+            F("decided_at").desc(nulls_first=True),
+            F("submitted_at").asc(nulls_last=True),
+            F("project__code").asc(),
+            F("number").asc(),
+        ]
+    return _with_details(requests.select_related("project__portfolio")).order_by(*ordering)
 
 
 # --- What the actor may do with one request (pages and the API's "next step") ------------------------------------

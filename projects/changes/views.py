@@ -14,20 +14,21 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
+from pmo.core.exports import Column, ExportableListMixin, attr
+from pmo.core.listing import paginate
 from pmo.tenancy.views_base import OrganizationViewMixin
+from portfolio.models import Portfolio
 from projects import selectors as project_selectors
 from projects.changes import forms, selectors, services
-from projects.models import ChangeRequest
+from projects.models import ApproverRole, ChangeRequest
 from projects.views import ProjectPageView
 
-PAGE_SIZE = 50
 EDITABLE = services.EDITABLE_FIELDS
 
 
@@ -203,40 +204,87 @@ class _Refused(Exception):
 # --- Organisation pages ---------------------------------------------------------------------------------------------
 
 
-class ChangeRequestListView(OrganizationViewMixin, TemplateView):
-    """Every change request on a project the actor may read: open ones first; filters and "awaiting my
-    decision"."""
+class ChangeRequestListView(OrganizationViewMixin, ExportableListMixin, TemplateView):
+    """Every change request on a project the actor may read: open ones first; filters, sort, "awaiting my
+    decision", and the filtered list as CSV or XLSX."""
 
     nav_key = "changes"
     template_name = "projects/changes/list.html"
+    export_name = "change-requests"
 
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        data = super().get_context_data(**kwargs)
+    @cached_property
+    def filter_form(self) -> forms.ChangeFilterForm:
         form = forms.ChangeFilterForm(
             self.request.GET or None,
             projects=project_selectors.projects_visible_to(access=self.access).order_by("code"),
+            portfolios=Portfolio.objects.filter(organization=self.organization).order_by("name"),
         )
-        values = form.cleaned_data if form.is_bound and form.is_valid() else {}
+        form.is_valid()
+        return form
+
+    @cached_property
+    def filters(self) -> selectors.ChangeRequestFilters:
+        form = self.filter_form
+        values = form.cleaned_data if form.is_bound and not form.errors else {}
         project = values.get("project")
-        filters = selectors.ChangeRequestFilters(
+        return selectors.ChangeRequestFilters(
             status=values.get("status") or "",
             change_type=values.get("change_type") or "",
             project=project.pk if project is not None else None,
             awaiting_me=bool(values.get("awaiting")),
+            portfolio=values.get("portfolio"),
+            search=values.get("search") or "",
+            submitted_from=values.get("submitted_from"),
+            submitted_to=values.get("submitted_to"),
+            sort=values.get("sort") or "",
         )
-        paginator = Paginator(selectors.change_requests_visible_to(access=self.access, filters=filters), PAGE_SIZE)
-        page = paginator.get_page(self.request.GET.get("page"))
-        query = self.request.GET.copy()
-        query.pop("page", None)
+
+    def rows(self) -> Any:
+        return selectors.change_requests_visible_to(access=self.access, filters=self.filters)
+
+    def export_errors(self) -> dict[str, list[str]] | None:
+        return {k: [str(e) for e in v] for k, v in self.filter_form.errors.items()} or None
+
+    def export_rows(self) -> Any:
+        return self.rows()
+
+    def export_title(self) -> str:
+        return _("Change requests")
+
+    def export_columns(self) -> list[Column]:
+        return [
+            Column(_("Project code"), attr("project.code"), 12),
+            Column(_("Project"), attr("project.name"), 30),
+            Column(_("Portfolio"), attr("project.portfolio.name"), 20),
+            Column(_("Code"), attr("code"), 9),
+            Column(_("Title"), attr("title"), 40),
+            Column(_("Type"), attr("get_change_type_display"), 12),
+            Column(_("Status"), attr("get_status_display"), 12),
+            Column(_("Cost Δ"), attr("cost_delta"), 12),
+            Column(_("Finish Δ (days)"), attr("finish_delta_days"), 10),
+            Column(_("Raised by"), lambda cr: cr.raised_by.get_full_name() or cr.raised_by.email, 20),
+            Column(_("Raised"), attr("raised_at"), 17),
+            Column(_("Submitted"), attr("submitted_at"), 17),
+            Column(_("Approvals required"), lambda cr: [ApproverRole(r).label for r in cr.approvals_required], 18),
+            Column(_("Decided"), attr("decided_at"), 17),
+            Column(_("Decided by"), lambda cr: cr.decided_by.get_full_name() if cr.decided_by else None, 20),
+            Column(_("Baseline version"), attr("baseline.version"), 10),
+        ]
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        data = super().get_context_data(**kwargs)
+        page, query = paginate(self.request, self.rows())
         awaiting = selectors.change_requests_visible_to(
             access=self.access, filters=selectors.ChangeRequestFilters(awaiting_me=True)
         ).count()
+        filters = self.filters
         data.update(
             change_requests=list(page.object_list),
             page=page,
-            query=query.urlencode(),
-            filter_form=form,
-            filtered=any(values.values()),
+            query=query,
+            filter_form=self.filter_form,
+            filtered=filters != selectors.ChangeRequestFilters(sort=filters.sort),
+            sort=filters.sort,
             awaiting_count=awaiting,
         )
         return data
