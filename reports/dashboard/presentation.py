@@ -1,0 +1,253 @@
+"""What the dashboard page and its PDF draw from ``selectors.Dashboard``: the KPI tiles with their period and
+drill-down, and the charts (``pmo.core.charts``, the same SVG on the page and in the PDF; the PDF's have no links).
+
+``Links`` builds the drill-down addresses: ``figure(key)`` is ``/o/<org>/dashboard/projects/?figure=<key>&<filters>``.
+The PDF passes ``Links(None, …)``, which gives no link at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from urllib.parse import urlencode
+
+from django.urls import reverse
+from django.utils import formats
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from pmo.core import charts
+from reports.dashboard.selectors import (
+    KPI_DAYS,
+    QUADRANT_LABELS,
+    RAG_KEYS,
+    RAG_LABELS,
+    Dashboard,
+    DashboardFilters,
+)
+from reports.pdf.monthly import Tile, kpi_tiles, number
+from risks.scoring import LEVEL_LABELS
+
+
+@dataclass(frozen=True)
+class Links:
+    """Drill-down and detail addresses for one organisation and filter set; ``org_slug=None`` gives none."""
+
+    org_slug: str | None
+    filters: DashboardFilters
+
+    def figure(self, key: str) -> str | None:
+        if self.org_slug is None:
+            return None
+        query = urlencode({"figure": key, **self.filters.params()})
+        return f"{reverse('dashboard-projects', kwargs={'org_slug': self.org_slug})}?{query}"
+
+    def url(self, name: str, *args: object) -> str | None:
+        if self.org_slug is None:
+            return None
+        return reverse(name, args=(self.org_slug, *args))
+
+
+@dataclass(frozen=True)
+class KpiTile:
+    tile: Tile
+    period: str
+    href: str | None
+    link_label: str = ""
+
+
+def date_label(day: dt.date) -> str:
+    return formats.date_format(day, "Y-m-d")
+
+
+def tiles(data: Dashboard, links: Links) -> list[KpiTile]:
+    """The seven PMO KPIs of ``reports.pdf.monthly.kpi_tiles`` with their period and what they drill down to."""
+    window = data.window
+    year = _("12 months to %(date)s") % {"date": date_label(window.today)}
+    recent = _("Last %(days)s days") % {"days": KPI_DAYS}
+    counts = data.counts
+    closed = _("%(count)s closed projects") % {"count": counts["closed_12m"]}
+    missed = _("%(count)s projects late or missing") % {"count": counts["status_missed"]}
+    decided = _("%(count)s projects with decisions") % {"count": counts["changes_decided"]}
+    targets = [
+        (year, links.figure("closed_12m"), closed),
+        (year, links.figure("closed_12m"), closed),
+        (year, links.figure("closed_12m"), closed),
+        (year, links.figure("closed_12m"), closed),
+        (recent, links.figure("status_missed"), missed),
+        (recent, links.figure("changes_decided"), decided),
+        (recent, links.url("utilization"), _("Utilisation by person")),
+    ]
+    return [
+        KpiTile(tile, period, href, label)
+        for tile, (period, href, label) in zip(kpi_tiles(data.kpis), targets, strict=True)
+    ]
+
+
+def week_label(day: dt.date) -> str:
+    return f"W{day.isocalendar().week:02d}"
+
+
+def rag_trend_chart(data: Dashboard, *, width: int = 620) -> SafeString:
+    weeks = data.rag_weeks
+    series = [
+        charts.BarSeries(
+            label=str(RAG_LABELS[key]),
+            values=[getattr(week, key) for week in weeks],
+            color=charts.RAG_COLOURS[key],
+        )
+        for key in RAG_KEYS
+    ]
+    return charts.stacked_bar_chart(
+        categories=[week_label(week.week_start) for week in weeks],
+        series=series,
+        title=_("Overall RAG of the status reports, last %(weeks)s weeks") % {"weeks": len(weeks)},
+        width=width,
+        height=260,
+        y_label=_("Projects"),
+        empty_message=_("No status reports in these weeks."),
+    )
+
+
+def money(value: Decimal | None) -> str:
+    return number(value)
+
+
+def budget_chart(data: Dashboard, links: Links, *, width: int = 620) -> SafeString:
+    budgets = data.budgets
+    keys = [f"budget-{row.portfolio_id if row.portfolio_id is not None else 'none'}" for row in budgets]
+    hrefs = [links.figure(key) for key in keys]
+    series = [
+        charts.BarSeries(_("BAC (budget)"), [row.bac for row in budgets], charts.PALETTE["pv"], hrefs),
+        charts.BarSeries(_("AC (actual cost)"), [row.ac for row in budgets], charts.PALETTE["ac"], hrefs),
+        charts.BarSeries(_("EAC (forecast)"), [row.eac for row in budgets], "#6b21a8", hrefs),
+    ]
+    return charts.grouped_bar_chart(
+        categories=[row.name or _("No portfolio") for row in budgets],
+        series=series,
+        title=_("Budget by portfolio"),
+        width=width,
+        height=280,
+        empty_message=_("No status report with EVM figures among these projects yet."),
+    )
+
+
+QUADRANT_POSITIONS = {
+    "ahead_under": ("top_right", "good"),
+    "late_under": ("top_left", "warn"),
+    "ahead_over": ("bottom_right", "warn"),
+    "late_over": ("bottom_left", "bad"),
+}
+
+
+def quadrant_chart(data: Dashboard, links: Links, *, width: int = 560) -> SafeString:
+    quadrants = {
+        position: charts.Quadrant(
+            caption=f"{QUADRANT_LABELS[key]} ({data.counts[key]})", tone=tone, href=links.figure(key)
+        )
+        for key, (position, tone) in QUADRANT_POSITIONS.items()
+    }
+    points = [
+        charts.Point(
+            x=point.spi or 0,
+            y=point.cpi or 0,
+            label=point.code,
+            tooltip=_("%(code)s %(name)s: SPI %(spi)s, CPI %(cpi)s")
+            % {
+                "code": point.code,
+                "name": point.name,
+                "spi": formats.number_format(point.spi or 0, 2),
+                "cpi": formats.number_format(point.cpi or 0, 2),
+            },
+            href=links.url("project-evm", point.pk),
+        )
+        for point in data.points
+    ]
+    return charts.quadrant_chart(
+        points=points,
+        quadrants=quadrants,
+        title=_("Schedule and cost performance (SPI × CPI)"),
+        x_label=_("SPI: schedule performance (≥ 1 on schedule)"),
+        y_label=_("CPI: cost performance (≥ 1 on budget)"),
+        width=width,
+        height=420,
+        label_dots=len(points) <= 40,
+        empty_message=_("No project has SPI and CPI yet: they come with the weekly status reports."),
+    )
+
+
+def risk_matrix(data: Dashboard, links: Links) -> SafeString:
+    heat = data.heat_map
+    rows = [
+        [
+            charts.MatrixCell(
+                count=cell.count,
+                level=cell.level,
+                tooltip=_("Probability %(p)s × impact %(i)s: %(count)s open risks (%(level)s)")
+                % {"p": cell.probability, "i": cell.impact, "count": cell.count, "level": cell.level_label},
+                href=links.figure(f"risk-{cell.probability}-{cell.impact}"),
+            )
+            for cell in row
+        ]
+        for row in heat.rows
+    ]
+    settings = data.risk_settings
+    return charts.risk_matrix(
+        rows=rows,
+        title=_("Open risks by probability and impact"),
+        y_label=_("Probability"),
+        x_label=_("Impact"),
+        legend_labels={
+            "low": str(LEVEL_LABELS["low"]),
+            "medium": _("Medium from %(score)s") % {"score": settings.medium_from},
+            "high": _("High from %(score)s") % {"score": settings.high_from},
+        },
+    )
+
+
+def capacity_chart(data: Dashboard, *, width: int = 620) -> SafeString:
+    weeks = data.capacity
+    series = [
+        charts.Series(_("Capacity"), [(row.week, row.capacity) for row in weeks], charts.PALETTE["ev"], dots=True),
+        charts.Series(
+            _("Demand: all projects"), [(row.week, row.demand) for row in weeks], charts.PALETTE["ac"], dots=True
+        ),
+        charts.Series(
+            _("Demand: projects shown"),
+            [(row.week, row.shown) for row in weeks],
+            charts.PALETTE["pv"],
+            dashed=True,
+        ),
+    ]
+    has_hours = any(row.capacity or row.demand for row in weeks)
+    return charts.line_chart(
+        series=series if has_hours else [],
+        width=width,
+        height=260,
+        title=_("Capacity vs demand, next %(weeks)s weeks (hours)") % {"weeks": len(weeks)},
+        y_label=pgettext("unit", "Hours"),
+        x_ticks="week",
+        empty_message=_("No people or allocations to plan yet."),
+    )
+
+
+@dataclass(frozen=True)
+class Charts:
+    rag: SafeString
+    budget: SafeString
+    quadrant: SafeString
+    risks: SafeString
+    capacity: SafeString
+
+
+def dashboard_charts(data: Dashboard, links: Links, *, narrow: bool = False) -> Charts:
+    width = 560 if narrow else 620
+    return Charts(
+        rag=rag_trend_chart(data, width=width),
+        budget=budget_chart(data, links, width=width),
+        quadrant=quadrant_chart(data, links, width=width),
+        risks=risk_matrix(data, links),
+        capacity=capacity_chart(data, width=width),
+    )

@@ -1,0 +1,617 @@
+"""Reads of the executive dashboard: the filtered projects, one definition per figure, and everything the page and
+its PDF show, in a fixed number of queries whatever the number of projects.
+
+**Figures.** Every number on the page that leads to projects is a *figure* with a key (``rag_red``,
+``late_over``, ``budget-12``, ``risk-4-5`` …) and one predicate over the projects (``figure_get``). The page's count
+is ``COUNT(*) FILTER (WHERE predicate)`` over the filtered projects and the drill-down list is
+``projects.filter(predicate)``: the same SQL condition, so the two always agree.
+
+**Scopes.** Most figures count the *projects shown*: the organisation's projects the reader may see, narrowed by the
+filters (portfolio, programme, manager, status; default: active projects). The PMO KPIs count closures, due reports
+and decided change requests, which mostly belong to projects no longer active: they follow the portfolio, programme
+and manager filters but not the status filter (the *KPI scope*). Utilisation and capacity are the organisation's
+(people work across projects); the demand of the projects shown is drawn beside them.
+
+**Latest report**: as in ``reports.kpis``, a project's submitted or accepted status report of the latest ISO week
+starting on or before today; its overall RAG, % complete and frozen EVM figures (SPI, CPI, BAC, AC, EAC).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import (
+    BooleanField,
+    Count,
+    DateField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.db.models.functions import Coalesce
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from pmo.tenancy.access import OrgAccess
+from portfolio.models import ProjectRequest
+from projects.changes.selectors import _next_step_is
+from projects.models import (
+    ApproverRole,
+    ChangeRequest,
+    ClosureReport,
+    GateKind,
+    GateReview,
+    Milestone,
+    Project,
+    StatusReport,
+)
+from projects.policy import organization_zone
+from projects.selectors import gates_due, milestones_visible_to, projects_visible_to
+from projects.status.selectors import MONITORED_STATUSES
+from reports.kpis import (
+    COUNTED,
+    IntakeRow,
+    OpenEscalation,
+    PmoKpis,
+    PortfolioBudget,
+    RagWeek,
+    _open_escalations,
+    due_weeks,
+    intake_pipeline,
+    local_bounds,
+    months_before,
+    pmo_kpis,
+    portfolio_budgets,
+    rag_distribution,
+)
+from resources.capacity import weeks_from
+from resources.models import Allocation
+from resources.planning import capacity_demand
+from risks.models import EscalationLevel, Issue, Risk, RiskSettings
+from risks.scoring import risk_settings_get
+from risks.selectors import HeatMap, IssueFilters, RiskFilters, _heat_map, issues_visible_to, risks_visible_to
+
+TREND_WEEKS = 12
+CAPACITY_WEEKS = 12
+MILESTONE_DAYS = 30
+KPI_DAYS = 30
+GATE_LOOKAHEAD_DAYS = 14
+TOP_RISKS = 10
+LIST_ROWS = 10
+ZERO = Decimal(0)
+
+# --- Filters ---------------------------------------------------------------------------------------------------------
+
+DEFAULT_STATUS = "active"
+Status = Project.Status
+# The status filter's choices: a scope name → the project statuses it keeps (``None``: every status).
+STATUS_SCOPES: dict[str, tuple[str, ...] | None] = {
+    "active": (Status.ACTIVE,),
+    "running": (Status.PLANNING, Status.ACTIVE, Status.ON_HOLD),
+    "planning": (Status.PLANNING,),
+    "on_hold": (Status.ON_HOLD,),
+    "proposed": (Status.PROPOSED,),
+    "closed": (Status.CLOSED,),
+    "cancelled": (Status.CANCELLED,),
+    "all": None,
+}
+STATUS_LABELS: dict[str, str | Promise] = {
+    "active": _("Active (default)"),
+    "running": _("Running: planning, active, on hold"),
+    "planning": pgettext_lazy("project status", "Planning"),
+    "on_hold": pgettext_lazy("project status", "On hold"),
+    "proposed": pgettext_lazy("project status", "Proposed"),
+    "closed": pgettext_lazy("project status", "Closed"),
+    "cancelled": pgettext_lazy("project status", "Cancelled"),
+    "all": _("Any status"),
+}
+
+
+@dataclass(frozen=True)
+class DashboardFilters:
+    """The dashboard's filters, already checked against the organisation (ids of its rows)."""
+
+    portfolio: int | None = None
+    programme: int | None = None
+    manager: int | None = None
+    status: str = DEFAULT_STATUS
+
+    @property
+    def statuses(self) -> tuple[str, ...] | None:
+        return STATUS_SCOPES[self.status]
+
+    @property
+    def is_default(self) -> bool:
+        return self == DashboardFilters()
+
+    def params(self) -> dict[str, str]:
+        """The filters as GET parameters, defaults left out (what links carry)."""
+        values = {"portfolio": self.portfolio, "programme": self.programme, "manager": self.manager}
+        params = {key: str(value) for key, value in values.items() if value is not None}
+        if self.status != DEFAULT_STATUS:
+            params["status"] = self.status
+        return params
+
+
+def filtered_projects(*, access: OrgAccess, filters: DashboardFilters, with_status: bool = True) -> QuerySet[Project]:
+    """The projects shown: those the reader may see, narrowed by the filters (the status filter only when
+    ``with_status``: the KPI scope leaves it out)."""
+    projects = projects_visible_to(access=access)
+    if filters.portfolio is not None:
+        projects = projects.filter(portfolio_id=filters.portfolio)
+    if filters.programme is not None:
+        projects = projects.filter(programme_id=filters.programme)
+    if filters.manager is not None:
+        projects = projects.filter(manager_id=filters.manager)
+    if with_status and filters.statuses is not None:
+        projects = projects.filter(status__in=filters.statuses)
+    return projects
+
+
+def with_latest(projects: QuerySet[Project], *, as_of: dt.date) -> QuerySet[Project]:
+    """``projects`` with their latest report's figures (``latest_week``, ``latest_rag``, ``latest_spi`` …, ``None``
+    without a report) and their next open milestone (``next_milestone``, ``next_milestone_date``), in SQL."""
+    latest = StatusReport.objects.filter(
+        organization_id=OuterRef("organization_id"), project=OuterRef("pk"), state__in=COUNTED, week_start__lte=as_of
+    ).order_by("-week_start")
+    upcoming = (
+        Milestone.objects.filter(
+            organization_id=OuterRef("organization_id"), project=OuterRef("pk"), actual_date__isnull=True
+        )
+        .annotate(due=Coalesce("forecast_date", "baseline_date", output_field=DateField()))
+        .filter(due__isnull=False)
+        .order_by("due", "order", "pk")
+    )
+    fields = ("week_start", "rag_overall", "percent_complete", "spi", "cpi", "bac", "ac", "eac", "escalations")
+    names = [f"latest_{name}" for name in ("week", "rag", "percent", "spi", "cpi", "bac", "ac", "eac", "escalations")]
+    annotations: dict[str, Any] = {
+        name: Subquery(latest.values(source)[:1]) for name, source in zip(names, fields, strict=True)
+    }
+    annotations["next_milestone"] = Subquery(upcoming.values("name")[:1])
+    annotations["next_milestone_date"] = Subquery(upcoming.values("due")[:1], output_field=DateField())
+    return projects.annotate(**annotations)
+
+
+# --- Figures ---------------------------------------------------------------------------------------------------------
+
+
+class UnknownFigure(ValueError):
+    """A figure key the dashboard does not define."""
+
+
+@dataclass(frozen=True)
+class Window:
+    """The dates the figures depend on, fixed once per request: today in the organisation's time zone."""
+
+    today: dt.date
+    now: dt.datetime
+
+    @property
+    def milestone_until(self) -> dt.date:
+        return self.today + dt.timedelta(days=MILESTONE_DAYS)
+
+    @property
+    def kpi_start(self) -> dt.date:
+        return self.today - dt.timedelta(days=KPI_DAYS - 1)
+
+    @property
+    def year_start(self) -> dt.date:
+        """The first day of the trailing twelve months (``reports.kpis``' closure window)."""
+        return months_before(self.today.replace(day=1), 11)
+
+
+@dataclass(frozen=True)
+class Figure:
+    key: str
+    label: str | Promise
+    predicate: Q
+    scope: str = "projects"  # "projects" (the filters) or "kpi" (the filters but the status)
+
+
+RAG_KEYS = ("green", "amber", "red")
+QUADRANTS: dict[str, Q] = {
+    "ahead_under": Q(latest_spi__gte=1, latest_cpi__gte=1),
+    "late_under": Q(latest_spi__lt=1, latest_cpi__gte=1),
+    "ahead_over": Q(latest_spi__gte=1, latest_cpi__lt=1),
+    "late_over": Q(latest_spi__lt=1, latest_cpi__lt=1),
+}
+QUADRANT_LABELS: dict[str, str | Promise] = {
+    "ahead_under": _("On schedule and on budget"),
+    "late_under": _("Late, on budget"),
+    "ahead_over": _("On schedule, over budget"),
+    "late_over": _("Late and over budget"),
+}
+RAG_LABELS: dict[str, str | Promise] = {
+    "green": pgettext_lazy("RAG", "Green"),
+    "amber": pgettext_lazy("RAG", "Amber"),
+    "red": pgettext_lazy("RAG", "Red"),
+}
+
+
+def open_milestones(*, access: OrgAccess, projects: QuerySet[Project]) -> QuerySet[Milestone]:
+    """Milestones not achieved yet of the projects shown (open projects only), with ``due`` = forecast, else
+    baseline date."""
+    return (
+        milestones_visible_to(access=access)
+        .filter(project__in=projects.values("pk"), actual_date__isnull=True)
+        .annotate(due=Coalesce("forecast_date", "baseline_date", output_field=DateField()))
+    )
+
+
+def milestone_due_q(window: Window) -> Q:
+    """Due in the next 30 days (today included)."""
+    return Q(due__gte=window.today, due__lte=window.milestone_until)
+
+
+def milestone_slipped_q(window: Window) -> Q:
+    """Slipped: its date has passed without it being achieved, or its forecast is later than its baseline."""
+    return Q(due__lt=window.today) | Q(forecast_date__gt=F("baseline_date"))
+
+
+def _milestone_figure(key: str, label: str | Promise, condition: Q, access: OrgAccess) -> Figure:
+    milestones = Milestone.objects.filter(
+        organization=access.organization, project=OuterRef("pk"), actual_date__isnull=True
+    ).annotate(due=Coalesce("forecast_date", "baseline_date", output_field=DateField()))
+    # The same rows as ``open_milestones``: the project is open (milestones_visible_to's rule) and shown.
+    open_project = ~Q(status__in=(Status.CLOSED, Status.CANCELLED))
+    return Figure(key, label, open_project & Q(Exists(milestones.filter(condition))))
+
+
+def _status_missed_q(*, access: OrgAccess, window: Window) -> Q:
+    """Projects with a report expected in the KPI window's due weeks that was late or never submitted
+    (``reports.kpis``' status compliance, per project)."""
+    weeks = due_weeks(organization=access.organization, start=window.kpi_start, end=window.today, now=window.now)
+    condition = Q(pk__in=[])
+    for monday, due in weeks:
+        reports = StatusReport.objects.filter(
+            organization=access.organization, project=OuterRef("pk"), week_start=monday
+        )
+        submitted = reports.filter(first_submitted_at__isnull=False)
+        on_time = submitted.filter(first_submitted_at__lte=F("due_at"))
+        expected = Q(status__in=MONITORED_STATUSES, created_at__lte=due) | Q(Exists(submitted))
+        condition |= expected & ~Q(Exists(on_time))
+    return condition
+
+
+_BUDGET = re.compile(r"^budget-(none|\d{1,18})$")
+_RISK = re.compile(r"^risk-(\d{1,2})-(\d{1,2})$")
+
+
+def figure_get(key: str, *, access: OrgAccess, window: Window) -> Figure:
+    """The figure ``key`` (its predicate over the annotated projects of its scope); ``UnknownFigure`` otherwise."""
+    for rag in RAG_KEYS:
+        if key == f"rag_{rag}":
+            return Figure(key, _("Overall RAG: %(rag)s") % {"rag": RAG_LABELS[rag]}, Q(latest_rag=rag))
+    if key == "rag_none":
+        return Figure(key, _("No status report yet"), Q(latest_rag__isnull=True))
+    if key == "all":
+        return Figure(key, _("Projects shown"), Q())
+    if key in QUADRANTS:
+        return Figure(key, QUADRANT_LABELS[key], QUADRANTS[key])
+    if key == "no_evm":
+        return Figure(key, _("No SPI or CPI yet"), Q(latest_spi__isnull=True) | Q(latest_cpi__isnull=True))
+    if key == "milestones_due":
+        label = _("Milestones due in the next %(days)s days") % {"days": MILESTONE_DAYS}
+        return _milestone_figure(key, label, milestone_due_q(window), access)
+    if key == "milestones_slipped":
+        return _milestone_figure(key, _("Slipped milestones"), milestone_slipped_q(window), access)
+    if key == "closed_12m":
+        since, _until = local_bounds(access.organization, window.year_start, window.today)
+        _since, until = local_bounds(access.organization, window.today, window.today)
+        closed = ClosureReport.objects.filter(
+            organization=access.organization,
+            project=OuterRef("pk"),
+            status=ClosureReport.Status.APPROVED,
+            decided_at__gte=since,
+            decided_at__lt=until,
+        )
+        return Figure(key, _("Closed in the last 12 months"), Q(Exists(closed)), scope="kpi")
+    if key == "status_missed":
+        label = _("Status reports late or missing, last %(days)s days") % {"days": KPI_DAYS}
+        return Figure(key, label, _status_missed_q(access=access, window=window), scope="kpi")
+    if key == "changes_decided":
+        since, until = local_bounds(access.organization, window.kpi_start, window.today)
+        decided = ChangeRequest.objects.filter(
+            organization=access.organization,
+            project=OuterRef("pk"),
+            status__in=[ChangeRequest.Status.APPROVED, ChangeRequest.Status.REJECTED],
+            submitted_at__isnull=False,
+            decided_at__gte=since,
+            decided_at__lt=until,
+        )
+        label = _("Change requests decided, last %(days)s days") % {"days": KPI_DAYS}
+        return Figure(key, label, Q(Exists(decided)), scope="kpi")
+    budget = _BUDGET.match(key)
+    if budget:
+        portfolio = budget.group(1)
+        in_portfolio = Q(portfolio__isnull=True) if portfolio == "none" else Q(portfolio_id=int(portfolio))
+        return Figure(key, _("Budget of a portfolio"), in_portfolio & Q(latest_week__isnull=False))
+    cell = _RISK.match(key)
+    if cell:
+        probability, impact = int(cell.group(1)), int(cell.group(2))
+        risks = Risk.objects.filter(
+            organization=access.organization,
+            project=OuterRef("pk"),
+            status=Risk.Status.OPEN,
+            probability=probability,
+            impact=impact,
+        )
+        label = _("Open risks of probability %(p)s and impact %(i)s") % {"p": probability, "i": impact}
+        return Figure(key, label, Q(Exists(risks)))
+    raise UnknownFigure(key)
+
+
+PAGE_FIGURES = (
+    "all",
+    "rag_green",
+    "rag_amber",
+    "rag_red",
+    "rag_none",
+    *QUADRANTS,
+    "no_evm",
+    "milestones_due",
+    "milestones_slipped",
+)
+KPI_FIGURES = ("closed_12m", "status_missed", "changes_decided")
+
+
+def figure_projects(
+    *, access: OrgAccess, filters: DashboardFilters, figure: Figure, window: Window
+) -> QuerySet[Project]:
+    """The projects behind ``figure`` (annotated with their latest report and next milestone, people joined)."""
+    projects = filtered_projects(access=access, filters=filters, with_status=figure.scope == "projects")
+    return (
+        with_latest(projects, as_of=window.today)
+        .filter(figure.predicate)
+        .select_related("portfolio", "programme", "manager")
+    )
+
+
+def figure_counts(
+    *, access: OrgAccess, filters: DashboardFilters, window: Window, keys: tuple[str, ...]
+) -> dict[str, int]:
+    """How many projects each figure of ``keys`` counts (one query per scope)."""
+    by_scope: dict[str, list[Figure]] = defaultdict(list)
+    for key in keys:
+        figure = figure_get(key, access=access, window=window)
+        by_scope[figure.scope].append(figure)
+    counts: dict[str, int] = {}
+    for scope, figures in by_scope.items():
+        projects = with_latest(
+            filtered_projects(access=access, filters=filters, with_status=scope == "projects"), as_of=window.today
+        )
+        # Each predicate as a boolean column first: a COUNT's FILTER cannot hold the correlated subqueries itself.
+        flags = {
+            f"flag_{i}": ExpressionWrapper(f.predicate, output_field=BooleanField()) for i, f in enumerate(figures)
+        }
+        counts |= projects.annotate(**flags).aggregate(
+            **{f.key: Count("pk", filter=Q(**{f"flag_{i}": True})) for i, f in enumerate(figures)}
+        )
+    return counts
+
+
+# --- The page's data -------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProjectPoint:
+    """A project of the SPI/CPI quadrant, or of the list of those without EVM figures."""
+
+    pk: int
+    code: str
+    name: str
+    spi: Decimal | None
+    cpi: Decimal | None
+    rag: str | None
+
+
+@dataclass(frozen=True)
+class ReportEscalation:
+    project_pk: int
+    project_code: str
+    project_name: str
+    escalation: OpenEscalation
+
+
+@dataclass(frozen=True)
+class CapacityWeek:
+    week: dt.date
+    capacity: Decimal
+    demand: Decimal  # the organisation's allocated hours
+    shown: Decimal  # the allocated hours of the projects shown
+
+
+@dataclass
+class Decisions:
+    """What waits for the executives among the projects shown (each list capped at ``LIST_ROWS``, totals apart)."""
+
+    report_escalations: list[ReportEscalation] = field(default_factory=list)
+    risks: list[Risk] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+    change_requests: list[ChangeRequest] = field(default_factory=list)
+    gates: list[GateReview] = field(default_factory=list)
+    intake: list[ProjectRequest] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(
+            len(items)
+            for items in (
+                self.report_escalations,
+                self.risks,
+                self.issues,
+                self.change_requests,
+                self.gates,
+                self.intake,
+            )
+        )
+
+
+@dataclass
+class Dashboard:
+    filters: DashboardFilters
+    window: Window
+    counts: dict[str, int]
+    kpis: PmoKpis
+    rag_weeks: list[RagWeek]
+    budgets: list[PortfolioBudget]
+    points: list[ProjectPoint]
+    without_evm: list[ProjectPoint]
+    milestones_due: list[Milestone]
+    milestones_slipped: list[Milestone]
+    milestone_totals: dict[str, int]
+    decisions: Decisions
+    top_risks: list[Risk]
+    heat_map: HeatMap
+    risk_settings: RiskSettings
+    capacity: list[CapacityWeek]
+    intake: list[IntakeRow]
+
+
+def _requests(access: OrgAccess, filters: DashboardFilters) -> QuerySet[ProjectRequest]:
+    """The intake requests that the portfolio, programme and manager filters keep (proposed manager)."""
+    requests = ProjectRequest.objects.filter(organization=access.organization)
+    if filters.portfolio is not None:
+        requests = requests.filter(portfolio_id=filters.portfolio)
+    if filters.programme is not None:
+        requests = requests.filter(programme_id=filters.programme)
+    if filters.manager is not None:
+        requests = requests.filter(proposed_manager_id=filters.manager)
+    return requests
+
+
+def _capacity(access: OrgAccess, projects: QuerySet[Project], window: Window) -> list[CapacityWeek]:
+    """The organisation's capacity and allocated hours per week for 12 weeks from this week
+    (``resources.planning.capacity_demand`` summed over departments), and the hours allocated to the projects shown
+    (one more query)."""
+    organization = access.organization
+    this_week = window.today - dt.timedelta(days=window.today.weekday())
+    report = capacity_demand(organization=organization, start=this_week, weeks=CAPACITY_WEEKS, by="department")
+    weeks = weeks_from(this_week, CAPACITY_WEEKS)
+    shown: dict[dt.date, Decimal] = defaultdict(Decimal)
+    for first, last, hours in Allocation.objects.filter(
+        organization=organization,
+        project__in=projects.values("pk"),
+        start_week__lte=weeks[-1],
+        end_week__gte=weeks[0],
+    ).values_list("start_week", "end_week", "hours_per_week"):
+        for week in weeks:
+            if first <= week <= last:
+                shown[week] += hours
+    rows = []
+    for week in report.weeks:
+        cells = [report.cells[(group.id, week)] for group in report.groups]
+        rows.append(
+            CapacityWeek(
+                week=week,
+                capacity=sum((cell.capacity for cell in cells), ZERO),
+                demand=sum((cell.demand for cell in cells), ZERO),
+                shown=shown.get(week, ZERO),
+            )
+        )
+    return rows
+
+
+def _decisions(
+    access: OrgAccess, filters: DashboardFilters, projects: QuerySet[Project], rows: list[Any], window: Window
+) -> Decisions:
+    organization = access.organization
+    shown = projects.values("pk")
+    decisions = Decisions()
+    for row in rows:
+        for item in _open_escalations(row.latest_escalations):
+            decisions.report_escalations.append(ReportEscalation(row.pk, row.code, row.name, item))
+    decisions.risks = list(
+        risks_visible_to(
+            access=access, filters=RiskFilters(status=Risk.Status.OPEN, escalation=EscalationLevel.EXECUTIVE)
+        ).filter(project__in=shown)[:LIST_ROWS]
+    )
+    decisions.issues = list(
+        issues_visible_to(access=access, filters=IssueFilters(escalation=EscalationLevel.EXECUTIVE, open_only=True))
+        .filter(project__in=shown)
+        .order_by("number")[:LIST_ROWS]
+    )
+    decisions.change_requests = list(
+        ChangeRequest.objects.filter(organization=organization, status=ChangeRequest.Status.ASSESSED, project__in=shown)
+        .filter(_next_step_is(ApproverRole.EXECUTIVE))
+        .select_related("project")
+        .order_by(F("assessed_at").asc(nulls_last=True), "pk")[:LIST_ROWS]
+    )
+    decisions.gates = list(
+        gates_due(access=access, on=window.today + dt.timedelta(days=GATE_LOOKAHEAD_DAYS)).filter(
+            kind=GateKind.DCP, project__in=shown
+        )[:LIST_ROWS]
+    )
+    decisions.intake = list(
+        _requests(access, filters)
+        .filter(status__in=(ProjectRequest.Status.SUBMITTED, ProjectRequest.Status.IN_REVIEW))
+        .select_related("sponsor", "portfolio")
+        .order_by(F("score").desc(nulls_last=True), "number")[:LIST_ROWS]
+    )
+    return decisions
+
+
+def dashboard_data(*, access: OrgAccess, filters: DashboardFilters, now: dt.datetime) -> Dashboard:
+    """Everything the dashboard and its PDF show for ``filters`` (see the module's definitions). About thirty-five
+    queries whatever the number of projects, risks, milestones or people."""
+    organization = access.organization
+    window = Window(today=now.astimezone(organization_zone(organization)).date(), now=now)
+    projects = filtered_projects(access=access, filters=filters)
+    kpi_projects = filtered_projects(access=access, filters=filters, with_status=False)
+    counts = figure_counts(access=access, filters=filters, window=window, keys=PAGE_FIGURES + KPI_FIGURES)
+    rows: list[Any] = list(with_latest(projects, as_of=window.today).order_by("code"))
+    points = [ProjectPoint(r.pk, r.code, r.name, r.latest_spi, r.latest_cpi, r.latest_rag) for r in rows]
+
+    # Annotated with ``due`` (which the type checker cannot see).
+    milestones: Any = open_milestones(access=access, projects=projects)
+    due = milestones.filter(milestone_due_q(window))
+    slipped = milestones.filter(milestone_slipped_q(window))
+    totals = milestones.aggregate(
+        n_due=Count("pk", filter=milestone_due_q(window)), n_slipped=Count("pk", filter=milestone_slipped_q(window))
+    )
+    milestone_totals = {"due": totals["n_due"], "slipped": totals["n_slipped"]}
+    settings = risk_settings_get(organization=organization)
+    project_risks = Risk.objects.filter(organization=organization, project__in=projects.values("pk"))
+    return Dashboard(
+        filters=filters,
+        window=window,
+        counts=counts,
+        kpis=pmo_kpis(
+            organization=organization, start=window.kpi_start, end=window.today, now=now, projects=kpi_projects
+        ),
+        rag_weeks=rag_distribution(organization=organization, until=window.today, weeks=TREND_WEEKS, projects=projects),
+        budgets=portfolio_budgets(organization=organization, as_of=window.today, projects=projects),
+        points=[p for p in points if p.spi is not None and p.cpi is not None],
+        without_evm=[p for p in points if p.spi is None or p.cpi is None],
+        milestones_due=list(due.order_by("due", "project__code", "pk")[:LIST_ROWS]),
+        milestones_slipped=list(slipped.order_by("due", "project__code", "pk")[:LIST_ROWS]),
+        milestone_totals=milestone_totals,
+        decisions=_decisions(access, filters, projects, rows, window),
+        top_risks=list(
+            risks_visible_to(access=access, settings=settings, filters=RiskFilters(status=Risk.Status.OPEN)).filter(
+                project__in=projects.values("pk")
+            )[:TOP_RISKS]
+        ),
+        heat_map=_heat_map(project_risks, settings),
+        risk_settings=settings,
+        capacity=_capacity(access, projects, window),
+        intake=intake_pipeline(organization=organization, requests=_requests(access, filters)),
+    )
+
+
+def budget_totals(budgets: list[PortfolioBudget]) -> dict[str, Decimal]:
+    return {
+        "bac": sum((row.bac for row in budgets), ZERO),
+        "ac": sum((row.ac for row in budgets), ZERO),
+        "eac": sum((row.eac for row in budgets), ZERO),
+    }
