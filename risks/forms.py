@@ -10,10 +10,12 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from pmo.core.sorting import sort_choices
 from portfolio.models import Portfolio
 from projects.models import Project
 from risks.models import Assumption, EscalationLevel, Issue, Risk
 from risks.scoring import LEVEL_CHOICES, MAX_SCALE
+from risks.selectors import ISSUE_SORTS, RISK_SORTS
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 EVERYTHING = [("", _("All"))]
@@ -170,6 +172,8 @@ class RiskFilterForm(forms.Form):
     level = forms.ChoiceField(label=_("Level"), required=False)
     escalation = forms.ChoiceField(label=pgettext_lazy("risk", "Escalation"), required=False)
     owner = MemberChoiceField(label=_("Owner"), required=False, queryset=Project.dangerously_unscoped.none())
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    sort = forms.ChoiceField(label=_("Sort by"), required=False)
     stale = forms.BooleanField(label=_("Stale only"), required=False)
     probability = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1, max_value=MAX_SCALE)
     impact = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1, max_value=MAX_SCALE)
@@ -185,18 +189,29 @@ class RiskFilterForm(forms.Form):
         self.fields["category"].choices = EVERYTHING + list(Risk.Category.choices)  # type: ignore[attr-defined]
         self.fields["level"].choices = EVERYTHING + LEVEL_CHOICES  # type: ignore[attr-defined]
         self.fields["escalation"].choices = EVERYTHING + list(EscalationLevel.choices)  # type: ignore[attr-defined]
+        self.fields["sort"].choices = sort_choices(RISK_SORTS)  # type: ignore[attr-defined]
 
 
 class IssueFilterForm(forms.Form):
+    project = forms.ModelChoiceField(label=_("Project"), required=False, queryset=Project.dangerously_unscoped.none())
     status = forms.ChoiceField(label=_("Status"), required=False)
     severity = forms.ChoiceField(label=_("Severity"), required=False)
     escalation = forms.ChoiceField(label=pgettext_lazy("risk", "Escalation"), required=False)
+    owner = MemberChoiceField(label=_("Owner"), required=False, queryset=Project.dangerously_unscoped.none())
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    sort = forms.ChoiceField(label=_("Sort by"), required=False)
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, projects: Any, members: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["project"].queryset = projects  # type: ignore[attr-defined]
+        self.fields["project"].empty_label = _("All")  # type: ignore[attr-defined]
+        self.fields["owner"].queryset = members  # type: ignore[attr-defined]
+        self.fields["owner"].empty_label = _("All")  # type: ignore[attr-defined]
         self.fields["status"].choices = EVERYTHING + list(Issue.Status.choices)  # type: ignore[attr-defined]
         self.fields["severity"].choices = EVERYTHING + list(Issue.Severity.choices)  # type: ignore[attr-defined]
         self.fields["escalation"].choices = EVERYTHING + list(EscalationLevel.choices)  # type: ignore[attr-defined]
+        self.fields["sort"].choices = sort_choices(ISSUE_SORTS)  # type: ignore[attr-defined]
 
 
 class RiskSettingsForm(forms.Form):

@@ -11,9 +11,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 
+from pmo.core.sorting import SortKey, sort_ordering
 from pmo.tenancy.access import OrgAccess
 from portfolio.models import Portfolio
 from projects import permissions as project_permissions
@@ -397,3 +399,71 @@ def project_raid(*, access: OrgAccess, project: Project, settings: RiskSettings 
         issues=list(issues_visible_to(access=access, filters=IssueFilters(project=project.pk))),
         dependencies=list(dependencies_visible_to(access=access, project_id=project.pk)),
     )
+
+
+# --- The register and the issue log as lists (sort, extra filters) ------------------------------------------------
+
+RISK_SORTS: dict[str, SortKey] = {
+    "score": SortKey(_("Score"), ("score", "-impact", "number")),
+    "code": SortKey(_("Code"), ("number",)),
+    "title": SortKey(_("Title"), ("title", "number")),
+    "project": SortKey(_("Project"), ("project__code", "number")),
+    "owner": SortKey(_("Owner"), ("owner__full_name", "number")),
+    "proximity": SortKey(_("Proximity"), ("proximity", "number")),
+    "reviewed": SortKey(_("Last reviewed"), ("last_reviewed_at", "number")),
+    "created": SortKey(_("Created"), ("created_at", "number")),
+}
+RISK_DEFAULT_SORT = "-score"
+
+
+def risk_register(
+    *,
+    access: OrgAccess,
+    filters: RiskFilters | None = None,
+    sort: str = RISK_DEFAULT_SORT,
+    settings: RiskSettings | None = None,
+) -> QuerySet[Risk]:
+    """The register page and its export: ``risks_visible_to`` sorted by a key of ``RISK_SORTS``."""
+    risks = risks_visible_to(access=access, filters=filters, settings=settings)
+    return risks.order_by(*sort_ordering(sort, RISK_SORTS, default=RISK_DEFAULT_SORT))
+
+
+def _severity_rank() -> Case:
+    return Case(
+        *[When(severity=severity, then=Value(rank)) for rank, severity in enumerate(SEVERITY_ORDER)],
+        default=Value(len(SEVERITY_ORDER)),
+        output_field=IntegerField(),
+    )
+
+
+ISSUE_SORTS: dict[str, SortKey] = {
+    "code": SortKey(_("Code"), ("number",)),
+    "severity": SortKey(_("Severity"), (_severity_rank(), "-number")),
+    "due": SortKey(_("Due"), ("due_date", "number")),
+    "title": SortKey(_("Title"), ("title", "number")),
+    "project": SortKey(_("Project"), ("project__code", "number")),
+    "owner": SortKey(_("Owner"), ("owner__full_name", "number")),
+    "status": SortKey(_("Status"), ("status", "number")),
+}
+ISSUE_DEFAULT_SORT = "-code"
+
+
+def issue_log(
+    *,
+    access: OrgAccess,
+    filters: IssueFilters | None = None,
+    owner: int | None = None,
+    search: str = "",
+    overdue_on: dt.date | None = None,
+    sort: str = ISSUE_DEFAULT_SORT,
+) -> QuerySet[Issue]:
+    """The issue log page and its export: ``issues_visible_to`` narrowed by owner, text and (with ``overdue_on``)
+    the open issues due before that day, sorted by a key of ``ISSUE_SORTS``."""
+    issues = issues_visible_to(access=access, filters=filters)
+    if owner is not None:
+        issues = issues.filter(owner_id=owner)
+    if search:
+        issues = issues.filter(Q(title__icontains=search) | Q(description__icontains=search))
+    if overdue_on is not None:
+        issues = issues.filter(due_date__lt=overdue_on, status__in=("open", "in_progress"))
+    return issues.order_by(*sort_ordering(sort, ISSUE_SORTS, default=ISSUE_DEFAULT_SORT))

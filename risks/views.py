@@ -22,11 +22,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.generic import TemplateView
 
+from pmo.core.exports import Column, ExportableListMixin, attr
 from pmo.tenancy.views_base import OrganizationViewMixin
 from projects import selectors as project_selectors
-from projects.services import ProjectsConflict
+from projects.services import ProjectsConflict, organization_today
 from projects.views import (
     ActionError,
     ProjectPageView,
@@ -111,20 +113,28 @@ def issue_url(slug: str, number: int) -> str:
 # --- The register ------------------------------------------------------------------------------------------------
 
 
-class RiskListView(RaidPageMixin, TemplateView):
-    """The register with filters, the organisation's heat map (cells link to the filtered register) and the risks
-    and issues escalated to the actor."""
+class RiskListView(ExportableListMixin, RaidPageMixin, TemplateView):
+    """The register with filters and sort, the organisation's heat map (cells link to the filtered register) and the
+    risks and issues escalated to the actor; ``?format=csv|xlsx`` answers the filtered register as a file."""
 
     template_name = "risks/list.html"
+    export_name = "risks"
 
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        data = super().get_context_data(**kwargs)
-        form = forms.RiskFilterForm(
+    @cached_property
+    def filter_form(self) -> forms.RiskFilterForm:
+        return forms.RiskFilterForm(
             self.request.GET or None,
             projects=project_selectors.projects_visible_to(access=self.access).order_by("code"),
             members=self.members,
         )
-        values = form.cleaned_data if form.is_bound and form.is_valid() else {}
+
+    @cached_property
+    def values(self) -> dict[str, Any]:
+        form = self.filter_form
+        return form.cleaned_data if form.is_bound and form.is_valid() else {}
+
+    def rows(self) -> Any:
+        values = self.values
         project, owner = values.get("project"), values.get("owner")
         filters = selectors.RiskFilters(
             project=project.pk if project is not None else None,
@@ -137,17 +147,56 @@ class RiskListView(RaidPageMixin, TemplateView):
             stale=True if values.get("stale") else None,
             probability=values.get("probability"),
             impact=values.get("impact"),
+            search=(values.get("q") or "").strip(),
         )
-        risks = selectors.risks_visible_to(access=self.access, filters=filters, settings=self.settings)
-        page = Paginator(risks, PAGE_SIZE).get_page(self.request.GET.get("page"))
+        return selectors.risk_register(
+            access=self.access,
+            filters=filters,
+            sort=values.get("sort") or selectors.RISK_DEFAULT_SORT,
+            settings=self.settings,
+        )
+
+    def export_title(self) -> str:
+        return _("Risk register")
+
+    def export_columns(self) -> list[Column]:
+        return [
+            Column(_("Code"), attr("code"), 9),
+            Column(_("Title"), attr("title"), 40),
+            Column(_("Project code"), attr("project.code"), 12),
+            Column(_("Project"), attr("project.name"), 30),
+            Column(_("Portfolio"), lambda r: r.portfolio.name if r.portfolio else (r.project.portfolio or "")),
+            Column(_("Category"), attr("get_category_display")),
+            Column(_("Probability"), attr("probability"), 10),
+            Column(_("Impact"), attr("impact"), 10),
+            Column(_("Score"), attr("score"), 8),
+            Column(_("Level"), lambda r: scoring.LEVEL_LABELS.get(r.level, ""), 10),
+            Column(_("Owner"), lambda r: r.owner.get_full_name() if r.owner else "", 22),
+            Column(_("Response strategy"), attr("get_strategy_display")),
+            Column(_("Status"), attr("get_status_display")),
+            Column(_("Stale"), attr("stale"), 8),
+            Column(pgettext("risk", "Escalation"), attr("get_escalation_level_display")),
+            Column(_("Proximity"), attr("proximity"), 12),
+            Column(_("Last reviewed"), attr("last_reviewed_at"), 18),
+            Column(_("Open actions"), lambda r: sum(1 for a in r.actions.all() if a.done_at is None), 10),
+            Column(_("Created"), attr("created_at"), 18),
+        ]
+
+    def export_rows(self) -> Any:
+        return self.rows()
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        data = super().get_context_data(**kwargs)
+        values = self.values
+        page = Paginator(self.rows(), PAGE_SIZE).get_page(self.request.GET.get("page"))
         query = self.request.GET.copy()
         query.pop("page", None)
         data.update(
             risks=list(page.object_list),
             page=page,
             query=query.urlencode(),
-            filter_form=form,
-            filtered=any(value not in (None, "", False) for value in values.values()),
+            filter_form=self.filter_form,
+            filtered=any(value not in (None, "", False) for key, value in values.items() if key != "sort"),
             cell=(values.get("probability"), values.get("impact")),
             heat_map=selectors.heat_map_for_organization(access=self.access, settings=self.settings),
             heat_base=reverse("risk-list", kwargs={"org_slug": self.organization.slug}) + "?status=open",
@@ -343,29 +392,77 @@ class RiskActionView(RiskDetailView):
 # --- Issues ------------------------------------------------------------------------------------------------------
 
 
-class IssueListView(RaidPageMixin, TemplateView):
-    template_name = "risks/issue_list.html"
+class IssueListView(ExportableListMixin, RaidPageMixin, TemplateView):
+    """The issue log with filters and sort; ``?format=csv|xlsx`` answers the filtered log as a file."""
 
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        data = super().get_context_data(**kwargs)
-        form = forms.IssueFilterForm(self.request.GET or None)
-        values = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    template_name = "risks/issue_list.html"
+    export_name = "issues"
+
+    @cached_property
+    def filter_form(self) -> forms.IssueFilterForm:
+        return forms.IssueFilterForm(
+            self.request.GET or None,
+            projects=project_selectors.projects_visible_to(access=self.access).order_by("code"),
+            members=self.members,
+        )
+
+    @cached_property
+    def values(self) -> dict[str, Any]:
+        form = self.filter_form
+        return form.cleaned_data if form.is_bound and form.is_valid() else {}
+
+    def rows(self) -> Any:
+        values = self.values
+        project, owner = values.get("project"), values.get("owner")
         filters = selectors.IssueFilters(
+            project=project.pk if project is not None else None,
             status=values.get("status") or "",
             severity=values.get("severity") or "",
             escalation=values.get("escalation") or "",
         )
-        page = Paginator(selectors.issues_visible_to(access=self.access, filters=filters), PAGE_SIZE).get_page(
-            self.request.GET.get("page")
+        return selectors.issue_log(
+            access=self.access,
+            filters=filters,
+            owner=owner.pk if owner is not None else None,
+            search=(values.get("q") or "").strip(),
+            overdue_on=organization_today(self.organization) if values.get("overdue") else None,
+            sort=values.get("sort") or selectors.ISSUE_DEFAULT_SORT,
         )
+
+    def export_title(self) -> str:
+        return _("Issue log")
+
+    def export_columns(self) -> list[Column]:
+        return [
+            Column(_("Code"), attr("code"), 9),
+            Column(_("Title"), attr("title"), 40),
+            Column(_("Project code"), attr("project.code"), 12),
+            Column(_("Project"), attr("project.name"), 30),
+            Column(_("Portfolio"), lambda r: r.portfolio.name if r.portfolio else (r.project.portfolio or "")),
+            Column(_("Severity"), attr("get_severity_display"), 10),
+            Column(_("Owner"), lambda r: r.owner.get_full_name() if r.owner else "", 22),
+            Column(_("Due"), attr("due_date"), 12),
+            Column(_("Status"), attr("get_status_display")),
+            Column(pgettext("risk", "Escalation"), attr("get_escalation_level_display")),
+            Column(_("From risk"), attr("risk.code"), 10),
+            Column(_("Resolved"), attr("resolved_at"), 18),
+            Column(_("Created"), attr("created_at"), 18),
+        ]
+
+    def export_rows(self) -> Any:
+        return self.rows()
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        data = super().get_context_data(**kwargs)
+        page = Paginator(self.rows(), PAGE_SIZE).get_page(self.request.GET.get("page"))
         query = self.request.GET.copy()
         query.pop("page", None)
         data.update(
             issues=list(page.object_list),
             page=page,
             query=query.urlencode(),
-            filter_form=form,
-            filtered=any(values.values()),
+            filter_form=self.filter_form,
+            filtered=any(value not in (None, "", False) for key, value in self.values.items() if key != "sort"),
         )
         return data
 
