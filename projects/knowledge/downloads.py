@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any, Protocol
+
 from django.http import FileResponse, Http404
 
-from projects.knowledge.models import Attachment
+
+class StoredFile(Protocol):
+    """A row with a checked, stored file: a knowledge attachment, a project document."""
+
+    file: Any
+    original_name: str
+    content_type: str
 
 
-def attachment_response(attachment: Attachment) -> FileResponse:
-    """Stream ``attachment`` (the caller has checked that the actor may read its article)."""
+def attachment_response(attachment: StoredFile) -> FileResponse:
+    """Stream ``attachment`` (the caller has checked that the actor may read what it belongs to)."""
     try:
         handle = attachment.file.open("rb")
     except FileNotFoundError as exc:

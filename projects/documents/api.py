@@ -1,0 +1,180 @@
+"""``/api/v1/orgs/<org>/projects/<project_pk>/documents/``: a project's documents (files and links).
+
+Whoever may read the project lists, reads and downloads them (404 otherwise, as for the project); whoever may
+change it adds and deletes them (403 otherwise), while it is not closed or cancelled (409). A new document is sent
+as ``multipart/form-data`` with either ``file`` or ``url`` (http or https), never both (400).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import Http404
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, parsers, serializers, status
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from pmo.tenancy.api_base import OrganizationViewSet
+from pmo.tenancy.roles import Capability
+from projects.api import PersonOutput, ProjectNestedMixin
+from projects.documents import selectors, services
+from projects.documents.models import ProjectDocument
+from projects.knowledge.downloads import attachment_response
+from projects.models import ProjectPhase
+
+TAGS = ["documents"]
+PROJECT_ID = OpenApiParameter("project_pk", OpenApiTypes.INT, OpenApiParameter.PATH)
+
+
+class DocumentPhaseOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class DocumentOutput(serializers.ModelSerializer):
+    """``file_name``, ``size``, ``content_type`` and ``download_url`` are set for a file, ``url`` for a link."""
+
+    phase = DocumentPhaseOutput(allow_null=True, read_only=True)
+    uploaded_by = PersonOutput(read_only=True)
+    file_name = serializers.CharField(source="original_name", read_only=True)
+    is_link = serializers.BooleanField(read_only=True)
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ProjectDocument
+        fields = [
+            "id",
+            "title",
+            "kind",
+            "phase",
+            "is_link",
+            "url",
+            "file_name",
+            "size",
+            "content_type",
+            "download_url",
+            "version_label",
+            "description",
+            "uploaded_by",
+            "uploaded_at",
+        ]
+        read_only_fields = fields
+
+    def get_download_url(self, document: ProjectDocument) -> str | None:
+        if not document.file:
+            return None
+        return reverse(
+            "api-project-document-download",
+            kwargs={"org_slug": self.context["org_slug"], "project_pk": document.project_id, "pk": document.pk},
+        )
+
+
+class DocumentFilterInput(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=ProjectDocument.Kind.choices, required=False, allow_blank=True)
+    phase = serializers.IntegerField(required=False, min_value=1)
+    sort = serializers.ChoiceField(
+        choices=[k for key in selectors.DOCUMENT_ORDERINGS for k in (key, f"-{key}")],
+        required=False,
+        default=selectors.DEFAULT_SORT,
+    )
+
+
+class DocumentInput(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    kind = serializers.ChoiceField(choices=ProjectDocument.Kind.choices, required=False)
+    file = serializers.FileField(
+        required=False, help_text="pdf, docx, xlsx, pptx, png, jpg, txt, md or csv; at most 10 MB"
+    )
+    url = serializers.CharField(
+        required=False, allow_blank=True, max_length=1000, help_text="An http:// or https:// address"
+    )
+    phase = serializers.IntegerField(required=False, allow_null=True, help_text="A phase of this project")
+    version_label = serializers.CharField(required=False, allow_blank=True, max_length=40)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+    def validate_phase(self, value: int | None) -> ProjectPhase | None:
+        if value is None:
+            return None
+        project = self.context["project"]
+        phase = ProjectPhase.objects.filter(organization_id=project.organization_id, project=project, pk=value).first()
+        if phase is None:
+            raise serializers.ValidationError(_("Choose a phase of this project."))
+        return phase
+
+
+@extend_schema_view(
+    list=extend_schema(tags=TAGS, parameters=[PROJECT_ID, DocumentFilterInput], responses=DocumentOutput(many=True)),
+    retrieve=extend_schema(tags=TAGS, parameters=[PROJECT_ID], responses=DocumentOutput),
+    create=extend_schema(tags=TAGS, parameters=[PROJECT_ID], request={"multipart/form-data": DocumentInput},
+                         responses={201: DocumentOutput}),
+    destroy=extend_schema(tags=TAGS, parameters=[PROJECT_ID], responses={204: None}),
+    download=extend_schema(
+        tags=TAGS,
+        parameters=[PROJECT_ID],
+        responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY, description="The file")},
+    ),
+)  # fmt: skip
+class DocumentViewSet(ProjectNestedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationViewSet):
+    """Documents of a project: ``?kind=`` and ``?phase=`` filter, ``?sort=`` orders (``-added`` by default)."""
+
+    model = ProjectDocument
+    serializer_class = DocumentOutput
+    parser_classes = [parsers.MultiPartParser, parsers.FormParser, parsers.JSONParser]
+    lookup_value_regex = "[0-9]+"
+    http_method_names = ["get", "post", "delete", "head", "options"]
+    capabilities = {"create": Capability.ORG_VIEW, "destroy": Capability.ORG_VIEW}
+
+    def restrict_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        filters = selectors.DocumentFilters()
+        if self.action == "list":
+            data = DocumentFilterInput(data=self.request.query_params)
+            data.is_valid(raise_exception=True)
+            values = data.validated_data
+            filters = selectors.DocumentFilters(
+                kind=values.get("kind") or "", phase=values.get("phase"), sort=values["sort"]
+            )
+        return selectors.project_documents(project=self.project, filters=filters, queryset=queryset)
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = dict(super().get_serializer_context())
+        context["org_slug"] = self.kwargs.get("org_slug", "")
+        return context
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        self.require_change()
+        data = DocumentInput(data=request.data, context={"project": self.project})
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        document = services.document_create(
+            organization=self.organization,
+            actor=request.user,
+            project=self.project,
+            title=values["title"],
+            kind=values.get("kind") or ProjectDocument.Kind.OTHER,
+            upload=values.get("file"),
+            url=values.get("url") or "",
+            phase=values.get("phase"),
+            version_label=values.get("version_label") or "",
+            description=values.get("description") or "",
+        )
+        document = selectors.document_get(project=self.project, pk=document.pk)
+        return Response(self.get_serializer(document).data, status=status.HTTP_201_CREATED)
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        document = self.get_object()
+        self.require_change()
+        services.document_delete(organization=self.organization, actor=request.user, document=document)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @action(detail=True, methods=["get"], url_path="download")
+    def download(self, request: Request, *args: Any, **kwargs: Any) -> Any:
+        document = self.get_object()
+        if not document.file:
+            raise Http404
+        return attachment_response(document)
