@@ -41,6 +41,7 @@ from projects.models import (
     ProjectDeliverable,
     ProjectPhase,
     ProjectUserObjectPermission,
+    StatusReport,
     TailoringRequest,
     TemplateDeliverable,
     TemplateGate,
@@ -573,3 +574,137 @@ def template_get(*, access: OrgAccess, pk: Any) -> ProcessTemplate:
 
 def templates_for_new_projects(*, access: OrgAccess) -> QuerySet[ProcessTemplate]:
     return ProcessTemplate.objects.filter(organization=access.organization, active=True).order_by("-is_builtin", "name")
+
+
+# --- Overview tab ----------------------------------------------------------------------------------------------
+
+OVERVIEW_WEEKS = 12
+OVERVIEW_ROWS = 5
+# Reports that count in a project's history (as in the EVM history, the meeting pack and the one-pager).
+COUNTED_REPORT_STATES = ("submitted", "accepted")
+OPEN_CHANGE_STATES = ("draft", "submitted", "assessed")
+
+
+@dataclass
+class TeamMember:
+    """One person planned on the project: the allocations of this week (``hours`` summed) or, when none runs this
+    week, the next one (``starts``)."""
+
+    person: Any
+    roles: list[str]
+    hours: Decimal
+    starts: dt.date | None = None
+
+
+@dataclass
+class ProjectOverview:
+    """What the Overview tab shows at a glance; every part read in a constant number of queries."""
+
+    latest: Any  # the latest submitted or accepted StatusReport, or None
+    rag_weeks: dict[dt.date, str]  # overall RAG of each counted week in the strip
+    first_week: dt.date
+    last_week: dt.date
+    milestones: list[Milestone]  # the next open ones, each with ``late`` and ``slip_days``
+    milestones_open: int
+    milestones_late: int
+    risks: list[Any]  # the highest open risks, each with ``level``
+    risks_open: int
+    change_requests: list[Any]  # open (draft, submitted, assessed), newest first
+    team: list[TeamMember]
+    next_gate: GateReview | None
+
+
+def _monday(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
+def project_overview(*, access: OrgAccess, project: Project, today: dt.date) -> ProjectOverview:
+    """The latest status with the overall RAG of the last twelve weeks, the next milestones (late ones marked), the
+    top open risks, the open change requests, who works on the project this week and the next gate: ten queries
+    whatever the number of milestones, risks, reports or people."""
+    # Imported here: these apps import this module.
+    from projects.changes.selectors import project_change_requests
+    from resources.models import Allocation
+    from risks.models import Risk
+    from risks.selectors import RiskFilters, risks_visible_to
+
+    organization_id = project.organization_id
+    this_week = _monday(today)
+    counted = StatusReport.objects.filter(
+        organization_id=organization_id, project=project, state__in=COUNTED_REPORT_STATES
+    ).order_by("-week_start")
+    recent = list(
+        counted.filter(week_start__gte=this_week - dt.timedelta(weeks=OVERVIEW_WEEKS), week_start__lte=this_week)
+    )
+    latest = recent[0] if recent else counted.first()
+    reported = {report.week_start: report.rag_overall for report in recent}
+    # This week's report is usually not due yet: then the strip ends with last week rather than on a grey cell.
+    last_week = this_week if this_week in reported else this_week - dt.timedelta(weeks=1)
+    first_week = last_week - dt.timedelta(weeks=OVERVIEW_WEEKS - 1)
+    rag_weeks = {week: rag for week, rag in reported.items() if first_week <= week <= last_week}
+
+    open_milestones = Milestone.objects.filter(
+        organization_id=organization_id, project=project, actual_date__isnull=True
+    )
+    late = Q(forecast_date__lt=today) | Q(forecast_date__gt=F("baseline_date"))
+    counts = open_milestones.aggregate(open=Count("pk"), late=Count("pk", filter=late))
+    milestones = list(
+        open_milestones.select_related("phase").order_by(F("forecast_date").asc(nulls_last=True), "order", "pk")[
+            :OVERVIEW_ROWS
+        ]
+    )
+    for milestone in milestones:
+        forecast = milestone.forecast_date
+        milestone.late = bool(forecast and (forecast < today or milestone.slip_days > 0))
+        milestone.overdue = bool(forecast and forecast < today)
+
+    risks = risks_visible_to(access=access, filters=RiskFilters(project=project.pk, status=Risk.Status.OPEN))
+    top_risks = list(risks[:OVERVIEW_ROWS])
+    risks_open = risks.count() if len(top_risks) == OVERVIEW_ROWS else len(top_risks)
+
+    change_requests = list(project_change_requests(project=project).filter(status__in=OPEN_CHANGE_STATES))
+
+    allocations = (
+        Allocation.objects.filter(organization_id=organization_id, project=project, end_week__gte=this_week)
+        .select_related("person")
+        .order_by("start_week", "person__full_name", "pk")
+    )
+    current: dict[int, TeamMember] = {}
+    upcoming: dict[int, TeamMember] = {}
+    for allocation in allocations:
+        starts = None if allocation.start_week <= this_week else allocation.start_week
+        group = current if starts is None else upcoming
+        member = group.setdefault(
+            allocation.person_id, TeamMember(person=allocation.person, roles=[], hours=Decimal(0), starts=starts)
+        )
+        if starts is None or member.starts == starts:
+            member.hours += allocation.hours_per_week
+            if allocation.role and allocation.role not in member.roles:
+                member.roles.append(allocation.role)
+    team = [
+        *sorted(current.values(), key=lambda m: (-m.hours, m.person.full_name.lower())),
+        *(member for person_id, member in upcoming.items() if person_id not in current),
+    ]
+
+    next_gate = (
+        GateReview.objects.filter(
+            organization_id=organization_id, project=project, decision=GateReview.Decision.PENDING
+        )
+        .select_related("phase")
+        .order_by("phase__order", "order", "pk")
+        .first()
+    )
+    return ProjectOverview(
+        latest=latest,
+        rag_weeks=rag_weeks,
+        first_week=first_week,
+        last_week=last_week,
+        milestones=milestones,
+        milestones_open=counts["open"],
+        milestones_late=counts["late"],
+        risks=top_risks,
+        risks_open=risks_open,
+        change_requests=change_requests,
+        team=team,
+        next_gate=next_gate,
+    )

@@ -257,15 +257,52 @@ class ProjectPageView(OrganizationViewMixin, TemplateView):
         return redirect(redirect_to or self.tab_url())
 
 
+RAG_DIMENSIONS = (
+    ("rag_schedule", gettext_lazy("Schedule")),
+    ("rag_cost", gettext_lazy("Cost")),
+    ("rag_scope", gettext_lazy("Scope")),
+    ("rag_quality", gettext_lazy("Quality")),
+    ("rag_resources", gettext_lazy("Resources")),
+    ("rag_risk", gettext_lazy("Risk")),
+)
+
+
 class ProjectDetailView(ProjectPageView):
-    """Overview: facts, the phase timeline, who has access (for those who may share)."""
+    """Overview: how the project is doing at a glance (latest RAG per dimension and its last twelve weeks, progress,
+    SPI/CPI/EAC, next milestones, top risks, open change requests, the team, the phase and the next gate), then its
+    facts, the phase timeline and who has access (for those who may share). A constant number of queries."""
 
     template_name = "projects/detail.html"
     tab = "overview"
 
+    def health(self) -> dict[str, Any]:
+        # Imported here: the EVM tab and the packs import this module (their charts and cards are reused as is).
+        from projects.earnedvalue.selectors import project_evm_now
+        from projects.earnedvalue.views import figure_cards
+        from projects.policy import control_policy_get
+        from reports.pdf.common import rag_weeks_strip
+
+        overview = selectors.project_overview(access=self.access, project=self.project, today=self.today)
+        now = project_evm_now(organization=self.organization, project=self.project, on=self.today)
+        cards = {}
+        if now is not None:
+            policy = control_policy_get(organization=self.organization)
+            cards = {card.key: card for card in figure_cards(now.figures, policy) if card.key in ("spi", "cpi", "eac")}
+        latest = overview.latest
+        return {
+            "overview": overview,
+            "evm_now": now,
+            "evm_cards": cards,
+            "rag_dimensions": [(label, getattr(latest, name)) for name, label in RAG_DIMENSIONS] if latest else [],
+            "rag_strip": rag_weeks_strip(
+                rags=overview.rag_weeks, first_week=overview.first_week, last_week=overview.last_week, width=560
+            ),
+        }
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         data = super().get_context_data(**kwargs)
         can_share = self.access.can(permissions.SHARE)
+        data.update(self.health())
         data.update(
             phases=list(selectors.project_phases(project=self.project)),
             can_share=can_share and not self.project.is_read_only,
