@@ -913,10 +913,13 @@ def quadrant_chart(
     def clamp(value: float) -> float:
         return min(max(value, 0.0), 3.0)
 
-    xs = [clamp(float(point.x)) for point in points] + [x_split]
-    ys = [clamp(float(point.y)) for point in points] + [y_split]
-    x_ticks = nice_ticks(min(xs) - 0.05, max(xs) + 0.05, 5)
-    y_ticks = nice_ticks(min(ys) - 0.05, max(ys) + 0.05, 5)
+    def centred_ticks(values: list[float], split: float) -> list[float]:
+        # The split in the middle, so the four quadrants (and their captions) get the same room.
+        reach = max(max(abs(value - split) for value in values) * 1.1, 0.2)
+        return nice_ticks(split - reach, split + reach, 4)
+
+    x_ticks = centred_ticks([clamp(float(point.x)) for point in points], x_split)
+    y_ticks = centred_ticks([clamp(float(point.y)) for point in points], y_split)
     if desc is None:
         counts: dict[str, int] = {}
         for point in points:
