@@ -10,8 +10,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from pmo.core.sorting import sort_choices
 from projects.policy import parse_week, week_label
 from resources.models import CalendarDay, Department, Person, PersonSkill, Skill
+from resources.selectors import PEOPLE_SORTS
 
 ACTIVE_CHOICES = [("", _("All")), ("yes", _("Active")), ("no", _("Inactive"))]
 
@@ -23,9 +25,11 @@ class PeopleFilterForm(forms.Form):
     )
     skill = forms.ModelChoiceField(label=_("Skill"), required=False, queryset=Skill.dangerously_unscoped.none())
     active = forms.ChoiceField(label=_("Status"), required=False, choices=ACTIVE_CHOICES)
+    sort = forms.ChoiceField(label=_("Sort by"), required=False)
 
     def __init__(self, *args: Any, departments: Any, skills: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["sort"].choices = sort_choices(PEOPLE_SORTS)  # type: ignore[attr-defined]
         self.fields["department"].queryset = departments  # type: ignore[attr-defined]
         self.fields["department"].empty_label = _("All")  # type: ignore[attr-defined]
         self.fields["skill"].queryset = skills  # type: ignore[attr-defined]

@@ -27,7 +27,9 @@ from typing import Literal
 from django.db.models import QuerySet, Sum
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from pmo.core.sorting import SortKey, sort_ordering
 from pmo.tenancy.models import Organization
 from projects.models import Project
 from resources.capacity import capacity_grid, weeks_from
@@ -58,27 +60,43 @@ def ratio(part: Decimal, whole: Decimal) -> Decimal | None:
 # --- Allocations ------------------------------------------------------------------------------------------------
 
 
+ALLOCATION_SORTS: dict[str, SortKey] = {
+    "person": SortKey(gettext_lazy("Person"), ("person__full_name", "start_week")),
+    "project": SortKey(gettext_lazy("Project"), ("project__code", "person__full_name", "start_week")),
+    "department": SortKey(gettext_lazy("Department"), ("person__department__name", "person__full_name", "start_week")),
+    "hours": SortKey(gettext_lazy("Hours per week"), ("hours_per_week", "person__full_name")),
+    "start": SortKey(gettext_lazy("From week"), ("start_week", "person__full_name")),
+    "end": SortKey(gettext_lazy("To week"), ("end_week", "person__full_name")),
+}
+
+
 def allocations_list(
     *,
     organization: Organization,
     person: int | None = None,
     project: int | None = None,
+    department: int | None = None,
     since: dt.date | None = None,
     until: dt.date | None = None,
+    sort: str = "person",
     queryset: QuerySet[Allocation] | None = None,
 ) -> QuerySet[Allocation]:
     """The organisation's allocations with person, department and project joined; ``since``/``until`` keep those
-    that cover any week of that range."""
+    that cover any week of that range; sorted by a key of ``ALLOCATION_SORTS`` (by person by default)."""
     rows = (queryset if queryset is not None else Allocation.objects.all()).filter(organization=organization)
     if person is not None:
         rows = rows.filter(person_id=person)
     if project is not None:
         rows = rows.filter(project_id=project)
+    if department is not None:
+        rows = rows.filter(person__department_id=department)
     if since is not None:
         rows = rows.filter(end_week__gte=since)
     if until is not None:
         rows = rows.filter(start_week__lte=until)
-    return rows.select_related("person__department", "project").order_by("person__full_name", "start_week", "pk")
+    return rows.select_related("person__department", "project").order_by(
+        *sort_ordering(sort, ALLOCATION_SORTS, default="person")
+    )
 
 
 def allocation_get(*, organization: Organization, pk: int | str) -> Allocation:

@@ -17,11 +17,14 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -30,6 +33,8 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
 from pmo.core.charts import HeatCell, heat_map
+from pmo.core.exports import Column, ExportableListMixin, attr
+from pmo.core.sorting import sort_choices
 from pmo.tenancy.roles import Capability
 from pmo.tenancy.views_base import OrganizationViewMixin
 from projects.models import Project
@@ -37,8 +42,9 @@ from projects.policy import current_week_start, parse_week, week_label
 from projects.services import ProjectsConflict
 from resources import allocations as services
 from resources import planning as selectors
-from resources.models import Person
+from resources.models import Allocation, Department, Person
 
+PAGE_SIZE = 50
 WEEK_INPUT = forms.TextInput(attrs={"type": "week", "placeholder": "2026-W47"})
 
 
@@ -119,16 +125,28 @@ class AllocationFilterForm(WindowForm):
         label=gettext_lazy("Project"), queryset=Project.dangerously_unscoped.none(), required=False
     )
     end = WeekField(label=gettext_lazy("To week"), required=False)
+    department = forms.ModelChoiceField(
+        label=gettext_lazy("Department"), queryset=Department.dangerously_unscoped.none(), required=False
+    )
+    sort = forms.ChoiceField(label=gettext_lazy("Sort by"), required=False)
 
     def __init__(self, *args: Any, organization: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         del self.fields["weeks"]
         person_field = self.fields["person"]
         project_field = self.fields["project"]
+        department_field = self.fields["department"]
+        sort_field = self.fields["sort"]
         assert isinstance(person_field, forms.ModelChoiceField)
         assert isinstance(project_field, forms.ModelChoiceField)
+        assert isinstance(department_field, forms.ModelChoiceField)
+        assert isinstance(sort_field, forms.ChoiceField)
         person_field.queryset = Person.objects.filter(organization=organization).order_by("full_name")
         project_field.queryset = Project.objects.filter(organization=organization).order_by("code")
+        department_field.queryset = Department.objects.filter(organization=organization).order_by("name")
+        sort_field.choices = sort_choices(selectors.ALLOCATION_SORTS)
+        for field in (person_field, project_field, department_field):
+            field.empty_label = gettext_lazy("All")
 
 
 class PlanningPage(OrganizationViewMixin, TemplateView):
@@ -312,26 +330,70 @@ class AllocationEditView(OverAllocationsView):
         return self.render_to_response(self.get_context_data(edit=(allocation.pk, form)), status=status)
 
 
-class AllocationListView(PlanningPage):
-    """Every allocation (filters), and the form to add one for whoever may manage resources."""
+class AllocationListView(ExportableListMixin, PlanningPage):
+    """Every allocation (filters, sort, 50 a page), and the form to add one for whoever may manage resources;
+    ``?format=csv|xlsx`` answers the filtered list as a file."""
 
     template_name = "resources/planning/allocations.html"
     subnav = "allocations"
-    page_size = 200
+    export_name = "allocations"
 
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        data = super().get_context_data(**kwargs)
-        filters = AllocationFilterForm(self.request.GET or None, organization=self.organization)
-        values = filters.cleaned_data if filters.is_bound and filters.is_valid() else {}
-        rows = selectors.allocations_list(
+    @cached_property
+    def filter_form(self) -> AllocationFilterForm:
+        return AllocationFilterForm(self.request.GET or None, organization=self.organization)
+
+    @cached_property
+    def values(self) -> dict[str, Any]:
+        form = self.filter_form
+        return form.cleaned_data if form.is_bound and form.is_valid() else {}
+
+    def rows(self) -> QuerySet[Allocation]:
+        values = self.values
+        return selectors.allocations_list(
             organization=self.organization,
             person=values["person"].pk if values.get("person") else None,
             project=values["project"].pk if values.get("project") else None,
+            department=values["department"].pk if values.get("department") else None,
             since=values.get("start"),
             until=values.get("end"),
+            sort=values.get("sort") or "person",
         )
-        total = rows.count()
-        data.update(filters=filters, allocations=list(rows[: self.page_size]), total=total, limit=self.page_size)
+
+    def export_title(self) -> str:
+        return _("Allocations")
+
+    def export_columns(self) -> list[Column]:
+        return [
+            Column(_("Person"), attr("person.full_name"), 24),
+            Column(_("Department"), attr("person.department.name"), 20),
+            Column(_("Project code"), attr("project.code"), 12),
+            Column(_("Project"), attr("project.name"), 30),
+            Column(_("Role"), attr("role"), 18),
+            Column(_("Hours per week"), attr("hours_per_week"), 10),
+            Column(_("From week"), lambda a: week_label(a.start_week), 10),
+            Column(_("To week"), lambda a: week_label(a.end_week), 10),
+            Column(_("Start date"), attr("start_week"), 12),
+            Column(_("End date"), lambda a: a.end_week + dt.timedelta(days=6), 12),
+            Column(_("Weeks"), lambda a: (a.end_week - a.start_week).days // 7 + 1, 8),
+            Column(_("Total hours"), lambda a: a.hours_per_week * ((a.end_week - a.start_week).days // 7 + 1), 10),
+        ]
+
+    def export_rows(self) -> Any:
+        return self.rows()
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        data = super().get_context_data(**kwargs)
+        page = Paginator(self.rows(), PAGE_SIZE).get_page(self.request.GET.get("page"))
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        data.update(
+            filters=self.filter_form,
+            allocations=list(page.object_list),
+            page=page,
+            query=query.urlencode(),
+            total=page.paginator.count,
+            filtered=any(value for key, value in self.values.items() if key != "sort"),
+        )
         if self.access.can(Capability.RESOURCES_MANAGE):
             data["add_form"] = kwargs.get("add_form") or AllocationAddForm(organization=self.organization)
         return data

@@ -11,7 +11,9 @@ from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext_lazy
 
+from pmo.core.sorting import SortKey, sort_ordering
 from pmo.tenancy.models import Organization
 from projects.models import Project
 from resources.capacity import Grid, capacity_grid, weeks_between, weeks_from
@@ -37,12 +39,22 @@ def _skills_prefetch() -> Prefetch:
     return Prefetch("skills", queryset=PersonSkill.objects.select_related("skill").order_by("skill__name"))
 
 
+PEOPLE_SORTS: dict[str, SortKey] = {
+    "name": SortKey(gettext_lazy("Name"), ("full_name",)),
+    "department": SortKey(gettext_lazy("Department"), ("department__name", "full_name")),
+    "role": SortKey(gettext_lazy("Job role"), ("job_role", "full_name")),
+    "capacity": SortKey(gettext_lazy("Capacity (h/week)"), ("weekly_capacity", "full_name")),
+    "added": SortKey(gettext_lazy("Added"), ("created_at", "full_name")),
+}
+
+
 @dataclass(frozen=True)
 class PeopleFilters:
     department: int | None = None
     skill: int | None = None
     active: bool | None = None
     search: str = ""
+    sort: str = "name"
 
 
 def people_list(
@@ -67,7 +79,11 @@ def people_list(
             | Q(email__icontains=filters.search)
             | Q(job_role__icontains=filters.search)
         )
-    return people.select_related("department", "user").prefetch_related(_skills_prefetch()).order_by("full_name", "pk")
+    return (
+        people.select_related("department", "user")
+        .prefetch_related(_skills_prefetch())
+        .order_by(*sort_ordering(filters.sort, PEOPLE_SORTS, default="name"))
+    )
 
 
 def person_get(*, organization: Organization, pk: Any) -> Person:

@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
+from pmo.core.exports import Column, ExportableListMixin
 from pmo.tenancy.roles import Capability
 from pmo.tenancy.views_base import OrganizationViewMixin
 from projects.policy import week_label, week_start_of
@@ -88,39 +89,83 @@ class ResourcesPageMixin(OrganizationViewMixin):
 # --- People ------------------------------------------------------------------------------------------------------
 
 
-class PeopleListView(ResourcesPageMixin, TemplateView):
-    template_name = "resources/people/list.html"
+class PeopleListView(ExportableListMixin, ResourcesPageMixin, TemplateView):
+    """The people with filters and sort and each one's booking this week; ``?format=csv|xlsx`` answers the
+    filtered list as a file."""
 
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        data = super().get_context_data(**kwargs)
+    template_name = "resources/people/list.html"
+    export_name = "people"
+
+    @cached_property
+    def filter_form(self) -> forms.PeopleFilterForm:
         org = self.organization
-        form = forms.PeopleFilterForm(
+        return forms.PeopleFilterForm(
             self.request.GET or None,
             departments=selectors.departments(organization=org),
             skills=selectors.skills(organization=org),
         )
-        values = form.cleaned_data if form.is_bound and form.is_valid() else {}
-        active = {"yes": True, "no": False}.get(values.get("active") or "")
+
+    @cached_property
+    def values(self) -> dict[str, Any]:
+        form = self.filter_form
+        return form.cleaned_data if form.is_bound and form.is_valid() else {}
+
+    @cached_property
+    def this_week(self) -> Any:
+        return week_start_of(organization_today(self.organization))
+
+    def rows(self) -> Any:
+        values = self.values
         filters = selectors.PeopleFilters(
             department=values["department"].pk if values.get("department") else None,
             skill=values["skill"].pk if values.get("skill") else None,
-            active=active,
+            active={"yes": True, "no": False}.get(values.get("active") or ""),
             search=(values.get("q") or "").strip(),
+            sort=values.get("sort") or "name",
         )
-        paginator = Paginator(selectors.people_list(organization=org, filters=filters), PAGE_SIZE)
-        page = paginator.get_page(self.request.GET.get("page"))
-        people = list(page.object_list)
-        this_week = week_start_of(organization_today(org))
-        load = selectors.people_capacity(organization=org, people=people, weeks=[this_week])
+        return selectors.people_list(organization=self.organization, filters=filters)
+
+    def with_load(self, people: list[Any]) -> list[tuple[Any, Any]]:
+        load = selectors.people_capacity(organization=self.organization, people=people, weeks=[self.this_week])
+        return [(person, load[person.pk][0]) for person in people]
+
+    def export_title(self) -> str:
+        return _("People")
+
+    def export_columns(self) -> list[Column]:
+        week = week_label(self.this_week)
+        return [
+            Column(_("Name"), lambda row: row[0].full_name, 24),
+            Column(_("E-mail"), lambda row: row[0].email, 28),
+            Column(_("Department"), lambda row: row[0].department.name if row[0].department else "", 20),
+            Column(_("Job role"), lambda row: row[0].job_role, 20),
+            Column(
+                _("Skills"),
+                lambda row: ", ".join(f"{ps.skill.name} ({ps.level})" for ps in row[0].skills.all()),
+                36,
+            ),
+            Column(_("Capacity (h/week)"), lambda row: row[0].weekly_capacity, 12),
+            Column(_("Booked in %(week)s (h)") % {"week": week}, lambda row: row[1].allocated, 14),
+            Column(_("Capacity in %(week)s (h)") % {"week": week}, lambda row: row[1].capacity, 14),
+            Column(_("Status"), lambda row: _("Active") if row[0].active else _("Inactive"), 10),
+            Column(_("User account"), lambda row: row[0].user.email if row[0].user else "", 28),
+        ]
+
+    def export_rows(self) -> Any:
+        return self.with_load(list(self.rows()))
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        data = super().get_context_data(**kwargs)
+        page = Paginator(self.rows(), PAGE_SIZE).get_page(self.request.GET.get("page"))
         query = self.request.GET.copy()
         query.pop("page", None)
         data.update(
-            rows=[(person, load[person.pk][0]) for person in people],
+            rows=self.with_load(list(page.object_list)),
             page=page,
             query=query.urlencode(),
-            filter_form=form,
-            filtered=any(values.values()),
-            this_week=week_label(this_week),
+            filter_form=self.filter_form,
+            filtered=any(value for key, value in self.values.items() if key != "sort"),
+            this_week=week_label(self.this_week),
             can_manage=self.can_manage,
         )
         return data

@@ -76,8 +76,8 @@ SPECS = {
         file_key=lambda cells: cells[0],
         headers=["Code", "Title", "Project code", "Project"],
         filtered_query="status=open&q=risk&sort=title",
-        page_bound=22,
-        export_bound=12,
+        page_bound=21,
+        export_bound=11,
     ),
     "issues": ListSpec(
         path="issues/",
@@ -87,7 +87,7 @@ SPECS = {
         headers=["Code", "Title", "Project code", "Project"],
         filtered_query="status=open&sort=-due",
         page_bound=16,
-        export_bound=10,
+        export_bound=9,
     ),
 }
 

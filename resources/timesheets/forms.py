@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from pmo.core.sorting import sort_choices
+from projects.models import Project
+from projects.policy import parse_week
+from resources.models import Department, Person
+from resources.timesheets.selectors import APPROVAL_SORTS
 from resources.timesheets.services import COMMENT_MAX
 
 HOURS_PREFIX = "hours-"
@@ -44,3 +50,34 @@ class DecisionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Required to return a timesheet: say what should be corrected."),
     )
+
+
+class ApprovalFilterForm(forms.Form):
+    """Filters and sort of the approval queue (choices limited to the actor's organisation and visible projects)."""
+
+    person = forms.ModelChoiceField(label=_("Person"), required=False, queryset=Person.dangerously_unscoped.none())
+    department = forms.ModelChoiceField(
+        label=_("Department"), required=False, queryset=Department.dangerously_unscoped.none()
+    )
+    project = forms.ModelChoiceField(label=_("Project"), required=False, queryset=Project.dangerously_unscoped.none())
+    week = forms.CharField(
+        label=_("Week"),
+        required=False,
+        widget=forms.TextInput(attrs={"type": "week", "placeholder": "2026-W47"}),
+    )
+    sort = forms.ChoiceField(label=_("Sort by"), required=False)
+
+    def __init__(self, *args: Any, people: Any, departments: Any, projects: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, queryset in (("person", people), ("department", departments), ("project", projects)):
+            field = self.fields[name]
+            assert isinstance(field, forms.ModelChoiceField)
+            field.queryset = queryset
+            field.empty_label = _("All")
+        sort = self.fields["sort"]
+        assert isinstance(sort, forms.ChoiceField)
+        sort.choices = sort_choices(APPROVAL_SORTS)
+
+    def clean_week(self) -> dt.date | None:
+        text = (self.cleaned_data.get("week") or "").strip()
+        return parse_week(text) if text else None

@@ -23,7 +23,9 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.utils.translation import gettext_lazy
 
+from pmo.core.sorting import SortKey, sort_ordering
 from pmo.tenancy.access import OrgAccess
 from pmo.tenancy.models import Membership, Organization
 from pmo.tenancy.roles import Capability
@@ -265,10 +267,30 @@ class QueueRow:
         return week_label(self.timesheet.week_start)
 
 
-def approval_queue(*, access: OrgAccess) -> list[QueueRow]:
+APPROVAL_SORTS: dict[str, SortKey] = {
+    "week": SortKey(gettext_lazy("Week"), ("week_start", "person__full_name")),
+    "person": SortKey(gettext_lazy("Person"), ("person__full_name", "week_start")),
+    "department": SortKey(gettext_lazy("Department"), ("person__department__name", "person__full_name")),
+    "total": SortKey(gettext_lazy("Total hours"), ("total_hours", "week_start")),
+    "submitted": SortKey(gettext_lazy("Submitted"), ("submitted_at", "week_start")),
+}
+
+
+@dataclass(frozen=True)
+class ApprovalFilters:
+    person: int | None = None
+    department: int | None = None
+    week_start: dt.date | None = None
+    project: int | None = None
+    sort: str = "week"
+
+
+def approval_queue(*, access: OrgAccess, filters: ApprovalFilters | None = None) -> list[QueueRow]:
     """Submitted sheets awaiting ``access``: for the PMO every one, for a manager those with hours on a project they
-    may change; never the approver's own. Each row says which projects keep the approver from deciding (a fixed
-    number of queries, however many sheets)."""
+    may change; never the approver's own; narrowed by ``filters`` (a project: sheets with hours on it), oldest week
+    first unless sorted otherwise. Each row says which projects keep the approver from deciding (a fixed number of
+    queries, however many sheets)."""
+    filters = filters or ApprovalFilters()
     sheets = (
         timesheets_visible_to(access=access)
         .filter(state=Timesheet.State.SUBMITTED)
@@ -276,9 +298,20 @@ def approval_queue(*, access: OrgAccess) -> list[QueueRow]:
     )
     if not access.can(Capability.RESOURCES_MANAGE):
         sheets = sheets.filter(_on_changeable_projects(access))
+    if filters.person is not None:
+        sheets = sheets.filter(person_id=filters.person)
+    if filters.department is not None:
+        sheets = sheets.filter(person__department_id=filters.department)
+    if filters.week_start is not None:
+        sheets = sheets.filter(week_start=filters.week_start)
+    if filters.project is not None:
+        on_project = TimesheetEntry.objects.filter(
+            organization=access.organization, timesheet=OuterRef("pk"), project_id=filters.project
+        )
+        sheets = sheets.filter(Exists(on_project))
     changeable = changeable_project_ids(access=access)
     rows = []
-    for sheet in sheets.order_by("week_start", "person__full_name", "pk"):
+    for sheet in sheets.order_by(*sort_ordering(filters.sort, APPROVAL_SORTS, default="week")):
         blocked = (
             []
             if changeable is None

@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -24,13 +25,17 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
+from pmo.core.exports import Column, ExportableListMixin, attr
 from pmo.tenancy.roles import Capability
 from pmo.tenancy.views_base import OrganizationViewMixin
 from projects.policy import current_week_start, parse_week, week_label
+from projects.selectors import projects_visible_to
 from projects.services import ProjectsConflict
 from projects.views import error_messages
-from resources.models import Person, Timesheet
+from resources.models import Department, Person, Timesheet
 from resources.timesheets import forms, selectors, services
+
+PAGE_SIZE = 50
 
 
 def week_url(org_slug: str, week: dt.date, person: Person | None = None, *, own: bool = True) -> str:
@@ -146,16 +151,84 @@ class MyTimesheetView(OrganizationViewMixin, TemplateView):
         return self.render_to_response(self.get_context_data(posted=self.request.POST), status=status)
 
 
-class ApprovalQueueView(OrganizationViewMixin, TemplateView):
-    """Submitted sheets awaiting the actor's decision, oldest week first, with approve and return-with-comment."""
+class ApprovalQueueView(ExportableListMixin, OrganizationViewMixin, TemplateView):
+    """Submitted sheets awaiting the actor's decision (filters, sort, 50 a page; oldest week first), with approve
+    and return-with-comment; ``?format=csv|xlsx`` answers the filtered queue as a file."""
 
     capability = Capability.TIMESHEETS_APPROVE
     nav_key = "timesheets"
     template_name = "resources/timesheets/approvals.html"
+    export_name = "timesheet-approvals"
+
+    @cached_property
+    def filter_form(self) -> forms.ApprovalFilterForm:
+        org = self.organization
+        return forms.ApprovalFilterForm(
+            self.request.GET or None,
+            people=Person.objects.filter(organization=org).order_by("full_name"),
+            departments=Department.objects.filter(organization=org).order_by("name"),
+            projects=projects_visible_to(access=self.access).order_by("code"),
+        )
+
+    @cached_property
+    def values(self) -> dict[str, Any]:
+        form = self.filter_form
+        return form.cleaned_data if form.is_bound and form.is_valid() else {}
+
+    def rows(self) -> list[selectors.QueueRow]:
+        values = self.values
+        filters = selectors.ApprovalFilters(
+            person=values["person"].pk if values.get("person") else None,
+            department=values["department"].pk if values.get("department") else None,
+            project=values["project"].pk if values.get("project") else None,
+            week_start=values.get("week"),
+            sort=values.get("sort") or "week",
+        )
+        return selectors.approval_queue(access=self.access, filters=filters)
+
+    def export_title(self) -> str:
+        return _("Timesheet approvals")
+
+    def export_columns(self) -> list[Column]:
+        return [
+            Column(_("Person"), attr("timesheet.person.full_name"), 24),
+            Column(_("Department"), attr("timesheet.person.department.name"), 20),
+            Column(_("Week"), attr("week_label"), 10),
+            Column(_("Total hours"), attr("timesheet.total_hours"), 10),
+            Column(
+                _("Hours per project"),
+                lambda row: "; ".join(
+                    f"{entry.project.code} {entry.hours.normalize():f}" for entry in row.timesheet.entries.all()
+                ),
+                36,
+            ),
+            Column(_("Submitted"), attr("timesheet.submitted_at"), 18),
+            Column(
+                _("Who decides"),
+                lambda row: (
+                    _("You")
+                    if row.can_decide
+                    else _("The PMO (hours on %(projects)s)") % {"projects": ", ".join(row.blocked)}
+                ),
+                28,
+            ),
+        ]
+
+    def export_rows(self) -> Any:
+        return self.rows()
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         data = super().get_context_data(**kwargs)
-        data["rows"] = selectors.approval_queue(access=self.access)
+        page = Paginator(self.rows(), PAGE_SIZE).get_page(self.request.GET.get("page"))
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        data.update(
+            rows=list(page.object_list),
+            page=page,
+            query=query.urlencode(),
+            filter_form=self.filter_form,
+            filtered=any(value for key, value in self.values.items() if key != "sort"),
+        )
         return data
 
 
