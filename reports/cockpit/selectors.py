@@ -231,9 +231,7 @@ def queue_rows(*, access: OrgAccess, key: str, today: dt.date) -> QuerySet[Any]:
 
 
 def _queue(key: str, rows: QuerySet[Any]) -> Queue:
-    items = list(rows[:SHOWN])
-    count = len(items) if len(items) < SHOWN else rows.count()
-    return Queue(key=key, count=count, items=items)
+    return Queue(key=key, count=rows.count(), items=list(rows[:SHOWN]))
 
 
 def queues(*, access: OrgAccess, today: dt.date) -> list[Queue]:

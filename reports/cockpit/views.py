@@ -39,6 +39,8 @@ from reports.reminders.services import status_reminders_send
 from risks.scoring import risk_settings_get
 
 PAGE_SIZE = 25
+# The cockpit lists the most overdue reports only; the status list has them all.
+STATUS_SHOWN = 10
 
 CHECK_LABELS: dict[str, Promise] = {
     selectors.CHECK_NO_BASELINE: gettext_lazy("Without a baseline"),
@@ -157,7 +159,8 @@ class CockpitView(WorkspaceMixin, CockpitPage, TemplateView):
             week=week_label(status.week_start),
             status_url=self.url("status-list", query=f"week={week_label(status.week_start)}"),
             can_remind=self.access.can(Capability.CONTROL_POLICY_MANAGE),
-            status_rows=[self.status_row(item) for item in status.not_in],
+            status_rows=[self.status_row(item) for item in status.not_in[:STATUS_SHOWN]],
+            status_more=max(0, len(status.not_in) - STATUS_SHOWN),
             queue_cards=[self.queue_card(queue) for queue in board.queues],
             alerts=board.alerts,
             newest_alerts=[
