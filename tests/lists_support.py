@@ -56,8 +56,9 @@ def page_rows(response: Any) -> list[Any]:
 
 
 def with_query(path: str, query: str, **extra: Any) -> str:
-    parts = [part for part in [query, *(f"{key}={value}" for key, value in extra.items())] if part]
-    return f"{path}?{'&'.join(parts)}" if parts else path
+    base, _, own = path.partition("?")
+    parts = [part for part in [own, query, *(f"{key}={value}" for key, value in extra.items())] if part]
+    return f"{base}?{'&'.join(parts)}" if parts else base
 
 
 @dataclass

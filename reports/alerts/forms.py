@@ -39,12 +39,28 @@ class AlertFilterForm(forms.Form):
     project = forms.ModelChoiceField(
         label=_("Project"), required=False, queryset=Project.dangerously_unscoped.none(), empty_label=_("All")
     )
+    rule = forms.ModelChoiceField(
+        label=_("Rule"), required=False, queryset=AlertRule.dangerously_unscoped.none(), empty_label=_("All")
+    )
+    sort = forms.ChoiceField(
+        label=_("Sort by"),
+        required=False,
+        choices=[
+            ("", _("Most severe first")),
+            ("-opened", _("Newest first")),
+            ("opened", _("Oldest first")),
+            ("-resolved", _("Last resolved first")),
+            ("metric", _("Metric")),
+        ],
+    )
 
-    def __init__(self, *args: Any, projects: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, projects: Any, rules: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["severity"].choices = EVERYTHING + list(Severity.choices)  # type: ignore[attr-defined]
         self.fields["metric"].choices = EVERYTHING + metric_choices()  # type: ignore[attr-defined]
         self.fields["project"].queryset = projects  # type: ignore[attr-defined]
+        if rules is not None:
+            self.fields["rule"].queryset = rules  # type: ignore[attr-defined]
 
 
 class AcknowledgeForm(forms.Form):

@@ -20,8 +20,10 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.generic import TemplateView
 
+from pmo.core.exports import Column, ExportableListMixin, attr
 from pmo.tenancy.roles import Capability
 from pmo.tenancy.views_base import OrganizationViewMixin
 from portfolio.models import Portfolio
@@ -81,33 +83,86 @@ class AlertPageMixin(OrganizationViewMixin):
 # --- Alerts ------------------------------------------------------------------------------------------------------
 
 
-class AlertListView(AlertPageMixin, TemplateView):
-    """The alerts that need attention (most severe first) or, with ``state=resolved``, the history; filters; the
-    last scan and, for rule managers, "Run scan now"."""
+class AlertListView(ExportableListMixin, AlertPageMixin, TemplateView):
+    """The alerts that need attention (most severe first) or, with ``state=resolved``, the history; filters and
+    sort; the last scan and, for rule managers, "Run scan now"; ``?format=csv|xlsx`` answers the filtered list as
+    a file."""
 
     template_name = "reports/alerts/list.html"
+    export_name = "alerts"
 
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        data = super().get_context_data(**kwargs)
-        projects = projects_visible_to(access=self.access).order_by("code")
+    @cached_property
+    def filter_form(self) -> forms.AlertFilterForm:
         params = self.request.GET.copy()
         if not params.get("state"):
             params["state"] = selectors.ACTIVE
-        form = forms.AlertFilterForm(params, projects=projects)
-        values: dict[str, Any] = form.cleaned_data if form.is_valid() else {"state": selectors.ACTIVE}
-        state = values.get("state") or selectors.ACTIVE
-        project = values.get("project")
-        history = state == Alert.State.RESOLVED
+        return forms.AlertFilterForm(
+            params,
+            projects=projects_visible_to(access=self.access).order_by("code"),
+            rules=AlertRule.objects.filter(organization=self.organization).order_by("name"),
+        )
+
+    @cached_property
+    def values(self) -> dict[str, Any]:
+        form = self.filter_form
+        return form.cleaned_data if form.is_valid() else {"state": selectors.ACTIVE}
+
+    @property
+    def state(self) -> str:
+        return self.values.get("state") or selectors.ACTIVE
+
+    @property
+    def history(self) -> bool:
+        return self.state == Alert.State.RESOLVED
+
+    def rows(self) -> Any:
+        values = self.values
+        project, rule = values.get("project"), values.get("rule")
         filters = selectors.AlertFilters(
-            state=state,
+            state=self.state,
             severity=values.get("severity") or "",
             metric=values.get("metric") or "",
             project=project.pk if project is not None else None,
-            ordering="-resolved" if history else "severity",
+            rule=rule.pk if rule is not None else None,
+            ordering=values.get("sort") or ("-resolved" if self.history else "severity"),
         )
-        page = Paginator(selectors.alert_list(access=self.access, filters=filters), PAGE_SIZE).get_page(
-            self.request.GET.get("page")
-        )
+        return selectors.alert_list(access=self.access, filters=filters)
+
+    def export_title(self) -> str:
+        return _("Alert history") if self.history else _("Alerts")
+
+    def export_columns(self) -> list[Column]:
+        def subject(alert: Alert) -> str:
+            if alert.project is not None:
+                return f"{alert.project.code} {alert.project.name}"
+            if alert.person is not None:
+                return alert.person.full_name
+            return self.organization.name
+
+        return [
+            Column(_("Severity"), attr("get_severity_display"), 10),
+            Column(_("Metric"), attr("metric_label"), 30),
+            Column(_("Rule"), attr("rule.name"), 28),
+            Column(_("Subject type"), attr("get_subject_type_display"), 12),
+            Column(_("Subject"), subject, 32),
+            Column(pgettext("metric value", "Value"), attr("value"), 10),
+            Column(_("Threshold"), lambda a: f"{a.operator_symbol} {a.threshold_text}", 14),
+            Column(_("State"), attr("get_state_display"), 12),
+            Column(_("Opened"), attr("opened_at"), 18),
+            Column(_("Acknowledged by"), lambda a: a.acknowledged_by.get_full_name() if a.acknowledged_by else ""),
+            Column(_("Acknowledged"), attr("acknowledged_at"), 18),
+            Column(_("Note"), attr("acknowledgement_note"), 30),
+            Column(_("Resolved"), attr("resolved_at"), 18),
+            Column(_("Value when resolved"), attr("resolved_value"), 12),
+        ]
+
+    def export_rows(self) -> Any:
+        return (decorate(alert) for alert in self.rows())
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        data = super().get_context_data(**kwargs)
+        values = self.values
+        page = Paginator(self.rows(), PAGE_SIZE).get_page(self.request.GET.get("page"))
         alerts = [decorate(alert) for alert in page.object_list]
         query = self.request.GET.copy()
         query.pop("page", None)
@@ -115,10 +170,10 @@ class AlertListView(AlertPageMixin, TemplateView):
             alerts=alerts,
             page=page,
             query=query.urlencode(),
-            filter_form=form,
-            state=state,
-            history=history,
-            filtered=any(values.get(name) for name in ("severity", "metric", "project")),
+            filter_form=self.filter_form,
+            state=self.state,
+            history=self.history,
+            filtered=any(values.get(name) for name in ("severity", "metric", "project", "rule")),
             counts=selectors.alert_counts(access=self.access),
             ack_ids=selectors.acknowledgeable(access=self.access, alerts=alerts),
             ack_form=forms.AcknowledgeForm(),

@@ -10,8 +10,10 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from pmo.core.sorting import sort_choices
 from projects.models import Project
-from reports.models import ReportKind
+from reports.models import Report, ReportKind
+from reports.packs.selectors import REPORT_SORTS
 
 WEEKDAYS = [
     (0, _("Monday")),
@@ -36,10 +38,19 @@ class ProjectChoiceField(forms.ModelChoiceField):
 
 class ReportFilterForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), required=False)
+    state = forms.ChoiceField(label=_("State"), required=False)
+    project = ProjectChoiceField(
+        label=_("Project"), required=False, queryset=Project.dangerously_unscoped.none(), empty_label=_("All")
+    )
+    sort = forms.ChoiceField(label=_("Sort by"), required=False)
 
-    def __init__(self, *args: Any, kinds: list[str], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, kinds: list[str], projects: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = [("", _("All kinds")), *_kind_choices(kinds)]  # type: ignore[attr-defined]
+        self.fields["state"].choices = [("", _("All")), *Report.State.choices]  # type: ignore[attr-defined]
+        if projects is not None:
+            self.fields["project"].queryset = projects  # type: ignore[attr-defined]
+        self.fields["sort"].choices = sort_choices(REPORT_SORTS)  # type: ignore[attr-defined]
 
 
 class ReportGenerateForm(forms.Form):

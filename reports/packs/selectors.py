@@ -13,7 +13,9 @@ from typing import Any
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils.text import slugify
+from django.utils.translation import gettext_lazy
 
+from pmo.core.sorting import SortKey, sort_ordering
 from pmo.tenancy.access import OrgAccess
 from pmo.tenancy.roles import Capability
 from projects.selectors import projects_visible_to
@@ -59,6 +61,24 @@ def reports_visible_to(
         .annotate(has_pdf=ExpressionWrapper(Q(pdf__isnull=False), output_field=BooleanField()))
         .order_by("-requested_at", "-id")
     )
+
+
+REPORT_SORTS: dict[str, SortKey] = {
+    "requested": SortKey(gettext_lazy("Requested"), ("requested_at",)),
+    "generated": SortKey(gettext_lazy("Generated"), ("generated_at", "-requested_at")),
+    "period": SortKey(gettext_lazy("Period"), ("period", "kind", "-requested_at")),
+    "kind": SortKey(gettext_lazy("Kind"), ("kind", "-period", "-requested_at")),
+    "project": SortKey(gettext_lazy("Project"), ("project__code", "-period", "-requested_at")),
+}
+REPORT_DEFAULT_SORT = "-requested"
+
+
+def report_list(
+    *, access: OrgAccess, filters: ReportFilters | None = None, sort: str = REPORT_DEFAULT_SORT
+) -> QuerySet[Report]:
+    """The Reports page's list and its export: ``reports_visible_to`` sorted by a key of ``REPORT_SORTS``."""
+    reports = reports_visible_to(access=access, filters=filters)
+    return reports.order_by(*sort_ordering(sort, REPORT_SORTS, default=REPORT_DEFAULT_SORT))
 
 
 def report_get_for_actor(*, access: OrgAccess, pk: Any, with_pdf: bool = False) -> Report:

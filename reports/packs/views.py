@@ -11,19 +11,22 @@ Thin views: the form checks shapes, one service call decides; a refused step ren
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.generic import TemplateView, View
 
+from pmo.core.exports import Column, ExportableListMixin, attr
 from pmo.tenancy.roles import Capability
 from pmo.tenancy.views_base import OrganizationViewMixin
 from projects.selectors import projects_visible_to
@@ -60,9 +63,67 @@ def schedule_summary(schedule: ReportSchedule) -> str:
     return _("Every %(weekday)s at %(time)s") % {"weekday": weekday, "time": time}
 
 
-class ReportListView(OrganizationViewMixin, TemplateView):
+def with_period_label(report: Report) -> Report:
+    report.period_label = periods.period_display(report.kind, report.period)  # type: ignore[attr-defined]
+    return report
+
+
+class ReportListView(ExportableListMixin, OrganizationViewMixin, TemplateView):
+    """The stored reports (filters, sort, 50 a page), "Generate", the schedules and the actor's subscriptions;
+    ``?format=csv|xlsx`` answers the filtered list of reports (not the PDFs) as a file."""
+
     nav_key = "reports"
     template_name = "reports/packs/list.html"
+    export_name = "reports"
+
+    @cached_property
+    def filter_form(self) -> forms.ReportFilterForm:
+        return forms.ReportFilterForm(
+            self.request.GET or None,
+            kinds=selectors.report_kinds_for(access=self.access),
+            projects=projects_visible_to(access=self.access).order_by("code"),
+        )
+
+    @cached_property
+    def values(self) -> dict[str, Any]:
+        form = self.filter_form
+        return form.cleaned_data if form.is_bound and form.is_valid() else {}
+
+    def rows(self) -> QuerySet[Report]:
+        values = self.values
+        project = values.get("project")
+        filters = selectors.ReportFilters(
+            kind=values.get("kind") or "",
+            state=values.get("state") or "",
+            project=project.pk if project is not None else None,
+        )
+        return selectors.report_list(
+            access=self.access, filters=filters, sort=values.get("sort") or selectors.REPORT_DEFAULT_SORT
+        )
+
+    def export_title(self) -> str:
+        return _("Reports")
+
+    def export_columns(self) -> list[Column]:
+        return [
+            Column(pgettext("report pack", "Report"), attr("get_kind_display"), 28),
+            Column(_("Title"), attr("title"), 36),
+            Column(_("Period"), attr("period_label"), 16),
+            Column(_("Project code"), attr("project.code"), 12),
+            Column(_("Project"), attr("project.name"), 28),
+            Column(_("State"), attr("get_state_display"), 12),
+            Column(_("Trigger"), attr("get_trigger_display"), 12),
+            Column(_("Language"), attr("get_language_display"), 12),
+            Column(_("Requested by"), lambda r: r.requested_by.get_full_name() if r.requested_by else "", 22),
+            Column(_("Requested"), attr("requested_at"), 18),
+            Column(_("Generated"), attr("generated_at"), 18),
+            Column(pgettext("page count", "Pages"), attr("pages"), 8),
+            Column(_("Size (KB)"), lambda r: round(r.size_bytes / 1024, 1) if r.size_bytes else None, 10),
+            Column(_("Error"), attr("error"), 30),
+        ]
+
+    def export_rows(self) -> Any:
+        return (with_period_label(report) for report in self.rows())
 
     def forms_for(self, **kwargs: Any) -> dict[str, Any]:
         kinds = selectors.report_kinds_for(access=self.access)
@@ -78,19 +139,16 @@ class ReportListView(OrganizationViewMixin, TemplateView):
         schedule_errors = kwargs.pop("schedule_errors", {})
         data = super().get_context_data(**kwargs)
         data.update(self.forms_for(**kwargs))
-        filter_form = forms.ReportFilterForm(self.request.GET or None, kinds=data["kinds"])
-        kind = filter_form.cleaned_data.get("kind", "") if filter_form.is_bound and filter_form.is_valid() else ""
-        reports = selectors.reports_visible_to(access=self.access, filters=selectors.ReportFilters(kind=kind))
-        page = Paginator(reports, PAGE_SIZE).get_page(self.request.GET.get("page"))
-        rows = list(page.object_list)
-        for report in rows:
-            report.period_label = periods.period_display(report.kind, report.period)  # type: ignore[attr-defined]
+        page = Paginator(self.rows(), PAGE_SIZE).get_page(self.request.GET.get("page"))
+        rows = [with_period_label(report) for report in page.object_list]
+        query = self.request.GET.copy()
+        query.pop("page", None)
         data.update(
-            filter_form=filter_form,
-            filtered=bool(kind),
+            filter_form=self.filter_form,
+            filtered=any(value for key, value in self.values.items() if key != "sort"),
             page=page,
             reports=rows,
-            query=urlencode({"kind": kind}) if kind else "",
+            query=query.urlencode(),
             refresh_seconds=REFRESH_SECONDS if any(r.state in IN_PROGRESS for r in rows) else 0,
             can_view_packs=self.access.can(Capability.REPORTS_VIEW),
             can_schedule=self.access.can(Capability.REPORTS_SCHEDULE),
