@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
 from django.core.validators import MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
+from pmo.core.sorting import SortKey, sort_choices
 from projects.models import ControlPolicy, Rag, StatusReport
-from projects.policy import POLICY_FIELDS
+from projects.policy import POLICY_FIELDS, parse_week
 from projects.status.services import MAX_ESCALATIONS, RAG_FIELDS
 
 EMPTY_ESCALATION_ROWS = 2
@@ -175,3 +177,60 @@ class ControlPolicyForm(forms.Form):
 
     def values(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in POLICY_FIELDS}
+
+
+class WeekField(forms.Field):
+    """An ISO week, ``2026-W47`` → its Monday."""
+
+    def to_python(self, value: Any) -> dt.date | None:
+        text = str(value or "").strip()[:20]
+        return parse_week(text) if text else None
+
+
+# What the compliance list can be narrowed to: a report state, or the two conditions the PMO chases.
+COMPLIANCE_STATES = [
+    (StatusReport.State.SUBMITTED.value, _("Waiting for review")),
+    (StatusReport.State.ACCEPTED.value, StatusReport.State.ACCEPTED.label),
+    (StatusReport.State.RETURNED.value, StatusReport.State.RETURNED.label),
+    (StatusReport.State.DRAFT.value, StatusReport.State.DRAFT.label),
+    ("none", _("Not started")),
+    ("late", _("Late")),
+    ("missing", _("Missing")),
+]
+COMPLIANCE_SORTS = {
+    "project": _("Project"),
+    "manager": _("Manager"),
+    "portfolio": _("Portfolio"),
+    "overall": _("Overall"),
+    "state": _("State"),
+    "submitted": _("Submitted"),
+}
+
+
+class ComplianceFilterForm(forms.Form):
+    week = WeekField(
+        label=_("Week"),
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "2026-W47", "size": 9, "pattern": r"\d{4}-W\d{2}"}),
+    )
+    search = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Project code or name")}),
+    )
+    state = forms.ChoiceField(label=_("State"), required=False, choices=[("", _("All")), *COMPLIANCE_STATES])
+    portfolio = forms.TypedChoiceField(label=_("Portfolio"), required=False, coerce=int, empty_value=None)
+    manager = forms.TypedChoiceField(label=_("Manager"), required=False, coerce=int, empty_value=None)
+    sort = forms.ChoiceField(label=_("Sort by"), required=False)
+
+    def __init__(self, *args: Any, portfolios: Any, managers: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        everything = [("", _("All"))]
+        self.fields["portfolio"].choices = everything + [(p.pk, p.name) for p in portfolios]  # type: ignore[attr-defined]
+        self.fields["manager"].choices = everything + [  # type: ignore[attr-defined]
+            (u.pk, u.get_full_name() or u.email) for u in managers
+        ]
+        self.fields["sort"].choices = sort_choices(  # type: ignore[attr-defined]
+            {key: SortKey(label, ()) for key, label in COMPLIANCE_SORTS.items()}
+        )

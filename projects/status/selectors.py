@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -179,21 +179,37 @@ class Compliance:
         return sum(1 for row in self.rows if row.report is not None and row.report.first_submitted_at is not None)
 
 
-def status_compliance(*, access: OrgAccess, week_start: dt.date, now: dt.datetime | None = None) -> Compliance:
-    """For the ISO week starting ``week_start``: each active or on-hold project the actor may read with its report
-    (if any); ``late`` when first submitted after its due time (or still unsubmitted past it), ``missing`` when never
-    submitted and past due. Three queries whatever the number of projects."""
+def status_compliance(
+    *,
+    access: OrgAccess,
+    week_start: dt.date,
+    now: dt.datetime | None = None,
+    portfolio: int | None = None,
+    manager: int | None = None,
+    search: str = "",
+) -> Compliance:
+    """For the ISO week starting ``week_start``: each active or on-hold project the actor may read (of
+    ``portfolio``, run by ``manager``, whose code or name contains every word of ``search``, when given) with its
+    report (if any); ``late`` when first submitted after its due time (or still unsubmitted past it), ``missing``
+    when never submitted and past due. Three queries whatever the number of projects."""
     now = now or timezone.now()
     policy = control_policy_get(organization=access.organization)
     due_at = status_due_at(organization=access.organization, policy=policy, week_start=week_start)
+    projects = projects_visible_to(access=access).filter(status__in=MONITORED_STATUSES)
+    if portfolio is not None:
+        projects = projects.filter(portfolio_id=portfolio)
+    if manager is not None:
+        projects = projects.filter(manager_id=manager)
+    for word in search.split():
+        projects = projects.filter(Q(code__icontains=word) | Q(name__icontains=word))
     projects = (
-        projects_visible_to(access=access)
-        .filter(status__in=MONITORED_STATUSES)
-        .select_related("manager")
+        projects.select_related("manager", "portfolio")
         .prefetch_related(
             Prefetch(
                 "status_reports",
-                queryset=StatusReport.objects.filter(organization=access.organization, week_start=week_start),
+                queryset=StatusReport.objects.filter(
+                    organization=access.organization, week_start=week_start
+                ).select_related("reviewed_by"),
                 to_attr="week_reports",
             )
         )

@@ -24,10 +24,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
+from pmo.core.exports import Column, ExportableListMixin, attr
+from pmo.core.listing import paginate, sort_rows
 from pmo.tenancy.roles import Capability
 from pmo.tenancy.views_base import OrganizationViewMixin
+from portfolio.models import Portfolio
+from projects import selectors as project_selectors
 from projects import services as project_services
-from projects.models import StatusReport
+from projects.models import RAG_RANK, Rag, StatusReport
 from projects.policy import (
     control_policy_get,
     control_policy_update,
@@ -237,26 +241,147 @@ class StatusActionView(ProjectStatusView):
 # --- Organisation pages -------------------------------------------------------------------------------------------
 
 
-class StatusListView(OrganizationViewMixin, TemplateView):
-    """The week's review queue and compliance over the projects the reader may see; ``?week=2026-W47``."""
+def _person(user: Any) -> str | None:
+    return (user.get_full_name() or user.email) if user is not None else None
+
+
+def _rag_label(report: StatusReport | None, name: str) -> str | None:
+    return str(Rag(getattr(report, name)).label) if report is not None else None
+
+
+def _rag_reader(name: str) -> Callable[[selectors.ComplianceRow], str | None]:
+    return lambda row: _rag_label(row.report, name)
+
+
+def _state_label(row: selectors.ComplianceRow) -> str:
+    if row.report is not None:
+        return row.report.get_state_display()
+    return str(_("Missing")) if row.missing else str(_("Not started"))
+
+
+# State order for the sort: what needs the PMO first.
+_STATE_ORDER = {
+    selectors.MISSING: 0,
+    "none": 1,
+    StatusReport.State.RETURNED: 2,
+    StatusReport.State.DRAFT: 3,
+    StatusReport.State.SUBMITTED: 4,
+    StatusReport.State.ACCEPTED: 5,
+}
+COMPLIANCE_SORT_KEYS: dict[str, Callable[[selectors.ComplianceRow], Any]] = {
+    "project": lambda row: row.project.code,
+    "manager": lambda row: _person(row.project.manager),
+    "portfolio": lambda row: row.project.portfolio.name if row.project.portfolio else None,
+    "overall": lambda row: RAG_RANK[Rag(row.report.rag_overall)] if row.report is not None else None,
+    "state": lambda row: _STATE_ORDER[row.state],
+    "submitted": lambda row: row.report.first_submitted_at if row.report is not None else None,
+}
+
+
+class StatusListView(OrganizationViewMixin, ExportableListMixin, TemplateView):
+    """The week's review queue and compliance over the projects the reader may see; ``?week=2026-W47``, filters by
+    state, portfolio, manager and words of the project, a sort, and the filtered list as CSV or XLSX."""
 
     nav_key = "status"
     template_name = "projects/status/list.html"
+    export_name = "status"
+
+    @cached_property
+    def current_week(self) -> dt.date:
+        return current_week_start(organization=self.organization)
+
+    @cached_property
+    def filter_form(self) -> forms.ComplianceFilterForm:
+        form = forms.ComplianceFilterForm(
+            self.request.GET or None,
+            portfolios=Portfolio.objects.filter(organization=self.organization).order_by("name"),
+            managers=project_selectors.project_managers(access=self.access),
+        )
+        form.is_valid()
+        return form
+
+    def value(self, name: str) -> Any:
+        form = self.filter_form
+        return form.cleaned_data.get(name) if form.is_bound and name not in form.errors else None
+
+    @cached_property
+    def week(self) -> dt.date:
+        return self.value("week") or self.current_week
+
+    @cached_property
+    def sort(self) -> str:
+        return self.value("sort") or "project"
+
+    @cached_property
+    def compliance(self) -> selectors.Compliance:
+        return selectors.status_compliance(
+            access=self.access,
+            week_start=self.week,
+            portfolio=self.value("portfolio"),
+            manager=self.value("manager"),
+            search=self.value("search") or "",
+        )
+
+    def rows(self) -> list[selectors.ComplianceRow]:
+        rows = self.compliance.rows
+        state = self.value("state")
+        if state == "late":
+            rows = [row for row in rows if row.late]
+        elif state:
+            rows = [row for row in rows if row.state == state]
+        return sort_rows(rows, self.sort, COMPLIANCE_SORT_KEYS)
+
+    def export_errors(self) -> dict[str, list[str]] | None:
+        return {k: [str(e) for e in v] for k, v in self.filter_form.errors.items()} or None
+
+    def export_rows(self) -> list[selectors.ComplianceRow]:
+        return self.rows()
+
+    def export_title(self) -> str:
+        return _("Weekly status") + " " + week_label(self.week)
+
+    def export_filename(self) -> str:
+        return f"{self.organization.slug}-status-{week_label(self.week)}"
+
+    def export_columns(self) -> list[Column]:
+        labels = {name: str(forms.StatusReportForm.base_fields[name].label) for name in services.RAG_FIELDS}
+        return [
+            Column(_("Week"), lambda row: week_label(self.week), 9),
+            Column(_("Project code"), attr("project.code"), 12),
+            Column(_("Project"), attr("project.name"), 30),
+            Column(_("Portfolio"), attr("project.portfolio.name"), 20),
+            Column(_("Manager"), lambda row: _person(row.project.manager), 20),
+            Column(_("State"), _state_label, 14),
+            Column(_("Late"), attr("late"), 6),
+            Column(_("Due"), attr("due_at"), 17),
+            Column(_("First submitted"), attr("report.first_submitted_at"), 17),
+            Column(_("Last submitted"), attr("report.submitted_at"), 17),
+            Column(_("Revision"), attr("report.revision"), 8),
+            *(Column(labels[name], _rag_reader(name), 9) for name in services.RAG_FIELDS),
+            Column(_("Percent complete"), attr("report.percent_complete"), 9),
+            Column(_("Actual cost to date"), attr("report.actual_cost"), 14),
+            Column(_("Forecast finish"), attr("report.forecast_finish"), 12),
+            Column(_("Reviewed by"), lambda row: _person(row.report.reviewed_by) if row.report else None, 20),
+            Column(_("Reviewed"), attr("report.reviewed_at"), 17),
+        ]
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         data = super().get_context_data(**kwargs)
-        current = current_week_start(organization=self.organization)
-        week_error = ""
-        try:
-            week = parse_week(self.request.GET["week"]) if self.request.GET.get("week") else current
-        except ValidationError as exc:
-            week, week_error = current, " ".join(exc.messages)
-        compliance = selectors.status_compliance(access=self.access, week_start=week)
+        week, current = self.week, self.current_week
+        compliance = self.compliance
+        page, query = paginate(self.request, self.rows())
+        form = self.filter_form
         data.update(
             compliance=compliance,
+            rows=list(page.object_list),
+            page=page,
+            query=query,
+            filter_form=form,
+            sort=self.sort,
+            filtered=any(self.value(name) for name in ("search", "state", "portfolio", "manager")),
             counts=compliance.counts,
             week=week_label(week),
-            week_error=week_error,
+            week_error=" ".join(str(error) for error in form.errors.get("week", [])),
             previous_week=week_label(week - dt.timedelta(days=7)),
             next_week=week_label(week + dt.timedelta(days=7)) if week < current else None,
             is_current_week=week == current,
