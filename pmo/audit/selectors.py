@@ -7,9 +7,10 @@ RLS-protected like the tables they track.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
+from typing import Any, overload
 
 import pghistory.models
 from django.apps import apps
@@ -49,39 +50,112 @@ def tenant_event_models() -> list[type[Any]]:
     ]
 
 
+ACTIONS = ("insert", "update", "delete")
+
+
+@dataclass(frozen=True)
+class AuditFilters:
+    model: str | None = None  # an app label, e.g. "projects.project"
+    action: str = ""  # insert | update | delete
+    actor: int | None = None  # a user id
+    since: date | None = None  # days in the current (the organisation's) time zone, both inclusive
+    until: date | None = None
+    oldest_first: bool = False
+
+
+class AuditTrail:
+    """The changes of ``organization`` matching ``filters`` as a lazy sequence: ``count()`` and slices each run
+    their own queries (a slice: two, whatever its length), so a ``Paginator`` reads one page and an export walks
+    every row in chunks."""
+
+    CHUNK = 2000
+
+    def __init__(self, *, organization: Organization, filters: AuditFilters | None = None) -> None:
+        self.organization = organization
+        self.filters = filters or AuditFilters()
+        event_models = tenant_event_models()
+        if self.filters.model:
+            event_models = [m for m in event_models if m.pgh_tracked_model._meta.label_lower == self.filters.model]
+        self.event_models = event_models
+        self._count: int | None = None
+
+    def _events(self) -> Any:
+        filters = self.filters
+        rows = pghistory.models.Events.objects.across(*self.event_models).filter(
+            pgh_data__organization_id=self.organization.pk
+        )
+        if filters.action:
+            rows = rows.filter(pgh_label=filters.action)
+        if filters.actor is not None:
+            rows = rows.filter(pgh_context__user=filters.actor)
+        if filters.since is not None:
+            rows = rows.filter(pgh_created_at__date__gte=filters.since)
+        if filters.until is not None:
+            rows = rows.filter(pgh_created_at__date__lte=filters.until)
+        if filters.oldest_first:
+            return rows.order_by("pgh_created_at", "pgh_id", "pgh_obj_model")
+        return rows.order_by("-pgh_created_at", "-pgh_id", "pgh_obj_model")
+
+    def count(self) -> int:
+        if not self.event_models:
+            return 0
+        if self._count is None:
+            self._count = self._events().count()
+        return self._count
+
+    def __len__(self) -> int:
+        return self.count()
+
+    @overload
+    def __getitem__(self, index: int) -> AuditEntry: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[AuditEntry]: ...
+    def __getitem__(self, index: int | slice) -> AuditEntry | list[AuditEntry]:
+        if isinstance(index, int):
+            entries = self[index : index + 1]
+            if not entries:
+                raise IndexError(index)
+            return entries[0]
+        if not self.event_models:
+            return []
+        return self._entries(list(self._events()[index]))
+
+    def __iter__(self) -> Iterator[AuditEntry]:
+        offset = 0
+        while True:
+            chunk = self[offset : offset + self.CHUNK]
+            yield from chunk
+            if len(chunk) < self.CHUNK:
+                return
+            offset += self.CHUNK
+
+    def _entries(self, rows: list[Any]) -> list[AuditEntry]:
+        user_ids = {row.pgh_context.get("user") for row in rows if row.pgh_context}
+        users = get_user_model()._default_manager.in_bulk([uid for uid in user_ids if uid])
+        labels = {m.pgh_tracked_model._meta.label: m.pgh_tracked_model._meta.verbose_name for m in self.event_models}
+        return [
+            AuditEntry(
+                created_at=row.pgh_created_at,
+                model=row.pgh_obj_model,
+                model_label=str(labels.get(row.pgh_obj_model, row.pgh_obj_model)),
+                object_id=row.pgh_obj_id,
+                action=row.pgh_label,
+                diff={k: v for k, v in (row.pgh_diff or {}).items() if k != "organization_id"},
+                # The page labels an inserted row by its name or e-mail; not every model has both keys.
+                data=row.pgh_data or {},
+                summary=_summary(row.pgh_data or {}),
+                actor=users.get((row.pgh_context or {}).get("user")),
+                url=(row.pgh_context or {}).get("url", ""),
+            )
+            for row in rows
+        ]
+
+
 def audit_entries(
     *, organization: Organization, model: str | None = None, limit: int = 100, offset: int = 0
 ) -> list[AuditEntry]:
     """Recent changes in ``organization``, newest first; two queries whatever the page size."""
-    event_models = tenant_event_models()
-    if model:
-        event_models = [m for m in event_models if m.pgh_tracked_model._meta.label_lower == model]
-    if not event_models:
-        return []
-    rows = list(
-        pghistory.models.Events.objects.across(*event_models)
-        .filter(pgh_data__organization_id=organization.pk)
-        .order_by("-pgh_created_at", "-pgh_id")[offset : offset + limit]
-    )
-    user_ids = {row.pgh_context.get("user") for row in rows if row.pgh_context}
-    users = get_user_model()._default_manager.in_bulk([uid for uid in user_ids if uid])
-    labels = {m.pgh_tracked_model._meta.label: m.pgh_tracked_model._meta.verbose_name for m in event_models}
-    return [
-        AuditEntry(
-            created_at=row.pgh_created_at,
-            model=row.pgh_obj_model,
-            model_label=str(labels.get(row.pgh_obj_model, row.pgh_obj_model)),
-            object_id=row.pgh_obj_id,
-            action=row.pgh_label,
-            diff={k: v for k, v in (row.pgh_diff or {}).items() if k != "organization_id"},
-            # The page labels an inserted row by its name or e-mail; not every model has both keys.
-            data=row.pgh_data or {},
-            summary=_summary(row.pgh_data or {}),
-            actor=users.get((row.pgh_context or {}).get("user")),
-            url=(row.pgh_context or {}).get("url", ""),
-        )
-        for row in rows
-    ]
+    return AuditTrail(organization=organization, filters=AuditFilters(model=model))[offset : offset + limit]
 
 
 def audit_model_choices() -> list[tuple[str, str]]:
