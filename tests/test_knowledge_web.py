@@ -133,16 +133,18 @@ def test_filters_by_kind_category_and_tag_with_counts(lib: Library) -> None:
 
 
 def test_the_list_paginates(org_a: OrgWorld) -> None:
-    for i in range(23):
+    for i in range(53):
         make_article(org_a, title=f"Guide {i:02d}")
     client = logged_in(org_a.users["viewer"])
 
-    first = client.get(page_url(org_a))
-    second = client.get(page_url(org_a), {"page": 2})
+    first = client.get(page_url(org_a), {"sort": "title"})
+    second = client.get(page_url(org_a), {"sort": "title", "page": 2})
 
-    assert (len(first.context["articles"]), len(second.context["articles"])) == (20, 3)
-    assert first.context["total"] == second.context["total"] == 23
+    assert (len(first.context["articles"]), len(second.context["articles"])) == (50, 3)
+    assert first.context["total"] == second.context["total"] == 53
     assert "Page 1 of 2" in first.content.decode()
+    assert "sort=title&amp;page=2" in first.content.decode()  # the next page keeps the sort
+    assert [a.title for a in second.context["articles"]] == ["Guide 50", "Guide 51", "Guide 52"]
 
 
 # --- Safe Markdown

@@ -9,7 +9,9 @@ from typing import Any
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db.models import CharField, Count, F, Func, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 
+from pmo.core.sorting import SortKey, sort_ordering
 from pmo.tenancy.access import OrgAccess
 from pmo.tenancy.models import Organization
 from projects.knowledge import permissions
@@ -28,6 +30,15 @@ def _search_query(query: str) -> SearchQuery | None:
         return None
     raw = " & ".join("'" + word.replace("\\", "").replace("'", "''") + "':*" for word in words)
     return SearchQuery(raw, config="simple", search_type="raw")
+
+
+ARTICLE_SORTS = {
+    "updated": SortKey(_("Updated"), ("updated_at",)),
+    "title": SortKey(_("Title"), ("title",)),
+    "kind": SortKey(_("Kind"), ("kind", "-updated_at")),
+    "category": SortKey(_("Category"), ("category", "-updated_at")),
+    "project": SortKey(_("Project"), ("project__code", "-updated_at")),
+}
 
 
 def _filter(
@@ -77,9 +88,11 @@ def article_list(
     tag: str = "",
     category: str = "",
     project_id: int | None = None,
+    sort: str = "",
 ) -> QuerySet[Article]:
     """Readable articles matching every filter (and every token of ``query``, Chinese or English), best match
-    first when searching, otherwise newest first; with author, project and the number of attachments."""
+    first when searching, otherwise newest first, unless ``sort`` names a key of ``ARTICLE_SORTS`` (or its
+    reverse); with author, project and the number of attachments."""
     articles = _filter(
         articles_visible_to(access=access, queryset=queryset),
         query=query,
@@ -88,6 +101,8 @@ def article_list(
         category=category,
         project_id=project_id,
     )
+    if sort.removeprefix("-") in ARTICLE_SORTS:
+        articles = articles.order_by(*sort_ordering(sort, ARTICLE_SORTS, default="-updated"))
     return articles.select_related("author", "project").annotate(attachment_count=Count("attachments"))
 
 

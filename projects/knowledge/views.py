@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from pmo.core.exports import Column, ExportableListMixin, attr
+from pmo.core.listing import paginate
+from pmo.core.sorting import sort_choices
 from pmo.tenancy.views_base import OrganizationViewMixin
 from projects.knowledge import permissions, selectors, services
 from projects.knowledge.downloads import attachment_response
@@ -20,8 +24,6 @@ from projects.knowledge.forms import ArticleForm, AttachmentForm
 from projects.knowledge.models import Article, Attachment
 from projects.knowledge.rendering import render_markdown
 from projects.selectors import projects_visible_to
-
-PAGE_SIZE = 20
 
 
 def _int_or_none(value: str | None) -> int | None:
@@ -33,41 +35,80 @@ def _add_errors(form: Any, exc: ValidationError) -> None:
         form.add_error(field if field in form.fields else None, errors)
 
 
-class KnowledgeListView(OrganizationViewMixin, TemplateView):
+class KnowledgeListView(OrganizationViewMixin, ExportableListMixin, TemplateView):
     nav_key = "knowledge"
     capability = permissions.VIEW
     template_name = "knowledge/list.html"
+    export_name = "knowledge"
+
+    @cached_property
+    def params(self) -> dict[str, Any]:
+        params = self.request.GET
+        kind = params.get("kind", "")
+        sort = params.get("sort", "")
+        return {
+            "query": params.get("q", "").strip()[:200],
+            "kind": kind if kind in Article.Kind.values else "",
+            "tag": params.get("tag", "").strip()[:40],
+            "category": params.get("category", "").strip()[:80],
+            "project_id": _int_or_none(params.get("project")),
+            "sort": sort if sort.removeprefix("-") in selectors.ARTICLE_SORTS else "",
+        }
+
+    def articles(self) -> Any:
+        return selectors.article_list(access=self.access, **self.params)
+
+    def export_rows(self) -> Any:
+        return self.articles()
+
+    def export_title(self) -> str:
+        return _("Knowledge base")
+
+    def export_columns(self) -> list[Column]:
+        base = self.request.build_absolute_uri("/")[:-1]
+        slug = self.organization.slug
+        return [
+            Column(_("Title"), attr("title"), 40),
+            Column(_("Kind"), attr("get_kind_display"), 14),
+            Column(_("Category"), attr("category"), 18),
+            Column(_("Tags"), attr("tags"), 24),
+            Column(_("Summary"), attr("summary"), 50),
+            Column(_("Project code"), attr("project.code"), 12),
+            Column(_("Project"), attr("project.name"), 28),
+            Column(_("Author"), lambda a: a.author.get_full_name() or a.author.email, 20),
+            Column(_("Published"), attr("published"), 9),
+            Column(_("Created"), attr("created_at"), 17),
+            Column(_("Updated"), attr("updated_at"), 17),
+            Column(_("Attachments"), attr("attachment_count"), 9),
+            Column(_("Link"), lambda a: base + reverse("knowledge-detail", args=[slug, a.pk]), 40),
+        ]
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         data = super().get_context_data(**kwargs)
-        params = self.request.GET
-        query = params.get("q", "").strip()[:200]
-        kind = params.get("kind", "")
-        kind = kind if kind in Article.Kind.values else ""
-        tag = params.get("tag", "").strip()[:40]
-        category = params.get("category", "").strip()[:80]
-        project_id = _int_or_none(params.get("project"))
-        filters: dict[str, Any] = {"query": query, "tag": tag, "category": category, "project_id": project_id}
-        articles = selectors.article_list(access=self.access, kind=kind, **filters)
-        page = Paginator(articles, PAGE_SIZE).get_page(params.get("page"))
+        params = self.params
+        filters = {key: params[key] for key in ("query", "tag", "category", "project_id")}
+        page, query_string = paginate(self.request, self.articles())
         rows = list(page.object_list)
         facets = selectors.article_facets(access=self.access, **filters)
         data.update(
-            page_obj=page,
+            page=page,
+            pager_query=query_string,
             articles=rows,
             total=page.paginator.count,
-            query=query,
-            kind=kind,
-            tag=tag,
-            category=category,
-            filter_project=selectors.project_for_filter(access=self.access, project_id=project_id),
-            project_id=project_id,
+            query=params["query"],
+            kind=params["kind"],
+            tag=params["tag"],
+            category=params["category"],
+            sort=params["sort"],
+            sort_options=sort_choices(selectors.ARTICLE_SORTS),
+            filter_project=selectors.project_for_filter(access=self.access, project_id=params["project_id"]),
+            project_id=params["project_id"],
             facets=facets,
             kind_tabs=[(value, label, facets.kinds.get(value, 0)) for value, label in Article.Kind.choices],
             all_kinds_count=sum(facets.kinds.values()),
             visible_projects=selectors.visible_project_ids(access=self.access, articles=rows),
             can_write=bool(permissions.kinds_writable_by(self.access)),
-            filtered=bool(query or kind or tag or category or project_id),
+            filtered=any(params[key] for key in ("query", "kind", "tag", "category", "project_id")),
         )
         return data
 

@@ -42,6 +42,10 @@ from projects.policy import (
 )
 from projects.status import forms, selectors, services
 from projects.views import ActionError, ProjectPageView, add_service_errors, error_messages, form_messages
+from reports.pdf.common import COUNTED_STATES, rag_weeks_strip
+
+# The status tab's RAG trend: the last twelve weeks (a quarter), as on the project overview and in the packs.
+TREND_WEEKS = 12
 
 
 def _with_version(data: Any, version: int) -> Any:
@@ -113,6 +117,13 @@ class ProjectStatusView(ProjectPageView):
         policy = control_policy_get(organization=self.organization)
         labels = {name: forms.StatusReportForm.base_fields[name].label for name in services.RAG_FIELDS}
         history = selectors.rag_history(project=self.project, reports=reports) if self.is_tab else []
+        first_week = self.current_week - dt.timedelta(weeks=TREND_WEEKS - 1)
+        counted = {r.week_start: r.rag_overall for r in reports if r.state in COUNTED_STATES}
+        rag_trend = (
+            rag_weeks_strip(rags=counted, first_week=first_week, last_week=self.current_week, width=720)
+            if any(week >= first_week for week in counted)
+            else None
+        )
         for row in history:
             row.dots = [  # type: ignore[attr-defined]
                 (labels[name], rag, trend) for name, rag, trend in row.dimensions
@@ -142,6 +153,8 @@ class ProjectStatusView(ProjectPageView):
             and report is not None
             and report.state in (StatusReport.State.SUBMITTED, StatusReport.State.ACCEPTED),
             history=history,
+            rag_trend=rag_trend,
+            trend_weeks=TREND_WEEKS,
         )
         return data
 
