@@ -96,11 +96,28 @@ class AuditTrail:
             return rows.order_by("pgh_created_at", "pgh_id", "pgh_obj_model")
         return rows.order_by("-pgh_created_at", "-pgh_id", "pgh_obj_model")
 
+    def _table_rows(self, model: type[Any]) -> Any:
+        """One event table's matching rows, on its own ``organization_id`` column (no JSON built per row)."""
+        filters = self.filters
+        rows = model._default_manager.filter(organization_id=self.organization.pk)
+        if filters.action:
+            rows = rows.filter(pgh_label=filters.action)
+        if filters.actor is not None:
+            rows = rows.filter(pgh_context__user=filters.actor)
+        if filters.since is not None:
+            rows = rows.filter(pgh_created_at__date__gte=filters.since)
+        if filters.until is not None:
+            rows = rows.filter(pgh_created_at__date__lte=filters.until)
+        return rows.values_list("pgh_id")
+
     def count(self) -> int:
+        """The number of matching changes: one ``UNION ALL`` count over the event tables (several times cheaper
+        than counting the aggregated events, which build each row's data and diff)."""
         if not self.event_models:
             return 0
         if self._count is None:
-            self._count = self._events().count()
+            first, *rest = [self._table_rows(model) for model in self.event_models]
+            self._count = first.union(*rest, all=True).count() if rest else first.count()
         return self._count
 
     def __len__(self) -> int:
