@@ -9,9 +9,10 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from pmo.core.sorting import sort_choices
 from portfolio.models import Portfolio, Programme
 from projects.models import ClosureReport, DeciderRole, GateKind, Milestone, ProcessTemplate, Project, ProjectPhase
-from projects.selectors import PROJECT_ORDERINGS
+from projects.selectors import DEPENDENCY_SORTS, REGISTER_SORTS
 from projects.services import DELIVERABLE_SETTABLE, GATE_DECISIONS, STATUS_TRANSITIONS
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -24,16 +25,6 @@ def _configure(field: forms.Field, **attributes: Any) -> None:
     """Set a field's per-request ``choices`` or ``queryset`` (typed as plain ``Field`` by the stubs)."""
     for name, value in attributes.items():
         setattr(field, name, value)
-
-
-SORT_LABELS = {
-    "code": _("Code"),
-    "name": _("Name"),
-    "status": _("Status"),
-    "priority": _("Priority"),
-    "finish": _("Planned finish"),
-    "created": _("Created"),
-}
 
 
 class UserChoiceField(forms.ModelChoiceField):
@@ -71,11 +62,18 @@ class ProjectFilterForm(forms.Form):
         )
         _configure(self.fields["template"], choices=everything + [(t.pk, t.name) for t in templates])
         _configure(self.fields["tag"], choices=everything + [(t, t) for t in tags])
-        sorts = []
-        for key in PROJECT_ORDERINGS:
-            label = SORT_LABELS[key]
-            sorts += [(key, label), (f"-{key}", _("%(field)s, descending") % {"field": label})]
-        _configure(self.fields["sort"], choices=sorts)
+        _configure(self.fields["sort"], choices=sort_choices(REGISTER_SORTS))
+
+
+class DependencyFilterForm(forms.Form):
+    conflict = forms.BooleanField(label=_("Conflicts only"), required=False)
+    project = forms.TypedChoiceField(label=_("Project"), required=False, coerce=int, empty_value=None)
+    sort = forms.ChoiceField(label=_("Sort by"), required=False)
+
+    def __init__(self, *args: Any, projects: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _configure(self.fields["project"], choices=[("", _("All")), *((p.pk, f"{p.code} {p.name}") for p in projects)])
+        _configure(self.fields["sort"], choices=sort_choices(DEPENDENCY_SORTS))
 
 
 class TagsField(forms.CharField):

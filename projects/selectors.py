@@ -16,16 +16,20 @@ from django.db.models import (
     Count,
     Exists,
     F,
+    IntegerField,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
 )
 from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.utils.translation import gettext_lazy
 
+from pmo.core.sorting import SortKey, sort_ordering
 from pmo.tenancy.access import OrgAccess
 from pmo.tenancy.models import Membership
 from projects import permissions
@@ -707,4 +711,72 @@ def project_overview(*, access: OrgAccess, project: Project, today: dt.date) -> 
         change_requests=change_requests,
         team=team,
         next_gate=next_gate,
+    )
+
+
+# --- Register and dependency lists (pages and their CSV/XLSX) ---------------------------------------------------
+
+REGISTER_SORTS: dict[str, SortKey] = {
+    "code": SortKey(gettext_lazy("Code"), ("code",)),
+    "name": SortKey(gettext_lazy("Name"), ("name", "code")),
+    "status": SortKey(gettext_lazy("Status"), ("status", "code")),
+    "phase": SortKey(gettext_lazy("Phase"), ("current_phase__name", "code")),
+    "portfolio": SortKey(gettext_lazy("Portfolio"), ("portfolio__name", "code")),
+    "programme": SortKey(gettext_lazy("Programme"), ("programme__name", "code")),
+    "manager": SortKey(gettext_lazy("Manager"), ("manager__full_name", "code")),
+    "priority": SortKey(gettext_lazy("Priority"), ("priority", "code")),
+    "start": SortKey(gettext_lazy("Planned start"), ("planned_start", "code")),
+    "finish": SortKey(gettext_lazy("Planned finish"), ("planned_finish", "code")),
+    "bac": SortKey(gettext_lazy("BAC"), ("budget_at_completion", "code")),
+    # Red first, then amber, then green; projects without a report last either way.
+    "rag": SortKey(gettext_lazy("Latest RAG"), ("latest_rag_rank", "code")),
+    "complete": SortKey(gettext_lazy("% complete"), ("latest_percent_complete", "code")),
+    "created": SortKey(gettext_lazy("Created"), ("created_at", "code")),
+}
+
+
+def project_register(*, access: OrgAccess, filters: ProjectFilters | None = None) -> QuerySet[Project]:
+    """``project_list`` with each project's latest counted status report (``latest_rag``, ``latest_rag_rank``,
+    ``latest_week``, ``latest_percent_complete``) read in the same query, sorted by any ``REGISTER_SORTS`` key."""
+    filters = filters or ProjectFilters()
+    latest = StatusReport.objects.filter(
+        organization=access.organization, project=OuterRef("pk"), state__in=COUNTED_REPORT_STATES
+    ).order_by("-week_start")
+    return (
+        project_list(access=access, filters=filters)
+        .annotate(
+            latest_rag=Subquery(latest.values("rag_overall")[:1]),
+            latest_week=Subquery(latest.values("week_start")[:1]),
+            latest_percent_complete=Subquery(latest.values("percent_complete")[:1]),
+        )
+        .annotate(
+            latest_rag_rank=Case(
+                When(latest_rag="red", then=Value(0)),
+                When(latest_rag="amber", then=Value(1)),
+                When(latest_rag="green", then=Value(2)),
+                default=None,
+                output_field=IntegerField(),
+            )
+        )
+        .order_by(*sort_ordering(filters.sort, REGISTER_SORTS, default="code"))
+    )
+
+
+DEPENDENCY_SORTS: dict[str, SortKey] = {
+    "conflict": SortKey(gettext_lazy("Conflicts first"), ("conflict_rank", "need_date")),
+    "need": SortKey(gettext_lazy("Needed on"), ("need_date",)),
+    "date": SortKey(gettext_lazy("Upstream date"), ("upstream_date",)),
+    "upstream": SortKey(gettext_lazy("Needed (upstream)"), ("upstream_project__code", "upstream__name")),
+    "downstream": SortKey(gettext_lazy("Needed by (downstream)"), ("downstream_project__code", "downstream__name")),
+}
+
+
+def dependency_list(
+    *, access: OrgAccess, conflict: bool | None = None, project_id: int | None = None, sort: str = "conflict"
+) -> QuerySet[Dependency]:
+    """``dependencies_visible_to`` sorted by a ``DEPENDENCY_SORTS`` key (conflicts first by default)."""
+    return (
+        dependencies_visible_to(access=access, project_id=project_id, conflict=conflict)
+        .annotate(conflict_rank=Case(When(conflict=True, then=Value(0)), default=Value(1), output_field=IntegerField()))
+        .order_by(*sort_ordering(sort, DEPENDENCY_SORTS, default="conflict"))
     )

@@ -17,7 +17,6 @@ from typing import Any
 from django import forms as django_forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -26,6 +25,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
+from pmo.core.exports import Column, ExportableListMixin, attr
+from pmo.core.listing import paginate
 from pmo.tenancy.roles import Capability
 from pmo.tenancy.views_base import OrganizationViewMixin
 from portfolio.models import Portfolio, Programme
@@ -41,11 +42,13 @@ from projects.models import (
     Project,
     ProjectDeliverable,
     ProjectPhase,
+    Rag,
     TailoringRequest,
     TemplateDeliverable,
     TemplateGate,
     TemplatePhase,
 )
+from projects.policy import week_label
 
 PAGE_SIZE = 50
 
@@ -98,12 +101,16 @@ class ActionError:
 # --- Project register ------------------------------------------------------------------------------------------
 
 
-class ProjectListView(OrganizationViewMixin, TemplateView):
+class ProjectListView(OrganizationViewMixin, ExportableListMixin, TemplateView):
+    """The project register: filters, sort by any column (filter bar or header), 50 a page, and the filtered list,
+    every page, as CSV or XLSX with the columns a PMO works with in Excel (latest RAG and % complete included)."""
+
     nav_key = "projects"
     template_name = "projects/list.html"
+    export_name = "projects"
 
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        data = super().get_context_data(**kwargs)
+    @cached_property
+    def filter_form(self) -> forms.ProjectFilterForm:
         form = forms.ProjectFilterForm(
             self.request.GET or None,
             portfolios=Portfolio.objects.filter(organization=self.organization).order_by("name"),
@@ -112,7 +119,16 @@ class ProjectListView(OrganizationViewMixin, TemplateView):
             templates=ProcessTemplate.objects.filter(organization=self.organization).order_by("name"),
             tags=selectors.project_tags(access=self.access),
         )
-        values = form.cleaned_data if form.is_bound and form.is_valid() else {}
+        form.is_valid()
+        return form
+
+    @cached_property
+    def values(self) -> dict[str, Any]:
+        form = self.filter_form
+        return form.cleaned_data if form.is_bound and not form.errors else {}
+
+    def rows(self) -> Any:
+        values = self.values
         filters = selectors.ProjectFilters(
             status=values.get("status") or "",
             portfolio=values.get("portfolio"),
@@ -123,17 +139,59 @@ class ProjectListView(OrganizationViewMixin, TemplateView):
             search=values.get("search") or "",
             sort=values.get("sort") or "code",
         )
-        paginator = Paginator(selectors.project_list(access=self.access, filters=filters), PAGE_SIZE)
-        page = paginator.get_page(self.request.GET.get("page"))
-        query = self.request.GET.copy()
-        query.pop("page", None)
+        return selectors.project_register(access=self.access, filters=filters)
+
+    def export_errors(self) -> dict[str, list[str]] | None:
+        return {k: [str(e) for e in v] for k, v in self.filter_form.errors.items()} or None
+
+    def export_rows(self) -> Any:
+        return self.rows()
+
+    def export_title(self) -> str:
+        return _("Projects")
+
+    def export_columns(self) -> list[Column]:
+        rags = dict(Rag.choices)
+        currency = self.organization.currency
+
+        def person(path: str) -> Callable[[Any], Any]:
+            read = attr(path)
+            return lambda row: (read(row).get_full_name() or read(row).email) if read(row) is not None else None
+
+        return [
+            Column(_("Code"), attr("code"), 12),
+            Column(_("Name"), attr("name"), 36),
+            Column(_("Status"), attr("get_status_display"), 12),
+            Column(_("Phase"), lambda p: p.current_phase.name if p.current_phase and not p.is_read_only else None, 16),
+            Column(_("Portfolio"), attr("portfolio.name"), 22),
+            Column(_("Programme"), attr("programme.name"), 22),
+            Column(_("Manager"), person("manager"), 20),
+            Column(_("Manager e-mail"), attr("manager.email"), 26),
+            Column(_("Sponsor"), person("sponsor"), 20),
+            Column(_("Priority"), attr("get_priority_display"), 10),
+            Column(_("Process template"), attr("template.name"), 18),
+            Column(_("Planned start"), attr("planned_start"), 12),
+            Column(_("Planned finish"), attr("planned_finish"), 12),
+            Column(_("BAC (%(currency)s)") % {"currency": currency}, attr("budget_at_completion"), 14),
+            Column(_("Latest RAG"), lambda p: rags.get(p.latest_rag) if p.latest_rag else None, 10),
+            Column(_("RAG week"), lambda p: week_label(p.latest_week) if p.latest_week else None, 10),
+            Column(_("% complete"), attr("latest_percent_complete"), 10),
+            Column(_("Tags"), attr("tags"), 20),
+            Column(_("Created"), attr("created_at"), 17),
+        ]
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        data = super().get_context_data(**kwargs)
+        values = self.values
+        page, query = paginate(self.request, self.rows())
         data.update(
             projects=list(page.object_list),
             page=page,
-            query=query.urlencode(),
-            filter_form=form,
+            query=query,
+            filter_form=self.filter_form,
             filtered=any(v for k, v in values.items() if k != "sort"),
-            status=filters.status,
+            status=values.get("status") or "",
+            sort=values.get("sort") or "code",
             can_create=self.access.can(permissions.CREATE),
         )
         return data
@@ -758,24 +816,83 @@ class ProjectDependenciesView(DependencyFormMixin, ProjectPageView):
         return self.act(run, success=_("Dependency added."), target=("dependency", 0), form=form)
 
 
-class DependencyListView(DependencyFormMixin, OrganizationViewMixin, TemplateView):
-    """Every dependency between projects the actor can see, conflicts first."""
+class DependencyListView(DependencyFormMixin, OrganizationViewMixin, ExportableListMixin, TemplateView):
+    """Every dependency between projects the actor can see, conflicts first: filter by conflict and project, sort,
+    50 a page, and the filtered list as CSV or XLSX."""
 
     nav_key = "dependencies"
     capability = Capability.PROJECTS_VIEW_ALL
     template_name = "projects/dependency_list.html"
+    export_name = "dependencies"
+
+    @cached_property
+    def filter_form(self) -> forms.DependencyFilterForm:
+        form = forms.DependencyFilterForm(
+            self.request.GET or None, projects=selectors.projects_visible_to(access=self.access).order_by("code")
+        )
+        form.is_valid()
+        return form
+
+    @cached_property
+    def values(self) -> dict[str, Any]:
+        form = self.filter_form
+        return form.cleaned_data if form.is_bound and not form.errors else {}
+
+    def rows(self) -> Any:
+        values = self.values
+        return selectors.dependency_list(
+            access=self.access,
+            conflict=True if values.get("conflict") else None,
+            project_id=values.get("project"),
+            sort=values.get("sort") or "conflict",
+        )
+
+    def export_errors(self) -> dict[str, list[str]] | None:
+        return {k: [str(e) for e in v] for k, v in self.filter_form.errors.items()} or None
+
+    def export_rows(self) -> Any:
+        return with_late_days(self.rows())
+
+    def export_title(self) -> str:
+        return _("Dependencies")
+
+    def export_columns(self) -> list[Column]:
+        return [
+            Column(_("Upstream project code"), attr("upstream_project.code"), 12),
+            Column(_("Upstream project"), attr("upstream_project.name"), 28),
+            Column(_("Needed milestone"), attr("upstream.name"), 28),
+            Column(_("Upstream date"), attr("upstream_date"), 12),
+            Column(_("Done"), lambda d: d.upstream.actual_date is not None, 8),
+            Column(_("Downstream project code"), attr("downstream_project.code"), 12),
+            Column(_("Downstream project"), attr("downstream_project.name"), 28),
+            Column(_("Milestone that needs it"), attr("downstream.name"), 28),
+            Column(_("Needed on"), attr("need_date"), 12),
+            Column(_("Conflict"), attr("conflict"), 9),
+            Column(_("Days late"), lambda d: d.late_days if d.conflict else None, 9),
+            Column(_("Note"), attr("note"), 30),
+            Column(
+                _("Added by"),
+                lambda d: (d.created_by.get_full_name() or d.created_by.email) if d.created_by else None,
+                20,
+            ),
+            Column(_("Added"), attr("created_at"), 17),
+        ]
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         data = super().get_context_data(**kwargs)
-        conflict_only = self.request.GET.get("conflict") == "1"
-        dependencies = with_late_days(
-            selectors.dependencies_visible_to(access=self.access, conflict=True if conflict_only else None)
-        )
+        values = self.values
+        page, query = paginate(self.request, self.rows())
+        dependencies = with_late_days(page.object_list)
         can_manage = self.access.can(permissions.DEPENDENCIES)
         data.update(
             dependencies=dependencies,
-            conflict_only=conflict_only,
-            conflict_count=sum(1 for d in dependencies if getattr(d, "conflict", False)),
+            page=page,
+            query=query,
+            filter_form=self.filter_form,
+            filtered=bool(values.get("conflict") or values.get("project")),
+            conflict_only=bool(values.get("conflict")),
+            conflict_count=selectors.dependencies_visible_to(access=self.access, conflict=True).count(),
+            sort=values.get("sort") or "conflict",
             can_manage=can_manage,
         )
         if can_manage:

@@ -508,3 +508,89 @@ def test_closure_approval_on_the_page_publishes_the_lessons(scene: Scene) -> Non
     assert 'href="/o/alpha/knowledge/' in page
     with scene.world.ctx():
         assert Project.objects.get(pk=scene.project.pk).status == "closed"
+
+
+# --- Register and dependency lists: sort, export --------------------------------------------------------------
+
+
+def csv_rows(response: Any) -> list[list[str]]:
+    import csv
+    import io
+
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+
+
+def test_the_register_sorts_by_latest_rag_and_exports_what_a_pmo_needs(scene: Scene) -> None:
+    import datetime as dt
+
+    from tests.factories_kpis import report
+
+    world = scene.world
+    week = services.organization_today(world.organization) - dt.timedelta(weeks=1)
+    week -= dt.timedelta(days=week.weekday())
+    report(world, world.projects[0], week, rag="red", percent_complete=40)
+    report(world, world.projects[1], week, rag="amber", percent_complete=70)
+    report(world, world.projects[1], week - dt.timedelta(weeks=1), rag="green", percent_complete=60)
+    client = logged_in(world.users["pmo"])
+    url = f"/o/{world.slug}/projects/"
+
+    red_first = [p.code for p in client.get(url, {"sort": "rag"}).context["projects"]]
+    by_complete = [p.code for p in client.get(url, {"sort": "-complete"}).context["projects"]]
+    export = client.get(url, {"sort": "rag", "format": "csv"})
+    xlsx = client.get(url, {"format": "xlsx", "status": "active"})
+    refused = client.get(url, {"status": "nope", "format": "csv"})
+
+    assert red_first[:2] == ["ALPHA-0", "ALPHA-1"]  # projects without a report come last
+    assert by_complete[:2] == ["ALPHA-1", "ALPHA-0"]
+    assert export.status_code == 200
+    assert export["Content-Type"].startswith("text/csv")
+    rows = csv_rows(export)
+    header = rows[0]
+    for column in ("Code", "Name", "Status", "Phase", "Portfolio", "Programme", "Manager", "Planned start",
+                   "Planned finish", "Latest RAG", "% complete", "Tags"):  # fmt: skip
+        assert column in header, column
+    assert any(name.startswith("BAC") for name in header)
+    first = dict(zip(header, rows[1], strict=True))
+    assert (first["Code"], first["Latest RAG"], first["% complete"]) == ("ALPHA-0", "Red", "40.00")
+    assert dict(zip(header, rows[2], strict=True))["Latest RAG"] == "Amber"
+    assert len(rows) == 1 + 4
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+    assert refused.status_code == 400 and "status" in refused.json()
+
+
+def test_the_register_export_follows_what_the_user_may_see(scene: Scene, org_b: OrgWorld) -> None:
+    url = f"/o/{scene.world.slug}/projects/?format=csv"
+
+    client = logged_in(scene.world.users["viewer"])
+    viewer = csv_rows(client.get(url))
+    shown = [p.code for p in client.get(url.replace("?format=csv", "")).context["projects"]]
+    outsider = logged_in(org_b.users["pmo"]).get(url)
+
+    assert [row[0] for row in viewer[1:]] == shown
+    assert "ALPHA-1" in shown and "ALPHA-0" not in shown and "ALPHA-2" not in shown
+    assert outsider.status_code == 404
+
+
+def test_the_dependency_list_filters_sorts_pages_and_exports(scene: Scene, org_b: OrgWorld) -> None:
+    from tests.factories_projects import dependency
+
+    world = scene.world
+    first = dependency(world, scene.other_milestone, scene.milestone)
+    client = logged_in(world.users["pmo"])
+    url = f"/o/{world.slug}/dependencies/"
+
+    page = client.get(url, {"sort": "need"})
+    by_project = client.get(url, {"project": scene.hidden.pk})
+    export = client.get(url, {"format": "csv"})
+
+    assert page.status_code == 200
+    assert [d.pk for d in page.context["dependencies"]] == [first.pk]
+    assert 'data-testid="export-csv"' in page.content.decode()
+    assert list(by_project.context["dependencies"]) == []
+    assert "No dependency matches these filters." in by_project.content.decode()
+    rows = csv_rows(export)
+    assert rows[0][:3] == ["Upstream project code", "Upstream project", "Needed milestone"]
+    assert rows[1][0] == scene.other.code and rows[1][5] == scene.project.code
+    assert client.get(url, {"project": "x", "format": "csv"}).status_code == 400
+    assert logged_in(world.users["manager"]).get(url, {"format": "csv"}).status_code == 403
+    assert logged_in(org_b.users["pmo"]).get(url, {"format": "csv"}).status_code == 404
