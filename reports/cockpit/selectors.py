@@ -1,7 +1,7 @@
 """Reads of the PMO cockpit: what waits for the PMO, gathered from the other apps' selectors in a constant number of
 queries whatever the number of projects (each queue is one COUNT and one short list; data quality is one aggregate).
 
-Definitions (the README of the reports app repeats them for users):
+Definitions:
 
 - *Status this week*: ``projects.status.selectors.status_compliance`` of the current ISO week (organisation time
   zone); a report is *in* once submitted or accepted; a draft or a returned one is not in. The latest reminder is
