@@ -58,8 +58,8 @@ SPECS = {
         headers=["When", "Who", "E-mail", "Object type", "Object ID", "Action"],
         role="admin",
         filtered_query="model=projects.project&action=insert&sort=oldest",
-        page_bound=14,
-        export_bound=10,
+        page_bound=15,
+        export_bound=11,
         statuses=GOVERNANCE,
     ),
     "members": ListSpec(
