@@ -347,11 +347,18 @@ class ProjectDetailView(ProjectPageView):
             policy = control_policy_get(organization=self.organization)
             cards = {card.key: card for card in figure_cards(now.figures, policy) if card.key in ("spi", "cpi", "eac")}
         latest = overview.latest
+        rag_names = dict(Rag.choices)
         return {
             "overview": overview,
             "evm_now": now,
             "evm_cards": cards,
-            "rag_dimensions": [(label, getattr(latest, name)) for name, label in RAG_DIMENSIONS] if latest else [],
+            # (label, rag, the rag's name in the active language: its initial reads without colour too).
+            "rag_dimensions": [
+                (label, getattr(latest, name), str(rag_names.get(getattr(latest, name), "")))
+                for name, label in RAG_DIMENSIONS
+            ]
+            if latest
+            else [],
             "rag_strip": rag_weeks_strip(
                 rags=overview.rag_weeks, first_week=overview.first_week, last_week=overview.last_week, width=560
             ),

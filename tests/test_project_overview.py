@@ -96,7 +96,7 @@ def test_the_overview_shows_how_the_project_is_doing(org_a: OrgWorld) -> None:
     assert len(overview.change_requests) == 6
     assert "5 of 6 open change requests shown." in html
     assert len(overview.team) == 6 and all(m.hours == 8 for m in overview.team)
-    assert response.context["rag_dimensions"][0][1] == "green"
+    assert response.context["rag_dimensions"][0][1:] == ("green", "Green")
 
 
 def test_an_empty_project_says_what_is_missing(org_a: OrgWorld) -> None:
