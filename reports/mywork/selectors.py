@@ -49,7 +49,7 @@ from projects.status.selectors import MONITORED_STATUSES, rag_trend
 from resources.capacity import Grid, capacity_grid, weeks_from
 from resources.models import Allocation, Person, Timesheet, TimesheetEntry
 from resources.timesheets.selectors import person_for_user
-from risks.models import Issue, Risk, RiskAction
+from risks.models import Issue, Risk, RiskAction, RiskSettings
 from risks.scoring import risk_settings_get
 from risks.selectors import IssueFilters, issues_visible_to, risks_visible_to
 
@@ -311,9 +311,8 @@ class RiskSummary:
     total: int
 
 
-def my_risks(*, access: OrgAccess, project_ids: list[int]) -> RiskSummary:
+def my_risks(*, access: OrgAccess, project_ids: list[int], settings: RiskSettings) -> RiskSummary:
     """Open risks I own or on my projects, highest score first (top ``TOP_RISKS``), and how many there are."""
-    settings = risk_settings_get(organization=access.organization)
     mine = Risk.objects.filter(
         Q(owner_id=access.membership.user_id) | Q(project_id__in=project_ids), status=Risk.Status.OPEN
     )
@@ -321,12 +320,11 @@ def my_risks(*, access: OrgAccess, project_ids: list[int]) -> RiskSummary:
         open_actions=Count("actions", filter=Q(actions__done_at__isnull=True))
     )
     top = list(risks.prefetch_related(None)[:TOP_RISKS])
-    total = len(top) if len(top) < TOP_RISKS else risks.order_by().count()
-    return RiskSummary(top=top, total=total)
+    return RiskSummary(top=top, total=risks.order_by().count())
 
 
-def _visible_actions(access: OrgAccess) -> QuerySet[RiskAction]:
-    visible_risks = risks_visible_to(access=access).order_by().values("pk")
+def _visible_actions(access: OrgAccess, settings: RiskSettings) -> QuerySet[RiskAction]:
+    visible_risks = risks_visible_to(access=access, settings=settings).order_by().values("pk")
     return (
         RiskAction.objects.filter(organization=access.organization, done_at__isnull=True, risk__status=Risk.Status.OPEN)
         .filter(risk__in=visible_risks)
@@ -347,20 +345,20 @@ class Shown:
 
 
 def _shown(queryset: QuerySet[Any], limit: int) -> Shown:
-    rows = list(queryset[: limit + 1])
-    if len(rows) <= limit:
-        return Shown(rows=rows, total=len(rows))
-    return Shown(rows=rows[:limit], total=queryset.order_by().count())
+    """The first ``limit`` rows and a COUNT (always run, so the page's query count never depends on the data)."""
+    return Shown(rows=list(queryset[:limit]), total=queryset.order_by().count())
 
 
-def actions_due_on_projects(*, access: OrgAccess, project_ids: list[int], today: dt.date) -> Shown:
+def actions_due_on_projects(
+    *, access: OrgAccess, project_ids: list[int], today: dt.date, settings: RiskSettings
+) -> Shown:
     """Open actions on my projects owned by someone else (mine are in "My actions"), due within
     ``ACTIONS_WITHIN_DAYS`` days or overdue; overdue first (earliest due date first)."""
     if not project_ids:
         return Shown(rows=[], total=0)
     horizon = today + dt.timedelta(days=ACTIONS_WITHIN_DAYS)
     actions = (
-        _visible_actions(access)
+        _visible_actions(access, settings)
         .filter(risk__project_id__in=project_ids, due_date__lte=horizon)
         .exclude(owner_id=access.membership.user_id)
         .order_by("due_date", "pk")
@@ -368,19 +366,19 @@ def actions_due_on_projects(*, access: OrgAccess, project_ids: list[int], today:
     return _shown(actions, SHOWN_ACTIONS)
 
 
-def actions_assigned_to_me(*, access: OrgAccess) -> Shown:
+def actions_assigned_to_me(*, access: OrgAccess, settings: RiskSettings) -> Shown:
     """Open risk actions assigned to me, earliest due first (overdue first), undated last: the first
     ``SHOWN_ACTIONS`` and how many there are."""
     actions = (
-        _visible_actions(access)
+        _visible_actions(access, settings)
         .filter(owner_id=access.membership.user_id)
         .order_by(F("due_date").asc(nulls_last=True), "pk")
     )
     return _shown(actions, SHOWN_ACTIONS)
 
 
-def overdue_actions_count(*, access: OrgAccess, today: dt.date) -> int:
-    return _visible_actions(access).filter(owner_id=access.membership.user_id, due_date__lt=today).count()
+def overdue_actions_count(*, access: OrgAccess, today: dt.date, settings: RiskSettings) -> int:
+    return _visible_actions(access, settings).filter(owner_id=access.membership.user_id, due_date__lt=today).count()
 
 
 def issues_assigned_to_me(*, access: OrgAccess) -> Shown:
@@ -665,6 +663,7 @@ def my_work(*, access: OrgAccess, user: Any, now: dt.datetime | None = None) -> 
     today = now.astimezone(organization_zone(org)).date()
     policy = control_policy_get(organization=org)
     due_at = status_due_at(organization=org, policy=policy, week_start=week_start)
+    settings = risk_settings_get(organization=org)
     projects = my_projects(access=access, week_start=week_start, due_at=due_at, today=today)
     manager: ManagerPart | None = None
     if projects or access.role == Role.MANAGER:
@@ -674,8 +673,8 @@ def my_work(*, access: OrgAccess, user: Any, now: dt.datetime | None = None) -> 
             projects=projects,
             earlier_reports=earlier_reports_to_finish(access=access, project_ids=ids, week_start=week_start),
             changes=my_change_requests(access=access, project_ids=ids),
-            risks=my_risks(access=access, project_ids=ids),
-            actions_due=actions_due_on_projects(access=access, project_ids=ids, today=today),
+            risks=my_risks(access=access, project_ids=ids, settings=settings),
+            actions_due=actions_due_on_projects(access=access, project_ids=ids, today=today, settings=settings),
             team=team_allocations(access=access, project_ids=ids, weeks=team_weeks),
             team_weeks=team_weeks,
         )
@@ -698,7 +697,7 @@ def my_work(*, access: OrgAccess, user: Any, now: dt.datetime | None = None) -> 
         due_at=due_at,
         manager=manager,
         member=member,
-        actions=actions_assigned_to_me(access=access),
+        actions=actions_assigned_to_me(access=access, settings=settings),
         issues=issues_assigned_to_me(access=access),
-        overdue_actions=overdue_actions_count(access=access, today=today),
+        overdue_actions=overdue_actions_count(access=access, today=today, settings=settings),
     )
