@@ -528,7 +528,7 @@ def latest_reports(*, organization: Organization, as_of: dt.date) -> QuerySet[St
     )
 
 
-def _open_escalations(raw: Any) -> tuple[OpenEscalation, ...]:
+def open_escalations(raw: Any) -> tuple[OpenEscalation, ...]:
     """The unresolved escalations of a report's ``escalations`` list, each title once."""
     items: dict[str, OpenEscalation] = {}
     for entry in raw if isinstance(raw, list) else []:
@@ -634,7 +634,7 @@ def project_health(*, organization: Organization, as_of: dt.date) -> list[Projec
                 bac=report.bac,
                 ac=report.ac,
                 eac=report.eac,
-                escalations=_open_escalations(report.escalations),
+                escalations=open_escalations(report.escalations),
             )
         )
     return rows

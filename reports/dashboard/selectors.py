@@ -12,6 +12,10 @@ and decided change requests, which mostly belong to projects no longer active: t
 and manager filters but not the status filter (the *KPI scope*). Utilisation and capacity are the organisation's
 (people work across projects); the demand of the projects shown is drawn beside them.
 
+Two private helpers of other apps are used as they are rather than copied (until they are made public):
+``projects.changes.selectors._next_step_is`` (the SQL of "the next signature is the executives'") and
+``risks.selectors._heat_map`` (the heat map of a risk queryset).
+
 **Latest report**: as in ``reports.kpis``, a project's submitted or accepted status report of the latest ISO week
 starting on or before today; its overall RAG, % complete and frozen EVM figures (SPI, CPI, BAC, AC, EAC).
 """
@@ -65,11 +69,11 @@ from reports.kpis import (
     PmoKpis,
     PortfolioBudget,
     RagWeek,
-    _open_escalations,
     due_weeks,
     intake_pipeline,
     local_bounds,
     months_before,
+    open_escalations,
     pmo_kpis,
     portfolio_budgets,
     rag_distribution,
@@ -540,7 +544,7 @@ def _decisions(
     shown = projects.values("pk")
     decisions = Decisions()
     for row in rows:
-        for item in _open_escalations(row.latest_escalations):
+        for item in open_escalations(row.latest_escalations):
             decisions.report_escalations.append(ReportEscalation(row.pk, row.code, row.name, item))
     decisions.risks = list(
         risks_visible_to(
