@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from pmo.core.sorting import sort_choices
 from pmo.tenancy.models import Organization
 from portfolio import selectors, services
 from portfolio.models import ScoringCriterion
@@ -234,3 +235,119 @@ class CompareForm(OrganizationForm):
         scenarios = selectors.scenarios_with_counts(organization=self.organization)
         self.fields["a"].queryset = scenarios  # type: ignore[attr-defined]
         self.fields["b"].queryset = scenarios  # type: ignore[attr-defined]
+
+
+# --- Filter bars of the lists ----------------------------------------------------------------------------------
+
+
+def _people_choices(users: Any) -> list[tuple[Any, str]]:
+    return [("", _("All")), *((u.pk, u.get_full_name() or u.email) for u in users)]
+
+
+class ListFilterForm(forms.Form):
+    """The filter bar of a list of the portfolio section: words, the list's own fields, a sort. Subclasses add
+    their fields; ``values()`` gives ``selectors.ListFilters``."""
+
+    search = forms.CharField(
+        label=_("Search"), required=False, max_length=100, widget=forms.TextInput(attrs={"type": "search"})
+    )
+    sort = forms.ChoiceField(label=_("Sort by"), required=False)
+
+    def __init__(self, *args: Any, sorts: Any, default: tuple[str, Any] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = sort_choices(sorts)
+        self.fields["sort"].choices = [default, *choices] if default else choices  # type: ignore[attr-defined]
+        # The sort goes last, before the buttons.
+        self.order_fields([name for name in self.fields if name != "sort"] + ["sort"])
+
+    def values(self) -> selectors.ListFilters:
+        """The valid filters (an invalid field counts as not set; its error shows next to it)."""
+        if not self.is_bound:
+            return selectors.ListFilters()
+        self.is_valid()
+        data = {name: value for name, value in self.cleaned_data.items() if name not in self.errors}
+        return selectors.ListFilters(**{k: v for k, v in data.items() if v not in (None, "")})
+
+    def error_dict(self) -> dict[str, list[str]] | None:
+        self.is_valid()
+        return {name: [str(e) for e in errors] for name, errors in self.errors.items()} or None
+
+    @property
+    def filtered(self) -> bool:
+        values = self.values()
+        return values != selectors.ListFilters(sort=values.sort)
+
+
+class PortfolioFilterForm(ListFilterForm):
+    person = forms.TypedChoiceField(label=_("Owner"), required=False, coerce=int, empty_value=None)
+
+    def __init__(self, *args: Any, people: Any, **kwargs: Any) -> None:
+        super().__init__(*args, sorts=selectors.PORTFOLIO_SORTS, **kwargs)
+        self.fields["person"].choices = _people_choices(people)  # type: ignore[attr-defined]
+
+
+class ProgrammeFilterForm(ListFilterForm):
+    portfolio = forms.TypedChoiceField(label=_("Portfolio"), required=False, coerce=int, empty_value=None)
+    person = forms.TypedChoiceField(label=_("Manager"), required=False, coerce=int, empty_value=None)
+
+    def __init__(self, *args: Any, portfolios: Any, people: Any, **kwargs: Any) -> None:
+        super().__init__(*args, sorts=selectors.PROGRAMME_SORTS, **kwargs)
+        self.fields["portfolio"].choices = [("", _("All")), *((p.pk, p.name) for p in portfolios)]  # type: ignore[attr-defined]
+        self.fields["person"].choices = _people_choices(people)  # type: ignore[attr-defined]
+
+
+class ObjectiveFilterForm(ListFilterForm):
+    active = forms.TypedChoiceField(
+        label=_("State"),
+        required=False,
+        coerce=lambda value: value == "1",
+        empty_value=None,
+        choices=[("", _("All")), ("1", pgettext_lazy("enabled", "Active")), ("0", _("Inactive"))],
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, sorts=selectors.OBJECTIVE_SORTS, **kwargs)
+
+
+class RequestFilterForm(ListFilterForm):
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    portfolio = forms.TypedChoiceField(label=_("Portfolio"), required=False, coerce=int, empty_value=None)
+    person = forms.TypedChoiceField(label=_("Sponsor"), required=False, coerce=int, empty_value=None)
+    objective = forms.TypedChoiceField(label=_("Objective"), required=False, coerce=int, empty_value=None)
+    submitted_from = forms.DateField(
+        label=_("Submitted from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    submitted_to = forms.DateField(
+        label=_("Submitted to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        statuses: Any,
+        portfolios: Any,
+        people: Any,
+        objectives: Any,
+        pipeline: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        if pipeline:
+            kwargs.update(sorts=selectors.PIPELINE_SORTS, default=("", _("Rank (score, then alignment)")))
+        else:
+            kwargs.update(sorts=selectors.REQUEST_SORTS, default=("", _("Newest first")))
+        super().__init__(*args, **kwargs)
+        everything = [("", _("All"))]
+        self.fields["status"].choices = everything + [(s.value, s.label) for s in statuses]  # type: ignore[attr-defined]
+        self.fields["portfolio"].choices = everything + [(p.pk, p.name) for p in portfolios]  # type: ignore[attr-defined]
+        self.fields["person"].choices = _people_choices(people)  # type: ignore[attr-defined]
+        self.fields["objective"].choices = everything + [  # type: ignore[attr-defined]
+            (o.pk, f"{o.code} · {o.name}") for o in objectives
+        ]
+        self.fields["search"].widget.attrs["placeholder"] = _("Number or title")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        since, until = data.get("submitted_from"), data.get("submitted_to")
+        if since and until and until < since:
+            self.add_error("submitted_to", _("The end date cannot be before the start date."))
+        return data

@@ -8,10 +8,26 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 
+from pmo.core.sorting import SortKey, sort_ordering
 from pmo.tenancy.access import OrgAccess
 from pmo.tenancy.models import Organization
 from portfolio import permissions
@@ -515,3 +531,186 @@ def scenario_compare(*, a: Scenario, b: Scenario) -> Comparison:
         if item.selected and (other is None or not other.selected):
             comparison.only_b.append((other, item))
     return comparison
+
+
+# --- Lists: filters and sorts of the portfolio, programme, objective, intake and pipeline pages -----------------
+
+
+@dataclass(frozen=True)
+class ListFilters:
+    """What a portfolio-section list is narrowed to; each list reads the fields it has."""
+
+    search: str = ""
+    status: str = ""
+    portfolio: int | None = None
+    person: int | None = None  # owner, manager or sponsor, by list
+    objective: int | None = None
+    active: bool | None = None
+    submitted_from: Any = None
+    submitted_to: Any = None
+    sort: str = ""
+
+
+def _words(text: str, *fields: str) -> Q:
+    """Every word of ``text`` in one of ``fields`` (case-insensitive)."""
+    condition = Q()
+    for word in text.split():
+        match = Q()
+        for name in fields:
+            match |= Q(**{f"{name}__icontains": word})
+        condition &= match
+    return condition
+
+
+def _sorted(queryset: QuerySet[Any], sort: str, keys: dict[str, SortKey], default: str) -> QuerySet[Any]:
+    return queryset.order_by(*sort_ordering(sort or default, keys, default=default))
+
+
+PORTFOLIO_SORTS = {
+    "name": SortKey(_("Name"), ("name",)),
+    "owner": SortKey(_("Owner"), ("owner__full_name", "name")),
+    "programmes": SortKey(_("Programmes"), ("programme_count", "name")),
+    "projects": SortKey(_("Projects"), ("project_count", "name")),
+    "active": SortKey(_("Active"), ("active_count", "name")),
+    "budget": SortKey(_("Budget"), ("total_budget", "name")),
+}
+
+
+def portfolio_list(*, organization: Organization, filters: ListFilters) -> QuerySet[Portfolio]:
+    """Portfolios with their counts (``portfolios_with_counts``), filtered by words and owner, sorted."""
+    portfolios = portfolios_with_counts(organization=organization)
+    if filters.search:
+        portfolios = portfolios.filter(_words(filters.search, "name", "description"))
+    if filters.person is not None:
+        portfolios = portfolios.filter(owner_id=filters.person)
+    return _sorted(portfolios, filters.sort, PORTFOLIO_SORTS, "name")
+
+
+PROGRAMME_SORTS = {
+    "name": SortKey(_("Programme"), ("name",)),
+    "portfolio": SortKey(_("Portfolio"), ("portfolio__name", "name")),
+    "manager": SortKey(_("Manager"), ("manager__full_name", "name")),
+    "projects": SortKey(_("Projects"), ("project_count", "name")),
+    "active": SortKey(_("Active"), ("active_count", "name")),
+    "budget": SortKey(_("Budget"), ("total_budget", "name")),
+}
+
+
+def programme_list(*, organization: Organization, filters: ListFilters) -> QuerySet[Programme]:
+    """Programmes with their counts (``programmes_with_counts``), filtered by words, portfolio and manager."""
+    programmes = programmes_with_counts(organization=organization)
+    if filters.search:
+        programmes = programmes.filter(_words(filters.search, "name", "description"))
+    if filters.portfolio is not None:
+        programmes = programmes.filter(portfolio_id=filters.portfolio)
+    if filters.person is not None:
+        programmes = programmes.filter(manager_id=filters.person)
+    return _sorted(programmes, filters.sort, PROGRAMME_SORTS, "name")
+
+
+OBJECTIVE_SORTS = {
+    "code": SortKey(_("Code"), ("code",)),
+    "name": SortKey(_("Objective"), ("name",)),
+    "weight": SortKey(_("Weight"), ("weight", "code")),
+    "requests": SortKey(_("Requests"), ("request_count", "code")),
+    "projects": SortKey(_("Projects"), ("project_count", "code")),
+}
+
+
+def objective_list(*, organization: Organization, filters: ListFilters) -> QuerySet[StrategicObjective]:
+    objectives = objectives_with_counts(organization=organization)
+    if filters.search:
+        objectives = objectives.filter(_words(filters.search, "code", "name", "description"))
+    if filters.active is not None:
+        objectives = objectives.filter(active=filters.active)
+    return _sorted(objectives, filters.sort, OBJECTIVE_SORTS, "code")
+
+
+def active_objective_weight(*, organization: Organization) -> int:
+    """The summed weights of the active objectives (one aggregate)."""
+    total = StrategicObjective.objects.filter(organization=organization, active=True).aggregate(total=Sum("weight"))
+    return int(total["total"] or 0)
+
+
+REQUEST_SORTS = {
+    "number": SortKey(_("Number"), ("number",)),
+    "title": SortKey(_("Title"), ("title", "number")),
+    "sponsor": SortKey(_("Sponsor"), ("sponsor__full_name", "number")),
+    "portfolio": SortKey(_("Portfolio"), ("portfolio__name", "number")),
+    "cost": SortKey(_("Estimated cost"), ("estimated_cost", "number")),
+    "score": SortKey(_("Score"), ("score", "number")),
+    "status": SortKey(_("Status"), ("status", "number")),
+    "submitted": SortKey(_("Submitted"), ("submitted_at", "number")),
+}
+
+
+def _request_filters(requests: QuerySet[ProjectRequest], filters: ListFilters) -> QuerySet[ProjectRequest]:
+    if filters.search:
+        condition = Q()
+        for word in filters.search.split():
+            digits = word.upper().removeprefix("REQ-").lstrip("0")
+            match = Q(title__icontains=word) | Q(business_case__icontains=word)
+            if digits.isdigit():
+                match |= Q(number=int(digits))
+            condition &= match
+        requests = requests.filter(condition)
+    if filters.status:
+        requests = requests.filter(status=filters.status)
+    if filters.portfolio is not None:
+        requests = requests.filter(portfolio_id=filters.portfolio)
+    if filters.person is not None:
+        requests = requests.filter(sponsor_id=filters.person)
+    if filters.objective is not None:
+        requests = requests.filter(
+            Exists(
+                RequestObjective.objects.filter(
+                    organization_id=OuterRef("organization_id"), request=OuterRef("pk"), objective_id=filters.objective
+                )
+            )
+        )
+    if filters.submitted_from is not None:
+        requests = requests.filter(submitted_at__date__gte=filters.submitted_from)
+    if filters.submitted_to is not None:
+        requests = requests.filter(submitted_at__date__lte=filters.submitted_to)
+    return requests
+
+
+def request_list(*, access: OrgAccess, filters: ListFilters) -> QuerySet[ProjectRequest]:
+    """The intake queue: the requests the reader may see, filtered, newest number first unless sorted."""
+    requests = requests_visible_to(access=access).select_related("sponsor", "portfolio", "programme", "decided_by")
+    return _sorted(_request_filters(requests, filters), filters.sort, REQUEST_SORTS, "-number")
+
+
+PIPELINE_SORTS = {
+    "score": SortKey(_("Score"), ("score", "-alignment", "number")),
+    "alignment": SortKey(_("Alignment"), ("alignment", "number")),
+    "cost": SortKey(_("Cost"), ("estimated_cost", "number")),
+    "benefit": SortKey(_("Benefit"), ("estimated_benefit", "number")),
+    "ratio": SortKey(_("Benefit ÷ cost"), ("benefit_ratio", "number")),
+    "submitted": SortKey(_("Submitted"), ("submitted_at", "number")),
+}
+
+
+def pipeline_list(*, access: OrgAccess, filters: ListFilters) -> QuerySet[ProjectRequest]:
+    """The pipeline (``pipeline``: ranked best first), filtered, with ``benefit_ratio`` (benefit ÷ cost, none
+    without a cost) computed in SQL; ``sort`` reorders it."""
+    requests = _request_filters(pipeline(access=access), filters).annotate(
+        benefit_ratio=Case(
+            When(estimated_cost__gt=0, then=F("estimated_benefit") / F("estimated_cost")),
+            default=None,
+            output_field=DecimalField(max_digits=20, decimal_places=4),
+        )
+    )
+    if filters.sort.removeprefix("-") in PIPELINE_SORTS:
+        requests = requests.order_by(*sort_ordering(filters.sort, PIPELINE_SORTS, default="score"))
+    return requests
+
+
+def pipeline_totals(*, requests: QuerySet[ProjectRequest]) -> dict[str, Any]:
+    """Count, total cost and benefit and the unscored count of ``requests`` (one aggregate)."""
+    return requests.order_by().aggregate(
+        count=Count("pk"),
+        total_cost=Coalesce(Sum("estimated_cost"), Value(Decimal(0))),
+        total_benefit=Coalesce(Sum("estimated_benefit"), Value(Decimal(0))),
+        unscored=Count("pk", filter=Q(score=None)),
+    )

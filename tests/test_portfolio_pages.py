@@ -531,6 +531,11 @@ LIST_PAGES: dict[str, Callable[[Intake], str]] = {
 }
 
 
+# The lists with a filter bar also read its choices (portfolios, people, objectives), count the rows for the pager
+# and, for the pipeline, total them in one aggregate.
+LIST_BOUNDS = {"portfolios": 14, "programmes": 15, "objectives": 14, "queue": 17, "pipeline": 18}
+
+
 @pytest.mark.parametrize("name", list(LIST_PAGES))
 @pytest.mark.parametrize("extra", [0, 15])
 def test_page_query_count_does_not_grow(
@@ -550,7 +555,7 @@ def test_page_query_count_does_not_grow(
             )
     client = logged_in(intake.world.users["pmo"])
 
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(LIST_BOUNDS.get(name, 16)):
         response = client.get(page(intake.world, LIST_PAGES[name](intake)))
 
     assert response.status_code == 200

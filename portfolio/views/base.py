@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.generic import TemplateView
 
+from pmo.core.exports import ExportableListMixin
+from pmo.core.listing import paginate
 from pmo.tenancy.roles import Capability
 from pmo.tenancy.views_base import OrganizationViewMixin
 from portfolio import permissions
-from portfolio.forms import apply_errors
+from portfolio.forms import ListFilterForm, apply_errors
 
 
 class PortfolioPage(OrganizationViewMixin, TemplateView):
@@ -106,3 +111,43 @@ class DeletePage(PortfolioPage):
             return self.render_to_response(self.get_context_data(object=obj, errors=" ".join(exc.messages)), status=400)
         messages.success(request, message)
         return redirect(url)
+
+
+def people_in(ids: QuerySet[Any]) -> QuerySet[Any]:
+    """The users whose ids ``ids`` (a ``values(...)`` queryset) gives, by name: the choices of a filter by owner,
+    manager or sponsor offer only people who hold that part."""
+    return get_user_model()._default_manager.filter(pk__in=ids).order_by("full_name", "email")
+
+
+class ListPage(ExportableListMixin, PortfolioPage):
+    """A list of the portfolio section: a filter bar (``filter_form``), 50 rows a page, sortable columns, and the
+    filtered list as CSV or XLSX. Subclasses build the form and the rows."""
+
+    def build_form(self) -> ListFilterForm:
+        raise NotImplementedError
+
+    def rows(self) -> Any:
+        raise NotImplementedError
+
+    @cached_property
+    def filter_form(self) -> ListFilterForm:
+        return self.build_form()
+
+    def export_rows(self) -> Any:
+        return self.rows()
+
+    def export_errors(self) -> dict[str, list[str]] | None:
+        return self.filter_form.error_dict()
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        data = super().get_context_data(**kwargs)
+        page, query = paginate(self.request, self.rows())
+        form = self.filter_form
+        data.update(
+            page=page,
+            query=query,
+            filter_form=form,
+            filtered=form.filtered,
+            sort=form.values().sort,
+        )
+        return data

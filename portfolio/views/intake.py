@@ -16,19 +16,21 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from pmo.core.exports import Column, attr
 from pmo.tenancy.roles import Capability
 from portfolio import permissions, selectors, services
 from portfolio.forms import (
     CriterionForm,
     DecideForm,
+    RequestFilterForm,
     RequestForm,
     ScoreForm,
     VersionForm,
     WithdrawForm,
     apply_errors,
 )
-from portfolio.models import ProjectRequest, ScoringCriterion
-from portfolio.views.base import FormPage, PortfolioPage
+from portfolio.models import Portfolio, ProjectRequest, ScoringCriterion, StrategicObjective
+from portfolio.views.base import FormPage, ListPage, PortfolioPage, people_in
 
 Status = ProjectRequest.Status
 STALE = gettext_lazy(
@@ -47,22 +49,73 @@ class IntakePage(PortfolioPage):
 # --- Queue and form ---------------------------------------------------------------------------------------------
 
 
-class RequestQueueView(IntakePage):
-    """The queue of every request (``intake.view``, like the navigation entry). Sponsors without that role open
-    their own requests from their links (request pages are visible to their sponsor and author)."""
+def _person(user: Any) -> str | None:
+    return (user.get_full_name() or user.email) if user is not None else None
 
+
+def _request_form(view: ListPage, *, pipeline: bool) -> RequestFilterForm:
+    org = view.organization
+    sponsors = selectors.requests_visible_to(access=view.access).values("sponsor_id")
+    return RequestFilterForm(
+        view.request.GET or None,
+        statuses=[Status(s) for s in selectors.PIPELINE_STATUSES] if pipeline else list(Status),
+        portfolios=Portfolio.objects.filter(organization=org).order_by("name"),
+        people=people_in(sponsors),
+        objectives=StrategicObjective.objects.filter(organization=org).order_by("code"),
+        pipeline=pipeline,
+    )
+
+
+def _request_columns(view: ListPage) -> list[Column]:
+    currency = view.organization.currency
+    return [
+        Column(_("Number"), attr("code"), 10),
+        Column(_("Title"), attr("title"), 40),
+        Column(_("Status"), attr("get_status_display"), 12),
+        Column(_("Sponsor"), lambda r: _person(r.sponsor), 20),
+        Column(_("Portfolio"), attr("portfolio.name"), 20),
+        Column(_("Estimated cost (%(currency)s)") % {"currency": currency}, attr("estimated_cost"), 14),
+        Column(_("Estimated benefit (%(currency)s)") % {"currency": currency}, attr("estimated_benefit"), 14),
+        Column(_("Estimated effort (hours)"), attr("estimated_effort_hours"), 10),
+        Column(_("Score"), attr("score"), 8),
+        Column(_("Planned start"), attr("planned_start"), 12),
+        Column(_("Planned finish"), attr("planned_finish"), 12),
+        Column(_("Submitted"), attr("submitted_at"), 17),
+    ]
+
+
+class RequestQueueView(ListPage):
+    """The queue of every request (``intake.view``, like the navigation entry), filtered, sorted, 50 a page, and
+    as CSV or XLSX. Sponsors without that role open their own requests from their links (request pages are visible
+    to their sponsor and author)."""
+
+    nav_key = "intake"
     capability = permissions.INTAKE_VIEW_ALL
     template_name = "portfolio/intake/queue.html"
+    export_name = "intake"
+
+    def build_form(self) -> RequestFilterForm:
+        return _request_form(self, pipeline=False)
+
+    def rows(self) -> Any:
+        return selectors.request_list(access=self.access, filters=self.filter_form.values())
+
+    def export_title(self) -> str:
+        return _("Project intake")
+
+    def export_columns(self) -> list[Column]:
+        return [
+            *_request_columns(self),
+            Column(_("Decided"), attr("decided_at"), 17),
+            Column(_("Decided by"), lambda r: _person(r.decided_by), 20),
+        ]
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         data = super().get_context_data(**kwargs)
-        status = self.request.GET.get("status", "")
-        if status not in Status.values:
-            status = ""
         counts = selectors.request_status_counts(access=self.access)
         data.update(
-            requests=list(selectors.request_queue(access=self.access, status=status)),
-            status=status,
+            requests=list(data["page"].object_list),
+            status=self.filter_form.values().status,
             status_counts=[(value, label, counts[value]) for value, label in Status.choices],
             total=sum(counts.values()),
             can_create=self.access.can(permissions.INTAKE_CREATE),
@@ -348,20 +401,41 @@ class RequestDecideView(RequestActionView):
 # --- Pipeline ---------------------------------------------------------------------------------------------------
 
 
-class PipelineView(IntakePage):
+class PipelineView(ListPage):
+    nav_key = "intake"
     capability = permissions.INTAKE_VIEW_ALL
     template_name = "portfolio/intake/pipeline.html"
+    export_name = "pipeline"
+
+    def build_form(self) -> RequestFilterForm:
+        return _request_form(self, pipeline=True)
+
+    def rows(self) -> Any:
+        return selectors.pipeline_list(access=self.access, filters=self.filter_form.values())
+
+    def export_title(self) -> str:
+        return _("Pipeline")
+
+    def export_rows(self) -> Any:
+        return ({"rank": rank, "request": r} for rank, r in enumerate(self.rows(), start=1))
+
+    def export_columns(self) -> list[Column]:
+        def field(column: Column) -> Column:
+            return Column(column.header, lambda row: column.value(row["request"]), column.width)
+
+        return [
+            Column(_("Rank"), attr("rank"), 6),
+            *(field(column) for column in _request_columns(self)),
+            Column(_("Alignment"), attr("request.alignment"), 10),
+            Column(_("Objectives"), lambda row: [link.objective.code for link in row["request"].objective_links.all()]),
+            Column(_("Benefit ÷ cost"), attr("request.benefit_ratio"), 10),
+        ]
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         data = super().get_context_data(**kwargs)
-        requests = list(selectors.pipeline(access=self.access))
-        for r in requests:
-            r.benefit_ratio = r.estimated_benefit / r.estimated_cost if r.estimated_cost else None  # type: ignore[attr-defined]
         data.update(
-            requests=requests,
-            total_cost=sum((r.estimated_cost for r in requests), Decimal(0)),
-            total_benefit=sum((r.estimated_benefit for r in requests), Decimal(0)),
-            unscored=sum(1 for r in requests if r.score is None),
+            requests=list(data["page"].object_list),
+            totals=selectors.pipeline_totals(requests=self.rows()),
             tab="pipeline",
         )
         return data

@@ -2,17 +2,36 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cached_property
 from typing import Any
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
+from pmo.core.exports import Column, attr
 from portfolio import permissions, selectors, services
-from portfolio.forms import ObjectiveForm, PortfolioForm, ProgrammeForm
+from portfolio.forms import (
+    ObjectiveFilterForm,
+    ObjectiveForm,
+    PortfolioFilterForm,
+    PortfolioForm,
+    ProgrammeFilterForm,
+    ProgrammeForm,
+)
 from portfolio.models import Portfolio, Programme, StrategicObjective
-from portfolio.views.base import DeletePage, FormPage, PortfolioPage
+from portfolio.views.base import DeletePage, FormPage, ListPage, PortfolioPage, people_in
+
+
+def _person(field: str) -> Callable[[Any], str | None]:
+    """An export cell: the person in ``field``, by name (or e-mail)."""
+
+    def read(row: Any) -> str | None:
+        user = getattr(row, field)
+        return (user.get_full_name() or user.email) if user is not None else None
+
+    return read
 
 
 def _url(name: str, view: PortfolioPage, *args: Any) -> str:
@@ -22,14 +41,37 @@ def _url(name: str, view: PortfolioPage, *args: Any) -> str:
 # --- Portfolios -------------------------------------------------------------------------------------------------
 
 
-class PortfolioListView(PortfolioPage):
+class PortfolioListView(ListPage):
     capability = permissions.PORTFOLIO_VIEW
     template_name = "portfolio/list.html"
+    export_name = "portfolios"
+
+    def build_form(self) -> PortfolioFilterForm:
+        owners = Portfolio.objects.filter(organization=self.organization).values("owner_id")
+        return PortfolioFilterForm(self.request.GET or None, people=people_in(owners))
+
+    def rows(self) -> Any:
+        return selectors.portfolio_list(organization=self.organization, filters=self.filter_form.values())
+
+    def export_title(self) -> str:
+        return _("Portfolios")
+
+    def export_columns(self) -> list[Column]:
+        currency = self.organization.currency
+        return [
+            Column(_("Portfolio"), attr("name"), 30),
+            Column(_("Owner"), _person("owner"), 20),
+            Column(_("Programmes"), attr("programme_count"), 10),
+            Column(_("Projects"), attr("project_count"), 10),
+            Column(_("Active"), attr("active_count"), 10),
+            Column(_("Budget (%(currency)s)") % {"currency": currency}, attr("total_budget"), 16),
+            Column(_("Description"), attr("description"), 50),
+        ]
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         data = super().get_context_data(**kwargs)
         data.update(
-            portfolios=list(selectors.portfolios_with_counts(organization=self.organization)),
+            portfolios=list(data["page"].object_list),
             can_manage=self.access.can(permissions.PORTFOLIO_MANAGE),
             tab="portfolios",
         )
@@ -119,14 +161,41 @@ class PortfolioDeleteView(DeletePage):
 # --- Programmes -------------------------------------------------------------------------------------------------
 
 
-class ProgrammeListView(PortfolioPage):
+class ProgrammeListView(ListPage):
     capability = permissions.PORTFOLIO_VIEW
     template_name = "portfolio/programme_list.html"
+    export_name = "programmes"
+
+    def build_form(self) -> ProgrammeFilterForm:
+        managers = Programme.objects.filter(organization=self.organization).values("manager_id")
+        return ProgrammeFilterForm(
+            self.request.GET or None,
+            portfolios=Portfolio.objects.filter(organization=self.organization).order_by("name"),
+            people=people_in(managers),
+        )
+
+    def rows(self) -> Any:
+        return selectors.programme_list(organization=self.organization, filters=self.filter_form.values())
+
+    def export_title(self) -> str:
+        return _("Programmes")
+
+    def export_columns(self) -> list[Column]:
+        currency = self.organization.currency
+        return [
+            Column(_("Programme"), attr("name"), 30),
+            Column(_("Portfolio"), attr("portfolio.name"), 24),
+            Column(_("Manager"), _person("manager"), 20),
+            Column(_("Projects"), attr("project_count"), 10),
+            Column(_("Active"), attr("active_count"), 10),
+            Column(_("Budget (%(currency)s)") % {"currency": currency}, attr("total_budget"), 16),
+            Column(_("Description"), attr("description"), 50),
+        ]
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         data = super().get_context_data(**kwargs)
         data.update(
-            programmes=list(selectors.programmes_with_counts(organization=self.organization)),
+            programmes=list(data["page"].object_list),
             can_manage=self.access.can(permissions.PORTFOLIO_MANAGE),
             tab="programmes",
         )
@@ -222,16 +291,36 @@ class ProgrammeDeleteView(DeletePage):
 # --- Strategic objectives ---------------------------------------------------------------------------------------
 
 
-class ObjectiveListView(PortfolioPage):
+class ObjectiveListView(ListPage):
     capability = permissions.PORTFOLIO_VIEW
     template_name = "portfolio/objective_list.html"
+    export_name = "objectives"
+
+    def build_form(self) -> ObjectiveFilterForm:
+        return ObjectiveFilterForm(self.request.GET or None)
+
+    def rows(self) -> Any:
+        return selectors.objective_list(organization=self.organization, filters=self.filter_form.values())
+
+    def export_title(self) -> str:
+        return _("Strategic objectives")
+
+    def export_columns(self) -> list[Column]:
+        return [
+            Column(_("Code"), attr("code"), 10),
+            Column(_("Objective"), attr("name"), 36),
+            Column(_("Weight"), attr("weight"), 8),
+            Column(_("Requests"), attr("request_count"), 10),
+            Column(_("Projects"), attr("project_count"), 10),
+            Column(_("State"), lambda o: pgettext("enabled", "Active") if o.active else _("Inactive"), 10),
+            Column(_("Description"), attr("description"), 50),
+        ]
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         data = super().get_context_data(**kwargs)
-        objectives = list(selectors.objectives_with_counts(organization=self.organization))
         data.update(
-            objectives=objectives,
-            weight_total=sum(o.weight for o in objectives if o.active),
+            objectives=list(data["page"].object_list),
+            weight_total=selectors.active_objective_weight(organization=self.organization),
             can_manage=self.access.can(permissions.PORTFOLIO_MANAGE),
             tab="objectives",
         )
