@@ -130,6 +130,8 @@ class AllocationFilterForm(WindowForm):
     )
     sort = forms.ChoiceField(label=gettext_lazy("Sort by"), required=False)
 
+    field_order = ["person", "project", "department", "start", "end", "sort"]
+
     def __init__(self, *args: Any, organization: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         del self.fields["weeks"]

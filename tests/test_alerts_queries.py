@@ -90,7 +90,8 @@ def client_for(user: Any) -> Client:
     return client
 
 
-PAGE_BOUNDS = {"alerts/": 17, "alerts/?state=resolved": 16, "alerts/rules/": 12}
+# The alert list counts one query for its "Rule" filter's choices.
+PAGE_BOUNDS = {"alerts/": 18, "alerts/?state=resolved": 17, "alerts/rules/": 12}
 
 
 @pytest.mark.parametrize("size", SIZES)

@@ -88,7 +88,7 @@ class AuditLogView(ExportableListMixin, OrganizationViewMixin, TemplateView):
             Column(_("Object ID"), attr("object_id"), 10),
             Column(_("Action"), lambda e: action_label(e.action), 10),
             Column(_("Changes"), changes_text, 60),
-            Column(_("Address"), attr("url"), 30),
+            Column(_("URL"), attr("url"), 30),
         ]
 
     def export_rows(self) -> Any:
