@@ -556,7 +556,7 @@ class CockpitQueueView(CockpitListPage):
             return [
                 *project,
                 Column(gettext_lazy("Week"), attr("week_label"), 10),
-                Column(gettext_lazy("Returned"), attr("reviewed_at"), 18),
+                Column(gettext_lazy("Returned on"), attr("reviewed_at"), 18),
                 Column(gettext_lazy("Returned by"), lambda r: r.reviewed_by.get_full_name() if r.reviewed_by else ""),
                 Column(gettext_lazy("Comment"), attr("review_comment"), 40),
                 Column(
@@ -566,7 +566,7 @@ class CockpitQueueView(CockpitListPage):
             ]
         return [
             *project,
-            Column(gettext_lazy("Proposed"), attr("proposed_at"), 18),
+            Column(gettext_lazy("Proposed on"), attr("proposed_at"), 18),
             Column(gettext_lazy("Proposed by"), lambda t: t.proposed_by.get_full_name() if t.proposed_by else ""),
             Column(gettext_lazy("Justification"), attr("justification"), 40),
             age,
