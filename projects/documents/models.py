@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from pmo.tenancy.models import TenantModel
 
@@ -27,13 +28,13 @@ class ProjectDocument(TenantModel):
     is only shown and sent back in ``Content-Disposition``. A link keeps ``file`` empty, and the other way round."""
 
     class Kind(models.TextChoices):
-        PLAN = "plan", _("Plan")
+        PLAN = "plan", pgettext_lazy("document kind", "Plan")
         REQUIREMENTS = "requirements", _("Requirements")
         DESIGN = "design", _("Design")
         CONTRACT = "contract", _("Contract")
-        REPORT = "report", _("Report")
-        MINUTES = "minutes", _("Minutes")
-        OTHER = "other", _("Other")
+        REPORT = "report", pgettext_lazy("document kind", "Report")
+        MINUTES = "minutes", pgettext_lazy("document kind", "Minutes")
+        OTHER = "other", pgettext_lazy("document kind", "Other")
 
     project = models.ForeignKey(
         "projects.Project", on_delete=models.CASCADE, related_name="documents", verbose_name=_("project")
