@@ -332,7 +332,7 @@ class RequestFilterForm(ListFilterForm):
         **kwargs: Any,
     ) -> None:
         if pipeline:
-            kwargs.update(sorts=selectors.PIPELINE_SORTS, default=("", _("Rank (score, then alignment)")))
+            kwargs.update(sorts=selectors.PIPELINE_SORTS, default=("", _("Rank")))
         else:
             kwargs.update(sorts=selectors.REQUEST_SORTS, default=("", _("Newest first")))
         super().__init__(*args, **kwargs)
