@@ -19,6 +19,7 @@ urlpatterns = [
     path("orgs/<slug:org_slug>/", include("portfolio.api_urls")),
     path("orgs/<slug:org_slug>/", include("projects.api_urls")),
     path("orgs/<slug:org_slug>/", include("projects.knowledge.api_urls")),
+    path("orgs/<slug:org_slug>/", include("projects.documents.api_urls")),
     path("orgs/<slug:org_slug>/", include("resources.api_urls")),
     path("orgs/<slug:org_slug>/", include("risks.api_urls")),
     path("orgs/<slug:org_slug>/", include("reports.api_urls")),

@@ -254,7 +254,7 @@ class HeatMap:
         return list(range(1, self.scale + 1))
 
 
-def _heat_map(risks: QuerySet[Risk], settings: RiskSettings) -> HeatMap:
+def heat_map_of(risks: QuerySet[Risk], settings: RiskSettings) -> HeatMap:
     counts = {
         (row["probability"], row["impact"]): row["n"]
         for row in risks.filter(status=Risk.Status.OPEN)
@@ -278,20 +278,20 @@ def _scoped(access: OrgAccess) -> QuerySet[Risk]:
 def heat_map_for_project(*, access: OrgAccess, project: Project, settings: RiskSettings | None = None) -> HeatMap:
     """Open risks of one (visible) project per probability × impact cell: one aggregate query."""
     settings = settings or risk_settings_get(organization=access.organization)
-    return _heat_map(Risk.objects.filter(organization=access.organization, project=project), settings)
+    return heat_map_of(Risk.objects.filter(organization=access.organization, project=project), settings)
 
 
 def heat_map_for_portfolio(*, access: OrgAccess, portfolio: Portfolio, settings: RiskSettings | None = None) -> HeatMap:
     """Open risks of the portfolio's visible projects and its portfolio-level risks: one aggregate query."""
     settings = settings or risk_settings_get(organization=access.organization)
     risks = _scoped(access).filter(Q(project__portfolio=portfolio) | Q(project__isnull=True, portfolio=portfolio))
-    return _heat_map(risks, settings)
+    return heat_map_of(risks, settings)
 
 
 def heat_map_for_organization(*, access: OrgAccess, settings: RiskSettings | None = None) -> HeatMap:
     """Every visible open risk: one aggregate query."""
     settings = settings or risk_settings_get(organization=access.organization)
-    return _heat_map(_scoped(access), settings)
+    return heat_map_of(_scoped(access), settings)
 
 
 def portfolio_get_for_actor(*, access: OrgAccess, pk: Any) -> Portfolio:

@@ -1,9 +1,6 @@
 """``/api/v1/orgs/<org>/projects/<id>/documents/``: the permission matrix over the six roles, another organisation
 (404, nothing changed), bad input (400, nothing stored), an archived project (409), and the same number of queries
-with few or many documents.
-
-The module is its own URL configuration (the documents API first, then the site) until ``pmo/api_urls.py``
-includes ``projects.documents.api_urls``; the tests pass either way."""
+with few or many documents."""
 
 from __future__ import annotations
 
@@ -12,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.urls import include, path
 from rest_framework.test import APIClient
 
 from tests.conftest import ROLES, OrgWorld
@@ -27,12 +23,6 @@ from tests.test_documents_web import (
 )
 from tests.test_knowledge_support import PDF, upload
 
-urlpatterns = [
-    path("api/v1/orgs/<slug:org_slug>/", include("projects.documents.api_urls")),
-    path("", include("pmo.urls")),
-]
-
-pytestmark = pytest.mark.urls(__name__)
 ApiClientFactory = Callable[[Any], APIClient]
 
 

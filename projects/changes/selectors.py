@@ -51,7 +51,7 @@ def change_request_get(*, project: Project, number: Any) -> ChangeRequest:
     return found
 
 
-def _next_step_is(step: str) -> Q:
+def next_step_is(step: str) -> Q:
     """SQL for "the next unsigned step is ``step``" (steps are signed in order: pmo before executive)."""
     signed_pmo = Exists(
         ChangeApproval.objects.filter(change_request=OuterRef("pk"), step=ApproverRole.PMO, decision="approved")
@@ -78,7 +78,7 @@ def awaiting_decision_of(*, access: OrgAccess) -> Q:
     signable = Q(pk__in=[])
     for step, capability in STEP_CAPABILITY.items():
         if access.can(capability):
-            signable |= _next_step_is(step)
+            signable |= next_step_is(step)
     signed_by_me = Exists(ChangeApproval.objects.filter(change_request=OuterRef("pk"), decided_by_id=user_id))
     condition |= Q(status=Status.ASSESSED) & signable & ~Q(raised_by_id=user_id) & ~Q(signed_by_me)
     return condition

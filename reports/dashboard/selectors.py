@@ -12,9 +12,8 @@ and decided change requests, which mostly belong to projects no longer active: t
 and manager filters but not the status filter (the *KPI scope*). Utilisation and capacity are the organisation's
 (people work across projects); the demand of the projects shown is drawn beside them.
 
-Two private helpers of other apps are used as they are rather than copied (until they are made public):
-``projects.changes.selectors._next_step_is`` (the SQL of "the next signature is the executives'") and
-``risks.selectors._heat_map`` (the heat map of a risk queryset).
+Two helpers of other apps are reused rather than copied: ``projects.changes.selectors.next_step_is`` (the SQL of
+"the next signature is the executives'") and ``risks.selectors.heat_map_of`` (the heat map of a risk queryset).
 
 **Latest report**: as in ``reports.kpis``, a project's submitted or accepted status report of the latest ISO week
 starting on or before today; its overall RAG, % complete and frozen EVM figures (SPI, CPI, BAC, AC, EAC).
@@ -48,7 +47,7 @@ from django.utils.translation import pgettext_lazy
 
 from pmo.tenancy.access import OrgAccess
 from portfolio.models import ProjectRequest
-from projects.changes.selectors import _next_step_is
+from projects.changes.selectors import next_step_is
 from projects.models import (
     ApproverRole,
     ChangeRequest,
@@ -83,7 +82,7 @@ from resources.models import Allocation
 from resources.planning import capacity_demand
 from risks.models import EscalationLevel, Issue, Risk, RiskSettings
 from risks.scoring import risk_settings_get
-from risks.selectors import HeatMap, IssueFilters, RiskFilters, _heat_map, issues_visible_to, risks_visible_to
+from risks.selectors import HeatMap, IssueFilters, RiskFilters, heat_map_of, issues_visible_to, risks_visible_to
 
 TREND_WEEKS = 12
 CAPACITY_WEEKS = 12
@@ -558,7 +557,7 @@ def _decisions(
     )
     decisions.change_requests = list(
         ChangeRequest.objects.filter(organization=organization, status=ChangeRequest.Status.ASSESSED, project__in=shown)
-        .filter(_next_step_is(ApproverRole.EXECUTIVE))
+        .filter(next_step_is(ApproverRole.EXECUTIVE))
         .select_related("project")
         .order_by(F("assessed_at").asc(nulls_last=True), "pk")[:LIST_ROWS]
     )
@@ -617,7 +616,7 @@ def dashboard_data(*, access: OrgAccess, filters: DashboardFilters, now: dt.date
                 project__in=projects.values("pk")
             )[:TOP_RISKS]
         ),
-        heat_map=_heat_map(project_risks, settings),
+        heat_map=heat_map_of(project_risks, settings),
         risk_settings=settings,
         capacity=_capacity(access, projects, window),
         intake=intake_pipeline(organization=organization, requests=_requests(access, filters)),
