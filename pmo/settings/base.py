@@ -248,6 +248,7 @@ SPECTACULAR_SETTINGS = {
         "ProcessTemplateKindEnum": "projects.models.ProcessTemplate.Kind",
         "GateKindEnum": "projects.models.GateKind",
         "ArticleKindEnum": "projects.knowledge.models.Article.Kind",
+        "ProjectDocumentKindEnum": "projects.documents.models.ProjectDocument.Kind",
         "ClosureReportStatusEnum": "projects.models.ClosureReport.Status",
         "TailoringRequestStatusEnum": "projects.models.TailoringRequest.Status",
         "ProjectStatusEnum": "projects.models.Project.Status",
