@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from pmo.core.sorting import sort_choices
+from pmo.core.listing import sort_choices
 from pmo.tenancy.models import Organization
 from portfolio import selectors, services
 from portfolio.models import ScoringCriterion
@@ -267,10 +267,6 @@ class ListFilterForm(forms.Form):
         self.is_valid()
         data = {name: value for name, value in self.cleaned_data.items() if name not in self.errors}
         return selectors.ListFilters(**{k: v for k, v in data.items() if v not in (None, "")})
-
-    def error_dict(self) -> dict[str, list[str]] | None:
-        self.is_valid()
-        return {name: [str(e) for e in errors] for name, errors in self.errors.items()} or None
 
     @property
     def filtered(self) -> bool:

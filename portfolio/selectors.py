@@ -27,7 +27,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
-from pmo.core.sorting import SortKey, sort_ordering
+from pmo.core.listing import SortKey, sort_ordering
 from pmo.tenancy.access import OrgAccess
 from pmo.tenancy.models import Organization
 from portfolio import permissions

@@ -9,7 +9,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from pmo.core.sorting import sort_choices
+from pmo.core.listing import sort_choices
 from portfolio.models import Portfolio, Programme
 from projects.models import ClosureReport, DeciderRole, GateKind, Milestone, ProcessTemplate, Project, ProjectPhase
 from projects.selectors import DEPENDENCY_SORTS, REGISTER_SORTS

@@ -25,8 +25,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
-from pmo.core.exports import Column, ExportableListMixin, attr
-from pmo.core.listing import paginate
+from pmo.core.exports import Column, attr
+from pmo.core.listing import ListPageMixin
 from pmo.tenancy.roles import Capability
 from pmo.tenancy.views_base import OrganizationViewMixin
 from portfolio.models import Portfolio, Programme
@@ -49,8 +49,6 @@ from projects.models import (
     TemplatePhase,
 )
 from projects.policy import week_label
-
-PAGE_SIZE = 50
 
 TABS = [
     ("overview", gettext_lazy("Overview"), "project-detail"),
@@ -101,17 +99,18 @@ class ActionError:
 # --- Project register ------------------------------------------------------------------------------------------
 
 
-class ProjectListView(OrganizationViewMixin, ExportableListMixin, TemplateView):
+class ProjectListView(OrganizationViewMixin, ListPageMixin, TemplateView):
     """The project register: filters, sort by any column (filter bar or header), 50 a page, and the filtered list,
     every page, as CSV or XLSX with the columns a PMO works with in Excel (latest RAG and % complete included)."""
 
     nav_key = "projects"
     template_name = "projects/list.html"
     export_name = "projects"
+    default_sort = "code"
+    refuse_bad_filters = True
 
-    @cached_property
-    def filter_form(self) -> forms.ProjectFilterForm:
-        form = forms.ProjectFilterForm(
+    def build_filter_form(self) -> forms.ProjectFilterForm:
+        return forms.ProjectFilterForm(
             self.request.GET or None,
             portfolios=Portfolio.objects.filter(organization=self.organization).order_by("name"),
             programmes=Programme.objects.filter(organization=self.organization).order_by("name"),
@@ -119,13 +118,6 @@ class ProjectListView(OrganizationViewMixin, ExportableListMixin, TemplateView):
             templates=ProcessTemplate.objects.filter(organization=self.organization).order_by("name"),
             tags=selectors.project_tags(access=self.access),
         )
-        form.is_valid()
-        return form
-
-    @cached_property
-    def values(self) -> dict[str, Any]:
-        form = self.filter_form
-        return form.cleaned_data if form.is_bound and not form.errors else {}
 
     def rows(self) -> Any:
         values = self.values
@@ -137,15 +129,9 @@ class ProjectListView(OrganizationViewMixin, ExportableListMixin, TemplateView):
             template=values.get("template"),
             tag=values.get("tag") or "",
             search=values.get("search") or "",
-            sort=values.get("sort") or "code",
+            sort=self.sort,
         )
         return selectors.project_register(access=self.access, filters=filters)
-
-    def export_errors(self) -> dict[str, list[str]] | None:
-        return {k: [str(e) for e in v] for k, v in self.filter_form.errors.items()} or None
-
-    def export_rows(self) -> Any:
-        return self.rows()
 
     def export_title(self) -> str:
         return _("Projects")
@@ -182,16 +168,9 @@ class ProjectListView(OrganizationViewMixin, ExportableListMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         data = super().get_context_data(**kwargs)
-        values = self.values
-        page, query = paginate(self.request, self.rows())
         data.update(
-            projects=list(page.object_list),
-            page=page,
-            query=query,
-            filter_form=self.filter_form,
-            filtered=any(v for k, v in values.items() if k != "sort"),
-            status=values.get("status") or "",
-            sort=values.get("sort") or "code",
+            projects=list(data["page"].object_list),
+            status=self.values.get("status") or "",
             can_create=self.access.can(permissions.CREATE),
         )
         return data
@@ -823,7 +802,7 @@ class ProjectDependenciesView(DependencyFormMixin, ProjectPageView):
         return self.act(run, success=_("Dependency added."), target=("dependency", 0), form=form)
 
 
-class DependencyListView(DependencyFormMixin, OrganizationViewMixin, ExportableListMixin, TemplateView):
+class DependencyListView(DependencyFormMixin, OrganizationViewMixin, ListPageMixin, TemplateView):
     """Every dependency between projects the actor can see, conflicts first: filter by conflict and project, sort,
     50 a page, and the filtered list as CSV or XLSX."""
 
@@ -831,19 +810,16 @@ class DependencyListView(DependencyFormMixin, OrganizationViewMixin, ExportableL
     capability = Capability.PROJECTS_VIEW_ALL
     template_name = "projects/dependency_list.html"
     export_name = "dependencies"
+    default_sort = "conflict"
+    refuse_bad_filters = True
 
-    @cached_property
-    def filter_form(self) -> forms.DependencyFilterForm:
-        form = forms.DependencyFilterForm(
+    def build_filter_form(self) -> forms.DependencyFilterForm:
+        return forms.DependencyFilterForm(
             self.request.GET or None, projects=selectors.projects_visible_to(access=self.access).order_by("code")
         )
-        form.is_valid()
-        return form
 
-    @cached_property
-    def values(self) -> dict[str, Any]:
-        form = self.filter_form
-        return form.cleaned_data if form.is_bound and not form.errors else {}
+    def is_filtered(self) -> bool:
+        return bool(self.values.get("conflict") or self.values.get("project"))
 
     def rows(self) -> Any:
         values = self.values
@@ -851,11 +827,8 @@ class DependencyListView(DependencyFormMixin, OrganizationViewMixin, ExportableL
             access=self.access,
             conflict=True if values.get("conflict") else None,
             project_id=values.get("project"),
-            sort=values.get("sort") or "conflict",
+            sort=self.sort,
         )
-
-    def export_errors(self) -> dict[str, list[str]] | None:
-        return {k: [str(e) for e in v] for k, v in self.filter_form.errors.items()} or None
 
     def export_rows(self) -> Any:
         return with_late_days(self.rows())
@@ -887,19 +860,11 @@ class DependencyListView(DependencyFormMixin, OrganizationViewMixin, ExportableL
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         data = super().get_context_data(**kwargs)
-        values = self.values
-        page, query = paginate(self.request, self.rows())
-        dependencies = with_late_days(page.object_list)
         can_manage = self.access.can(permissions.DEPENDENCIES)
         data.update(
-            dependencies=dependencies,
-            page=page,
-            query=query,
-            filter_form=self.filter_form,
-            filtered=bool(values.get("conflict") or values.get("project")),
-            conflict_only=bool(values.get("conflict")),
+            dependencies=with_late_days(data["page"].object_list),
+            conflict_only=bool(self.values.get("conflict")),
             conflict_count=selectors.dependencies_visible_to(access=self.access, conflict=True).count(),
-            sort=values.get("sort") or "conflict",
             can_manage=can_manage,
         )
         if can_manage:

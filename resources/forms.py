@@ -10,7 +10,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from pmo.core.sorting import sort_choices
+from pmo.core.listing import sort_choices
 from projects.policy import parse_week, week_label
 from resources.models import CalendarDay, Department, Person, PersonSkill, Skill
 from resources.selectors import PEOPLE_SORTS

@@ -29,7 +29,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from pmo.core.sorting import SortKey, sort_ordering
+from pmo.core.listing import SortKey, sort_ordering
 from pmo.tenancy.models import Organization
 from projects.models import Project
 from resources.capacity import capacity_grid, weeks_from

@@ -17,13 +17,11 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from functools import cached_property
 from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
@@ -33,8 +31,8 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
 from pmo.core.charts import HeatCell, heat_map
-from pmo.core.exports import Column, ExportableListMixin, attr
-from pmo.core.sorting import sort_choices
+from pmo.core.exports import Column, attr
+from pmo.core.listing import ListPageMixin, filter_values, sort_choices
 from pmo.tenancy.roles import Capability
 from pmo.tenancy.views_base import OrganizationViewMixin
 from projects.models import Project
@@ -44,7 +42,6 @@ from resources import allocations as services
 from resources import planning as selectors
 from resources.models import Allocation, Department, Person
 
-PAGE_SIZE = 50
 WEEK_INPUT = forms.TextInput(attrs={"type": "week", "placeholder": "2026-W47"})
 
 
@@ -160,7 +157,7 @@ class PlanningPage(OrganizationViewMixin, TemplateView):
         return current_week_start(organization=self.organization)
 
     def window(self, form: WindowForm, *, back: int, weeks: int) -> tuple[dt.date, int]:
-        values = form.cleaned_data if form.is_bound and form.is_valid() else {}
+        values = filter_values(form)
         start = values.get("start") or self.this_week() - dt.timedelta(weeks=back)
         weeks = values.get("weeks") or weeks
         if not form.is_bound:  # show the window in force, not empty inputs
@@ -332,22 +329,17 @@ class AllocationEditView(OverAllocationsView):
         return self.render_to_response(self.get_context_data(edit=(allocation.pk, form)), status=status)
 
 
-class AllocationListView(ExportableListMixin, PlanningPage):
+class AllocationListView(ListPageMixin, PlanningPage):
     """Every allocation (filters, sort, 50 a page), and the form to add one for whoever may manage resources;
     ``?format=csv|xlsx`` answers the filtered list as a file."""
 
     template_name = "resources/planning/allocations.html"
     subnav = "allocations"
     export_name = "allocations"
+    default_sort = "person"
 
-    @cached_property
-    def filter_form(self) -> AllocationFilterForm:
+    def build_filter_form(self) -> AllocationFilterForm:
         return AllocationFilterForm(self.request.GET or None, organization=self.organization)
-
-    @cached_property
-    def values(self) -> dict[str, Any]:
-        form = self.filter_form
-        return form.cleaned_data if form.is_bound and form.is_valid() else {}
 
     def rows(self) -> QuerySet[Allocation]:
         values = self.values
@@ -358,7 +350,7 @@ class AllocationListView(ExportableListMixin, PlanningPage):
             department=values["department"].pk if values.get("department") else None,
             since=values.get("start"),
             until=values.get("end"),
-            sort=values.get("sort") or "person",
+            sort=self.sort,
         )
 
     def export_title(self) -> str:
@@ -380,22 +372,10 @@ class AllocationListView(ExportableListMixin, PlanningPage):
             Column(_("Total hours"), lambda a: a.hours_per_week * ((a.end_week - a.start_week).days // 7 + 1), 10),
         ]
 
-    def export_rows(self) -> Any:
-        return self.rows()
-
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         data = super().get_context_data(**kwargs)
-        page = Paginator(self.rows(), PAGE_SIZE).get_page(self.request.GET.get("page"))
-        query = self.request.GET.copy()
-        query.pop("page", None)
-        data.update(
-            filters=self.filter_form,
-            allocations=list(page.object_list),
-            page=page,
-            query=query.urlencode(),
-            total=page.paginator.count,
-            filtered=any(value for key, value in self.values.items() if key != "sort"),
-        )
+        page = data["page"]
+        data.update(allocations=list(page.object_list), total=page.paginator.count)
         if self.access.can(Capability.RESOURCES_MANAGE):
             data["add_form"] = kwargs.get("add_form") or AllocationAddForm(organization=self.organization)
         return data

@@ -13,7 +13,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy
 
-from pmo.core.sorting import SortKey, sort_ordering
+from pmo.core.listing import SortKey, sort_ordering
 from pmo.tenancy.models import Organization
 from projects.models import Project
 from resources.capacity import Grid, capacity_grid, weeks_between, weeks_from

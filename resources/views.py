@@ -16,14 +16,14 @@ from typing import Any, ClassVar
 from django import forms as django_forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
-from pmo.core.exports import Column, ExportableListMixin
+from pmo.core.exports import Column
+from pmo.core.listing import ListPageMixin
 from pmo.tenancy.roles import Capability
 from pmo.tenancy.views_base import OrganizationViewMixin
 from projects.policy import week_label, week_start_of
@@ -89,26 +89,21 @@ class ResourcesPageMixin(OrganizationViewMixin):
 # --- People ------------------------------------------------------------------------------------------------------
 
 
-class PeopleListView(ExportableListMixin, ResourcesPageMixin, TemplateView):
+class PeopleListView(ListPageMixin, ResourcesPageMixin, TemplateView):
     """The people with filters and sort and each one's booking this week; ``?format=csv|xlsx`` answers the
     filtered list as a file."""
 
     template_name = "resources/people/list.html"
     export_name = "people"
+    default_sort = "name"
 
-    @cached_property
-    def filter_form(self) -> forms.PeopleFilterForm:
+    def build_filter_form(self) -> forms.PeopleFilterForm:
         org = self.organization
         return forms.PeopleFilterForm(
             self.request.GET or None,
             departments=selectors.departments(organization=org),
             skills=selectors.skills(organization=org),
         )
-
-    @cached_property
-    def values(self) -> dict[str, Any]:
-        form = self.filter_form
-        return form.cleaned_data if form.is_bound and form.is_valid() else {}
 
     @cached_property
     def this_week(self) -> Any:
@@ -121,7 +116,7 @@ class PeopleListView(ExportableListMixin, ResourcesPageMixin, TemplateView):
             skill=values["skill"].pk if values.get("skill") else None,
             active={"yes": True, "no": False}.get(values.get("active") or ""),
             search=(values.get("q") or "").strip(),
-            sort=values.get("sort") or "name",
+            sort=self.sort,
         )
         return selectors.people_list(organization=self.organization, filters=filters)
 
@@ -156,15 +151,8 @@ class PeopleListView(ExportableListMixin, ResourcesPageMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         data = super().get_context_data(**kwargs)
-        page = Paginator(self.rows(), PAGE_SIZE).get_page(self.request.GET.get("page"))
-        query = self.request.GET.copy()
-        query.pop("page", None)
         data.update(
-            rows=self.with_load(list(page.object_list)),
-            page=page,
-            query=query.urlencode(),
-            filter_form=self.filter_form,
-            filtered=any(value for key, value in self.values.items() if key != "sort"),
+            rows=self.with_load(list(data["page"].object_list)),
             this_week=week_label(self.this_week),
             can_manage=self.can_manage,
         )

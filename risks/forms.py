@@ -10,7 +10,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from pmo.core.sorting import sort_choices
+from pmo.core.listing import sort_choices
 from portfolio.models import Portfolio
 from projects.models import Project
 from risks.models import Assumption, EscalationLevel, Issue, Risk

@@ -15,7 +15,7 @@ from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Prefet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
-from pmo.core.sorting import SortKey, sort_ordering
+from pmo.core.listing import SortKey, sort_ordering
 from pmo.tenancy.access import OrgAccess
 from portfolio.models import Portfolio
 from projects import permissions as project_permissions

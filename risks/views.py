@@ -17,7 +17,6 @@ from typing import Any
 from django import forms as django_forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -25,7 +24,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.generic import TemplateView
 
-from pmo.core.exports import Column, ExportableListMixin, attr
+from pmo.core.exports import Column, attr
+from pmo.core.listing import PAGE_SIZE, ListPageMixin
 from pmo.tenancy.views_base import OrganizationViewMixin
 from projects import selectors as project_selectors
 from projects.services import ProjectsConflict, organization_today
@@ -39,8 +39,6 @@ from projects.views import (
 )
 from risks import forms, permissions, scoring, selectors, services
 from risks.models import Issue, Risk, RiskSettings
-
-PAGE_SIZE = 50
 
 
 class _Refused(Exception):
@@ -113,25 +111,20 @@ def issue_url(slug: str, number: int) -> str:
 # --- The register ------------------------------------------------------------------------------------------------
 
 
-class RiskListView(ExportableListMixin, RaidPageMixin, TemplateView):
+class RiskListView(ListPageMixin, RaidPageMixin, TemplateView):
     """The register with filters and sort, the organisation's heat map (cells link to the filtered register) and the
     risks and issues escalated to the actor; ``?format=csv|xlsx`` answers the filtered register as a file."""
 
     template_name = "risks/list.html"
     export_name = "risks"
+    default_sort = selectors.RISK_DEFAULT_SORT
 
-    @cached_property
-    def filter_form(self) -> forms.RiskFilterForm:
+    def build_filter_form(self) -> forms.RiskFilterForm:
         return forms.RiskFilterForm(
             self.request.GET or None,
             projects=project_selectors.projects_visible_to(access=self.access).order_by("code"),
             members=self.members,
         )
-
-    @cached_property
-    def values(self) -> dict[str, Any]:
-        form = self.filter_form
-        return form.cleaned_data if form.is_bound and form.is_valid() else {}
 
     def rows(self) -> Any:
         values = self.values
@@ -152,7 +145,7 @@ class RiskListView(ExportableListMixin, RaidPageMixin, TemplateView):
         return selectors.risk_register(
             access=self.access,
             filters=filters,
-            sort=values.get("sort") or selectors.RISK_DEFAULT_SORT,
+            sort=self.sort,
             settings=self.settings,
         )
 
@@ -182,21 +175,11 @@ class RiskListView(ExportableListMixin, RaidPageMixin, TemplateView):
             Column(_("Created"), attr("created_at"), 18),
         ]
 
-    def export_rows(self) -> Any:
-        return self.rows()
-
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         data = super().get_context_data(**kwargs)
         values = self.values
-        page = Paginator(self.rows(), PAGE_SIZE).get_page(self.request.GET.get("page"))
-        query = self.request.GET.copy()
-        query.pop("page", None)
         data.update(
-            risks=list(page.object_list),
-            page=page,
-            query=query.urlencode(),
-            filter_form=self.filter_form,
-            filtered=any(value not in (None, "", False) for key, value in values.items() if key != "sort"),
+            risks=list(data["page"].object_list),
             cell=(values.get("probability"), values.get("impact")),
             heat_map=selectors.heat_map_for_organization(access=self.access, settings=self.settings),
             heat_base=reverse("risk-list", kwargs={"org_slug": self.organization.slug}) + "?status=open",
@@ -392,24 +375,19 @@ class RiskActionView(RiskDetailView):
 # --- Issues ------------------------------------------------------------------------------------------------------
 
 
-class IssueListView(ExportableListMixin, RaidPageMixin, TemplateView):
+class IssueListView(ListPageMixin, RaidPageMixin, TemplateView):
     """The issue log with filters and sort; ``?format=csv|xlsx`` answers the filtered log as a file."""
 
     template_name = "risks/issue_list.html"
     export_name = "issues"
+    default_sort = selectors.ISSUE_DEFAULT_SORT
 
-    @cached_property
-    def filter_form(self) -> forms.IssueFilterForm:
+    def build_filter_form(self) -> forms.IssueFilterForm:
         return forms.IssueFilterForm(
             self.request.GET or None,
             projects=project_selectors.projects_visible_to(access=self.access).order_by("code"),
             members=self.members,
         )
-
-    @cached_property
-    def values(self) -> dict[str, Any]:
-        form = self.filter_form
-        return form.cleaned_data if form.is_bound and form.is_valid() else {}
 
     def rows(self) -> Any:
         values = self.values
@@ -426,7 +404,7 @@ class IssueListView(ExportableListMixin, RaidPageMixin, TemplateView):
             owner=owner.pk if owner is not None else None,
             search=(values.get("q") or "").strip(),
             overdue_on=organization_today(self.organization) if values.get("overdue") else None,
-            sort=values.get("sort") or selectors.ISSUE_DEFAULT_SORT,
+            sort=self.sort,
         )
 
     def export_title(self) -> str:
@@ -449,21 +427,9 @@ class IssueListView(ExportableListMixin, RaidPageMixin, TemplateView):
             Column(_("Created"), attr("created_at"), 18),
         ]
 
-    def export_rows(self) -> Any:
-        return self.rows()
-
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         data = super().get_context_data(**kwargs)
-        page = Paginator(self.rows(), PAGE_SIZE).get_page(self.request.GET.get("page"))
-        query = self.request.GET.copy()
-        query.pop("page", None)
-        data.update(
-            issues=list(page.object_list),
-            page=page,
-            query=query.urlencode(),
-            filter_form=self.filter_form,
-            filtered=any(value not in (None, "", False) for key, value in self.values.items() if key != "sort"),
-        )
+        data["issues"] = list(data["page"].object_list)
         return data
 
 
@@ -566,7 +532,7 @@ class RiskSettingsView(RaidPageMixin, TemplateView):
             (label, [p * i for p in range(1, current.scale + 1) for i in range(1, current.scale + 1)])
             for label in scoring.LEVEL_LABELS.values()
         ]
-        data["heat_map"] = selectors._heat_map(selectors.Risk.objects.none(), current)
+        data["heat_map"] = selectors.heat_map_of(selectors.Risk.objects.none(), current)
         return data
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:

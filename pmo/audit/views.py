@@ -4,21 +4,18 @@ those who may read the trail: the governance roles)."""
 
 from __future__ import annotations
 
-from functools import cached_property
 from typing import Any
 
-from django.core.paginator import Paginator
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from pmo.audit.forms import AuditFilterForm
 from pmo.audit.selectors import AuditEntry, AuditFilters, AuditTrail, audit_model_choices
-from pmo.core.exports import Column, ExportableListMixin, attr
+from pmo.core.exports import Column, attr
+from pmo.core.listing import ListPageMixin
 from pmo.tenancy.roles import Capability
 from pmo.tenancy.selectors import organization_members
 from pmo.tenancy.views_base import OrganizationViewMixin
-
-PAGE_SIZE = 50
 
 
 def action_label(action: str) -> str:
@@ -41,14 +38,13 @@ def changes_text(entry: AuditEntry) -> str:
     return entry.summary if entry.action == "insert" else ""
 
 
-class AuditLogView(ExportableListMixin, OrganizationViewMixin, TemplateView):
+class AuditLogView(ListPageMixin, OrganizationViewMixin, TemplateView):
     nav_key = "audit"
     capability = Capability.AUDIT_VIEW
     template_name = "audit/log.html"
     export_name = "audit-trail"
 
-    @cached_property
-    def filter_form(self) -> AuditFilterForm:
+    def build_filter_form(self) -> AuditFilterForm:
         users = [
             (membership.user_id, membership.user.get_full_name() or membership.user.email)
             for membership in organization_members(organization=self.organization)
@@ -58,11 +54,6 @@ class AuditLogView(ExportableListMixin, OrganizationViewMixin, TemplateView):
             models=audit_model_choices(),
             users=sorted(users, key=lambda pair: pair[1].lower()),
         )
-
-    @cached_property
-    def values(self) -> dict[str, Any]:
-        form = self.filter_form
-        return form.cleaned_data if form.is_bound and form.is_valid() else {}
 
     def rows(self) -> AuditTrail:
         values = self.values
@@ -91,19 +82,7 @@ class AuditLogView(ExportableListMixin, OrganizationViewMixin, TemplateView):
             Column(_("URL"), attr("url"), 30),
         ]
 
-    def export_rows(self) -> Any:
-        return self.rows()
-
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         data = super().get_context_data(**kwargs)
-        page = Paginator(self.rows(), PAGE_SIZE).get_page(self.request.GET.get("page"))
-        query = self.request.GET.copy()
-        query.pop("page", None)
-        data.update(
-            entries=list(page.object_list),
-            page=page,
-            query=query.urlencode(),
-            filter_form=self.filter_form,
-            filtered=any(value for key, value in self.values.items() if key != "sort"),
-        )
+        data["entries"] = list(data["page"].object_list)
         return data

@@ -176,6 +176,15 @@ def export_response(
     return response
 
 
+def list_query(request: HttpRequest) -> str:
+    """The list's GET parameters (filters and sort) without the page and the format, encoded: what the export
+    links and the pager links carry."""
+    query = request.GET.copy()
+    for key in ("page", "format"):
+        query.pop(key, None)
+    return query.urlencode()
+
+
 def requested_format(request: HttpRequest) -> str:
     return request.GET.get("format", "")
 
@@ -232,8 +241,5 @@ class ExportableListMixin:
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         data: dict[str, Any] = super().get_context_data(**kwargs)  # type: ignore[misc]
-        query = self.request.GET.copy()
-        for key in ("page", "format"):
-            query.pop(key, None)
-        data["export_query"] = query.urlencode()
+        data["export_query"] = list_query(self.request)
         return data

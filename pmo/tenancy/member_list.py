@@ -9,7 +9,7 @@ from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from pmo.core.sorting import SortKey, sort_choices, sort_ordering
+from pmo.core.listing import SortKey, sort_choices, sort_ordering
 from pmo.tenancy.models import Membership
 from pmo.tenancy.roles import Role
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from functools import cached_property
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
@@ -19,7 +17,8 @@ from django.utils.translation import pgettext
 from django.views import View
 from django.views.generic import TemplateView
 
-from pmo.core.exports import Column, ExportableListMixin, attr
+from pmo.core.exports import Column, attr
+from pmo.core.listing import ListPageMixin
 from pmo.tenancy import member_list, services
 from pmo.tenancy.forms import InvitationForm, InvitationSignupForm, OrganizationSettingsForm, RoleForm
 from pmo.tenancy.models import Invitation, Membership
@@ -28,8 +27,6 @@ from pmo.tenancy.selectors import organization_invitations, organization_members
 from pmo.tenancy.views_base import OrganizationViewMixin
 from pmo.tenancy.workspaces import WorkspaceMixin, landing_workspace
 from projects.selectors import projects_visible_to
-
-MEMBERS_PAGE_SIZE = 50
 
 
 def _form_errors(exc: ValidationError) -> str:
@@ -44,7 +41,7 @@ class OrganizationHomeView(OrganizationViewMixin, View):
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         target = landing_workspace(self.access)
         match = resolve(reverse(target.url_name, kwargs={"org_slug": self.organization.slug}))
-        return match.func(request, *match.args, **match.kwargs)  # type: ignore[no-any-return]
+        return match.func(request, *match.args, **match.kwargs)
 
 
 class OrganizationOverviewView(WorkspaceMixin, OrganizationViewMixin, TemplateView):
@@ -68,7 +65,7 @@ class OrganizationOverviewView(WorkspaceMixin, OrganizationViewMixin, TemplateVi
         return data
 
 
-class MembersView(ExportableListMixin, OrganizationViewMixin, TemplateView):
+class MembersView(ListPageMixin, OrganizationViewMixin, TemplateView):
     """The members (filter by role and text, sort, 50 a page) and, for administrators, role changes and
     invitations; ``?format=csv|xlsx`` answers the filtered member list as a file (for whoever sees the page)."""
 
@@ -76,22 +73,17 @@ class MembersView(ExportableListMixin, OrganizationViewMixin, TemplateView):
     capability = Capability.MEMBERS_VIEW
     template_name = "tenancy/members.html"
     export_name = "members"
+    default_sort = member_list.MEMBER_DEFAULT_SORT
 
-    @cached_property
-    def filter_form(self) -> member_list.MemberFilterForm:
+    def build_filter_form(self) -> member_list.MemberFilterForm:
         return member_list.MemberFilterForm(self.request.GET or None)
-
-    @cached_property
-    def values(self) -> dict[str, Any]:
-        form = self.filter_form
-        return form.cleaned_data if form.is_bound and form.is_valid() else {}
 
     def rows(self) -> QuerySet[Membership]:
         return member_list.members_filtered(
             organization_members(organization=self.organization),
             role=self.values.get("role") or "",
             search=(self.values.get("q") or "").strip(),
-            sort=self.values.get("sort") or member_list.MEMBER_DEFAULT_SORT,
+            sort=self.sort,
         )
 
     def export_title(self) -> str:
@@ -106,21 +98,11 @@ class MembersView(ExportableListMixin, OrganizationViewMixin, TemplateView):
             Column(_("Last sign-in"), attr("user.last_login"), 18),
         ]
 
-    def export_rows(self) -> Any:
-        return self.rows()
-
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         data = super().get_context_data(**kwargs)
         can_manage = self.access.can(Capability.MEMBERS_MANAGE)
-        page = Paginator(self.rows(), MEMBERS_PAGE_SIZE).get_page(self.request.GET.get("page"))
-        query = self.request.GET.copy()
-        query.pop("page", None)
         data.update(
-            members=list(page.object_list),
-            page=page,
-            query=query.urlencode(),
-            filter_form=self.filter_form,
-            filtered=any(value for key, value in self.values.items() if key != "sort"),
+            members=list(data["page"].object_list),
             invitations=list(organization_invitations(organization=self.organization)) if can_manage else [],
             can_manage=can_manage,
             invite_form=kwargs.get("invite_form") or InvitationForm(),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import cached_property
 from typing import Any
 
 from django import forms
@@ -14,8 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.generic import TemplateView
 
-from pmo.core.exports import ExportableListMixin
-from pmo.core.listing import paginate
+from pmo.core.listing import ListPageMixin
 from pmo.tenancy.roles import Capability
 from pmo.tenancy.views_base import OrganizationViewMixin
 from portfolio import permissions
@@ -119,35 +117,20 @@ def people_in(ids: QuerySet[Any]) -> QuerySet[Any]:
     return get_user_model()._default_manager.filter(pk__in=ids).order_by("full_name", "email")
 
 
-class ListPage(ExportableListMixin, PortfolioPage):
-    """A list of the portfolio section: a filter bar (``filter_form``), 50 rows a page, sortable columns, and the
-    filtered list as CSV or XLSX. Subclasses build the form and the rows."""
+class ListPage(ListPageMixin, PortfolioPage):
+    """A list of the portfolio section: a filter bar (a ``ListFilterForm``, whose valid fields filter even when
+    another is wrong), 50 rows a page, sortable columns, and the filtered list as CSV or XLSX (refused while a
+    filter is wrong). Subclasses build the form and the rows."""
 
-    def build_form(self) -> ListFilterForm:
+    refuse_bad_filters = True
+    filter_form: ListFilterForm
+
+    def build_filter_form(self) -> ListFilterForm:
         raise NotImplementedError
 
-    def rows(self) -> Any:
-        raise NotImplementedError
+    @property
+    def sort(self) -> str:
+        return self.filter_form.values().sort
 
-    @cached_property
-    def filter_form(self) -> ListFilterForm:
-        return self.build_form()
-
-    def export_rows(self) -> Any:
-        return self.rows()
-
-    def export_errors(self) -> dict[str, list[str]] | None:
-        return self.filter_form.error_dict()
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        data = super().get_context_data(**kwargs)
-        page, query = paginate(self.request, self.rows())
-        form = self.filter_form
-        data.update(
-            page=page,
-            query=query,
-            filter_form=form,
-            filtered=form.filtered,
-            sort=form.values().sort,
-        )
-        return data
+    def is_filtered(self) -> bool:
+        return self.filter_form.filtered

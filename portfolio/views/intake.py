@@ -94,7 +94,7 @@ class RequestQueueView(ListPage):
     template_name = "portfolio/intake/queue.html"
     export_name = "intake"
 
-    def build_form(self) -> RequestFilterForm:
+    def build_filter_form(self) -> RequestFilterForm:
         return _request_form(self, pipeline=False)
 
     def rows(self) -> Any:
@@ -407,7 +407,7 @@ class PipelineView(ListPage):
     template_name = "portfolio/intake/pipeline.html"
     export_name = "pipeline"
 
-    def build_form(self) -> RequestFilterForm:
+    def build_filter_form(self) -> RequestFilterForm:
         return _request_form(self, pipeline=True)
 
     def rows(self) -> Any:

@@ -46,7 +46,7 @@ class PortfolioListView(ListPage):
     template_name = "portfolio/list.html"
     export_name = "portfolios"
 
-    def build_form(self) -> PortfolioFilterForm:
+    def build_filter_form(self) -> PortfolioFilterForm:
         owners = Portfolio.objects.filter(organization=self.organization).values("owner_id")
         return PortfolioFilterForm(self.request.GET or None, people=people_in(owners))
 
@@ -166,7 +166,7 @@ class ProgrammeListView(ListPage):
     template_name = "portfolio/programme_list.html"
     export_name = "programmes"
 
-    def build_form(self) -> ProgrammeFilterForm:
+    def build_filter_form(self) -> ProgrammeFilterForm:
         managers = Programme.objects.filter(organization=self.organization).values("manager_id")
         return ProgrammeFilterForm(
             self.request.GET or None,
@@ -296,7 +296,7 @@ class ObjectiveListView(ListPage):
     template_name = "portfolio/objective_list.html"
     export_name = "objectives"
 
-    def build_form(self) -> ObjectiveFilterForm:
+    def build_filter_form(self) -> ObjectiveFilterForm:
         return ObjectiveFilterForm(self.request.GET or None)
 
     def rows(self) -> Any:

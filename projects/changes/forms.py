@@ -11,7 +11,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from pmo.core.sorting import sort_choices
+from pmo.core.listing import sort_choices
 from projects.changes.selectors import CHANGE_REQUEST_SORTS
 from projects.changes.services import MAX_FINISH_DELTA_DAYS
 from projects.models import ChangeRequest, ChangeType, Project

@@ -15,7 +15,7 @@ from django.db.models.functions import TruncMonth
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
-from pmo.core.sorting import SortKey, sort_ordering
+from pmo.core.listing import SortKey, sort_ordering
 from pmo.tenancy.access import OrgAccess
 from pmo.tenancy.roles import Capability
 from projects.changes.services import STEP_CAPABILITY, next_step

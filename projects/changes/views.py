@@ -20,8 +20,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
-from pmo.core.exports import Column, ExportableListMixin, attr
-from pmo.core.listing import paginate
+from pmo.core.exports import Column, attr
+from pmo.core.listing import ListPageMixin
 from pmo.tenancy.views_base import OrganizationViewMixin
 from portfolio.models import Portfolio
 from projects import selectors as project_selectors
@@ -204,28 +204,25 @@ class _Refused(Exception):
 # --- Organisation pages ---------------------------------------------------------------------------------------------
 
 
-class ChangeRequestListView(OrganizationViewMixin, ExportableListMixin, TemplateView):
+class ChangeRequestListView(OrganizationViewMixin, ListPageMixin, TemplateView):
     """Every change request on a project the actor may read: open ones first; filters, sort, "awaiting my
     decision", and the filtered list as CSV or XLSX."""
 
     nav_key = "changes"
     template_name = "projects/changes/list.html"
     export_name = "change-requests"
+    refuse_bad_filters = True
 
-    @cached_property
-    def filter_form(self) -> forms.ChangeFilterForm:
-        form = forms.ChangeFilterForm(
+    def build_filter_form(self) -> forms.ChangeFilterForm:
+        return forms.ChangeFilterForm(
             self.request.GET or None,
             projects=project_selectors.projects_visible_to(access=self.access).order_by("code"),
             portfolios=Portfolio.objects.filter(organization=self.organization).order_by("name"),
         )
-        form.is_valid()
-        return form
 
     @cached_property
     def filters(self) -> selectors.ChangeRequestFilters:
-        form = self.filter_form
-        values = form.cleaned_data if form.is_bound and not form.errors else {}
+        values = self.values
         project = values.get("project")
         return selectors.ChangeRequestFilters(
             status=values.get("status") or "",
@@ -242,11 +239,8 @@ class ChangeRequestListView(OrganizationViewMixin, ExportableListMixin, Template
     def rows(self) -> Any:
         return selectors.change_requests_visible_to(access=self.access, filters=self.filters)
 
-    def export_errors(self) -> dict[str, list[str]] | None:
-        return {k: [str(e) for e in v] for k, v in self.filter_form.errors.items()} or None
-
-    def export_rows(self) -> Any:
-        return self.rows()
+    def is_filtered(self) -> bool:
+        return self.filters != selectors.ChangeRequestFilters(sort=self.filters.sort)
 
     def export_title(self) -> str:
         return _("Change requests")
@@ -273,20 +267,10 @@ class ChangeRequestListView(OrganizationViewMixin, ExportableListMixin, Template
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         data = super().get_context_data(**kwargs)
-        page, query = paginate(self.request, self.rows())
         awaiting = selectors.change_requests_visible_to(
             access=self.access, filters=selectors.ChangeRequestFilters(awaiting_me=True)
         ).count()
-        filters = self.filters
-        data.update(
-            change_requests=list(page.object_list),
-            page=page,
-            query=query,
-            filter_form=self.filter_form,
-            filtered=filters != selectors.ChangeRequestFilters(sort=filters.sort),
-            sort=filters.sort,
-            awaiting_count=awaiting,
-        )
+        data.update(change_requests=list(data["page"].object_list), awaiting_count=awaiting)
         return data
 
 

@@ -12,12 +12,12 @@ from functools import cached_property
 from typing import Any
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views import View
 
+from pmo.core.listing import PAGE_SIZE, filter_values, paginate
 from pmo.tenancy.views_base import OrganizationViewMixin
 from projects import selectors as project_selectors
 from projects.documents import selectors, services
@@ -25,7 +25,7 @@ from projects.documents.forms import DocumentFilterForm, DocumentForm
 from projects.documents.models import ProjectDocument
 from projects.knowledge.downloads import attachment_response
 from projects.services import ProjectsConflict
-from projects.views import PAGE_SIZE, ProjectPageView
+from projects.views import ProjectPageView
 
 
 class ProjectDocumentsView(ProjectPageView):
@@ -43,20 +43,18 @@ class ProjectDocumentsView(ProjectPageView):
         form = kwargs.pop("form", None)
         data = super().get_context_data(**kwargs)
         filter_form = DocumentFilterForm(self.request.GET or None, phases=self.phases)
-        values = filter_form.cleaned_data if filter_form.is_bound and filter_form.is_valid() else {}
+        values = filter_values(filter_form)
         filters = selectors.DocumentFilters(
             kind=values.get("kind") or "",
             phase=values.get("phase"),
             sort=values.get("sort") or selectors.DEFAULT_SORT,
         )
         documents = selectors.project_documents(project=self.project, filters=filters)
-        page = Paginator(documents, PAGE_SIZE).get_page(self.request.GET.get("page"))
-        query = self.request.GET.copy()
-        query.pop("page", None)
+        page, query = paginate(self.request, documents, per_page=PAGE_SIZE)
         data.update(
             documents=list(page.object_list),
             page=page,
-            query=query.urlencode(),
+            query=query,
             filter_form=filter_form,
             filtered=bool(filters.kind or filters.phase is not None),
             sort=filters.sort,

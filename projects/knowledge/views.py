@@ -15,8 +15,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from pmo.core.exports import Column, ExportableListMixin, attr
-from pmo.core.listing import paginate
-from pmo.core.sorting import sort_choices
+from pmo.core.listing import paginate, sort_choices
 from pmo.tenancy.views_base import OrganizationViewMixin
 from projects.knowledge import permissions, selectors, services
 from projects.knowledge.downloads import attachment_response

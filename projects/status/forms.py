@@ -9,7 +9,7 @@ from django import forms
 from django.core.validators import MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
-from pmo.core.sorting import SortKey, sort_choices
+from pmo.core.listing import SortKey, sort_choices
 from projects.models import ControlPolicy, Rag, StatusReport
 from projects.policy import POLICY_FIELDS, parse_week
 from projects.status.services import MAX_ESCALATIONS, RAG_FIELDS

@@ -24,8 +24,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
-from pmo.core.exports import Column, ExportableListMixin, attr
-from pmo.core.listing import paginate, sort_rows
+from pmo.core.exports import Column, attr
+from pmo.core.listing import ListPageMixin, sort_rows
 from pmo.tenancy.roles import Capability
 from pmo.tenancy.views_base import OrganizationViewMixin
 from portfolio.models import Portfolio
@@ -291,29 +291,28 @@ COMPLIANCE_SORT_KEYS: dict[str, Callable[[selectors.ComplianceRow], Any]] = {
 }
 
 
-class StatusListView(OrganizationViewMixin, ExportableListMixin, TemplateView):
+class StatusListView(OrganizationViewMixin, ListPageMixin, TemplateView):
     """The week's review queue and compliance over the projects the reader may see; ``?week=2026-W47``, filters by
     state, portfolio, manager and words of the project, a sort, and the filtered list as CSV or XLSX."""
 
     nav_key = "status"
     template_name = "projects/status/list.html"
     export_name = "status"
+    refuse_bad_filters = True
 
     @cached_property
     def current_week(self) -> dt.date:
         return current_week_start(organization=self.organization)
 
-    @cached_property
-    def filter_form(self) -> forms.ComplianceFilterForm:
-        form = forms.ComplianceFilterForm(
+    def build_filter_form(self) -> forms.ComplianceFilterForm:
+        return forms.ComplianceFilterForm(
             self.request.GET or None,
             portfolios=Portfolio.objects.filter(organization=self.organization).order_by("name"),
             managers=project_selectors.project_managers(access=self.access),
         )
-        form.is_valid()
-        return form
 
     def value(self, name: str) -> Any:
+        """A filter's value while it is valid (a wrong one counts as not set; its error shows next to it)."""
         form = self.filter_form
         return form.cleaned_data.get(name) if form.is_bound and name not in form.errors else None
 
@@ -321,9 +320,12 @@ class StatusListView(OrganizationViewMixin, ExportableListMixin, TemplateView):
     def week(self) -> dt.date:
         return self.value("week") or self.current_week
 
-    @cached_property
+    @property
     def sort(self) -> str:
         return self.value("sort") or "project"
+
+    def is_filtered(self) -> bool:
+        return any(self.value(name) for name in ("search", "state", "portfolio", "manager"))
 
     @cached_property
     def compliance(self) -> selectors.Compliance:
@@ -343,12 +345,6 @@ class StatusListView(OrganizationViewMixin, ExportableListMixin, TemplateView):
         elif state:
             rows = [row for row in rows if row.state == state]
         return sort_rows(rows, self.sort, COMPLIANCE_SORT_KEYS)
-
-    def export_errors(self) -> dict[str, list[str]] | None:
-        return {k: [str(e) for e in v] for k, v in self.filter_form.errors.items()} or None
-
-    def export_rows(self) -> list[selectors.ComplianceRow]:
-        return self.rows()
 
     def export_title(self) -> str:
         return _("Weekly status") + " " + week_label(self.week)
@@ -382,16 +378,10 @@ class StatusListView(OrganizationViewMixin, ExportableListMixin, TemplateView):
         data = super().get_context_data(**kwargs)
         week, current = self.week, self.current_week
         compliance = self.compliance
-        page, query = paginate(self.request, self.rows())
         form = self.filter_form
         data.update(
             compliance=compliance,
-            rows=list(page.object_list),
-            page=page,
-            query=query,
-            filter_form=form,
-            sort=self.sort,
-            filtered=any(self.value(name) for name in ("search", "state", "portfolio", "manager")),
+            rows=list(data["page"].object_list),
             counts=compliance.counts,
             week=week_label(week),
             week_error=" ".join(str(error) for error in form.errors.get("week", [])),

@@ -14,7 +14,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -23,7 +22,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.generic import TemplateView
 
-from pmo.core.exports import Column, ExportableListMixin, attr
+from pmo.core.exports import Column, attr
+from pmo.core.listing import ListPageMixin, filter_values
 from pmo.tenancy.roles import Capability
 from pmo.tenancy.views_base import OrganizationViewMixin
 from portfolio.models import Portfolio
@@ -35,8 +35,6 @@ from reports.alerts import forms, permissions, selectors, services
 from reports.alerts.scan import alert_scan_organization
 from reports.metrics import METRICS
 from reports.models import Alert, AlertRule
-
-PAGE_SIZE = 50
 
 
 def decorate(alert: Alert) -> Alert:
@@ -83,7 +81,7 @@ class AlertPageMixin(OrganizationViewMixin):
 # --- Alerts ------------------------------------------------------------------------------------------------------
 
 
-class AlertListView(ExportableListMixin, AlertPageMixin, TemplateView):
+class AlertListView(ListPageMixin, AlertPageMixin, TemplateView):
     """The alerts that need attention (most severe first) or, with ``state=resolved``, the history; filters and
     sort; the last scan and, for rule managers, "Run scan now"; ``?format=csv|xlsx`` answers the filtered list as
     a file."""
@@ -91,8 +89,7 @@ class AlertListView(ExportableListMixin, AlertPageMixin, TemplateView):
     template_name = "reports/alerts/list.html"
     export_name = "alerts"
 
-    @cached_property
-    def filter_form(self) -> forms.AlertFilterForm:
+    def build_filter_form(self) -> forms.AlertFilterForm:
         params = self.request.GET.copy()
         if not params.get("state"):
             params["state"] = selectors.ACTIVE
@@ -104,8 +101,7 @@ class AlertListView(ExportableListMixin, AlertPageMixin, TemplateView):
 
     @cached_property
     def values(self) -> dict[str, Any]:
-        form = self.filter_form
-        return form.cleaned_data if form.is_valid() else {"state": selectors.ACTIVE}
+        return filter_values(self.filter_form) or {"state": selectors.ACTIVE}
 
     @property
     def state(self) -> str:
@@ -114,6 +110,13 @@ class AlertListView(ExportableListMixin, AlertPageMixin, TemplateView):
     @property
     def history(self) -> bool:
         return self.state == Alert.State.RESOLVED
+
+    @property
+    def sort(self) -> str:
+        return self.values.get("sort") or ("-resolved" if self.history else "severity")
+
+    def is_filtered(self) -> bool:
+        return any(self.values.get(name) for name in ("severity", "metric", "project", "rule"))
 
     def rows(self) -> Any:
         values = self.values
@@ -124,7 +127,7 @@ class AlertListView(ExportableListMixin, AlertPageMixin, TemplateView):
             metric=values.get("metric") or "",
             project=project.pk if project is not None else None,
             rule=rule.pk if rule is not None else None,
-            ordering=values.get("sort") or ("-resolved" if self.history else "severity"),
+            ordering=self.sort,
         )
         return selectors.alert_list(access=self.access, filters=filters)
 
@@ -161,19 +164,11 @@ class AlertListView(ExportableListMixin, AlertPageMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         data = super().get_context_data(**kwargs)
-        values = self.values
-        page = Paginator(self.rows(), PAGE_SIZE).get_page(self.request.GET.get("page"))
-        alerts = [decorate(alert) for alert in page.object_list]
-        query = self.request.GET.copy()
-        query.pop("page", None)
+        alerts = [decorate(alert) for alert in data["page"].object_list]
         data.update(
             alerts=alerts,
-            page=page,
-            query=query.urlencode(),
-            filter_form=self.filter_form,
             state=self.state,
             history=self.history,
-            filtered=any(values.get(name) for name in ("severity", "metric", "project", "rule")),
             counts=selectors.alert_counts(access=self.access),
             ack_ids=selectors.acknowledgeable(access=self.access, alerts=alerts),
             ack_form=forms.AcknowledgeForm(),

@@ -16,7 +16,6 @@ from functools import cached_property
 from typing import Any
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -28,6 +27,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from pmo.core.exports import Column, ExportableListMixin, attr
+from pmo.core.listing import paginate
 from pmo.tenancy.roles import Capability
 from pmo.tenancy.views_base import OrganizationViewMixin
 from pmo.tenancy.workspaces import WorkspaceMixin
@@ -374,13 +374,11 @@ class CockpitListPage(ExportableListMixin, CockpitPage, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         data = super().get_context_data(**kwargs)
-        page = Paginator(self.rows(), PAGE_SIZE).get_page(self.request.GET.get("page"))
-        query = self.request.GET.copy()
-        query.pop("page", None)
+        page, query = paginate(self.request, self.rows(), per_page=PAGE_SIZE)
         data.update(
             page=page,
             items=list(page.object_list),
-            query=query.urlencode(),
+            query=query,
             sort=self.sort,
             sort_choices=[(key, label) for key, label in self.sorts.items()],
             cockpit_url=self.url("cockpit"),

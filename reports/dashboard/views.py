@@ -10,7 +10,6 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
-from django.core.paginator import Paginator
 from django.db.models import F, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -20,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from pmo.core.exports import Column, ExportableListMixin, attr
+from pmo.core.listing import paginate
 from pmo.tenancy.roles import Capability
 from pmo.tenancy.views_base import OrganizationViewMixin
 from pmo.tenancy.workspaces import WorkspaceMixin
@@ -195,16 +195,15 @@ class DashboardProjectsView(ExportableListMixin, DashboardMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         data = super().get_context_data(**kwargs)
-        page = Paginator(self.projects(), PAGE_SIZE).get_page(self.request.GET.get("page"))
-        query = self.request.GET.copy()
-        query.pop("page", None)
-        sort_query = query.copy()
-        sort_query.pop("sort", None)
+        page, query = paginate(self.request, self.projects(), per_page=PAGE_SIZE)
+        sort_query = self.request.GET.copy()
+        for key in ("page", "format", "sort"):
+            sort_query.pop(key, None)
         current = self.request.GET.get("sort", "code")
         data.update(
             figure=self.figure,
             page=page,
-            query=query.urlencode(),
+            query=query,
             sort=current,
             sort_query=sort_query.urlencode(),
             summary=filter_summary(self.form, self.filters),

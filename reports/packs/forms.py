@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from pmo.core.sorting import sort_choices
+from pmo.core.listing import sort_choices
 from projects.models import Project
 from reports.models import Report, ReportKind
 from reports.packs.selectors import REPORT_SORTS

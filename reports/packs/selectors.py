@@ -15,7 +15,7 @@ from django.http import Http404
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy
 
-from pmo.core.sorting import SortKey, sort_ordering
+from pmo.core.listing import SortKey, sort_ordering
 from pmo.tenancy.access import OrgAccess
 from pmo.tenancy.roles import Capability
 from projects.selectors import projects_visible_to

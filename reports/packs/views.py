@@ -11,12 +11,10 @@ Thin views: the form checks shapes, one service call decides; a refused step ren
 
 from __future__ import annotations
 
-from functools import cached_property
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -26,7 +24,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.generic import TemplateView, View
 
-from pmo.core.exports import Column, ExportableListMixin, attr
+from pmo.core.exports import Column, attr
+from pmo.core.listing import ListPageMixin
 from pmo.tenancy.roles import Capability
 from pmo.tenancy.views_base import OrganizationViewMixin
 from projects.selectors import projects_visible_to
@@ -36,7 +35,6 @@ from reports import periods
 from reports.models import ORGANIZATION_REPORT_KINDS, Report, ReportKind, ReportSchedule
 from reports.packs import forms, schedules, selectors, services
 
-PAGE_SIZE = 50
 IN_PROGRESS = (Report.State.PENDING, Report.State.RENDERING)
 REFRESH_SECONDS = 5
 
@@ -68,26 +66,21 @@ def with_period_label(report: Report) -> Report:
     return report
 
 
-class ReportListView(ExportableListMixin, OrganizationViewMixin, TemplateView):
+class ReportListView(ListPageMixin, OrganizationViewMixin, TemplateView):
     """The stored reports (filters, sort, 50 a page), "Generate", the schedules and the actor's subscriptions;
     ``?format=csv|xlsx`` answers the filtered list of reports (not the PDFs) as a file."""
 
     nav_key = "reports"
     template_name = "reports/packs/list.html"
     export_name = "reports"
+    default_sort = selectors.REPORT_DEFAULT_SORT
 
-    @cached_property
-    def filter_form(self) -> forms.ReportFilterForm:
+    def build_filter_form(self) -> forms.ReportFilterForm:
         return forms.ReportFilterForm(
             self.request.GET or None,
             kinds=selectors.report_kinds_for(access=self.access),
             projects=projects_visible_to(access=self.access).order_by("code"),
         )
-
-    @cached_property
-    def values(self) -> dict[str, Any]:
-        form = self.filter_form
-        return form.cleaned_data if form.is_bound and form.is_valid() else {}
 
     def rows(self) -> QuerySet[Report]:
         values = self.values
@@ -97,9 +90,7 @@ class ReportListView(ExportableListMixin, OrganizationViewMixin, TemplateView):
             state=values.get("state") or "",
             project=project.pk if project is not None else None,
         )
-        return selectors.report_list(
-            access=self.access, filters=filters, sort=values.get("sort") or selectors.REPORT_DEFAULT_SORT
-        )
+        return selectors.report_list(access=self.access, filters=filters, sort=self.sort)
 
     def export_title(self) -> str:
         return _("Reports")
@@ -139,16 +130,9 @@ class ReportListView(ExportableListMixin, OrganizationViewMixin, TemplateView):
         schedule_errors = kwargs.pop("schedule_errors", {})
         data = super().get_context_data(**kwargs)
         data.update(self.forms_for(**kwargs))
-        page = Paginator(self.rows(), PAGE_SIZE).get_page(self.request.GET.get("page"))
-        rows = [with_period_label(report) for report in page.object_list]
-        query = self.request.GET.copy()
-        query.pop("page", None)
+        rows = [with_period_label(report) for report in data["page"].object_list]
         data.update(
-            filter_form=self.filter_form,
-            filtered=any(value for key, value in self.values.items() if key != "sort"),
-            page=page,
             reports=rows,
-            query=query.urlencode(),
             refresh_seconds=REFRESH_SECONDS if any(r.state in IN_PROGRESS for r in rows) else 0,
             can_view_packs=self.access.can(Capability.REPORTS_VIEW),
             can_schedule=self.access.can(Capability.REPORTS_SCHEDULE),

@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from pmo.core.sorting import sort_choices
+from pmo.core.listing import sort_choices
 from projects.models import Project
 from projects.policy import parse_week
 from resources.models import Department, Person

@@ -17,7 +17,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -25,7 +24,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
-from pmo.core.exports import Column, ExportableListMixin, attr
+from pmo.core.exports import Column, attr
+from pmo.core.listing import ListPageMixin
 from pmo.tenancy.roles import Capability
 from pmo.tenancy.views_base import OrganizationViewMixin
 from projects.policy import current_week_start, parse_week, week_label
@@ -34,8 +34,6 @@ from projects.services import ProjectsConflict
 from projects.views import error_messages
 from resources.models import Department, Person, Timesheet
 from resources.timesheets import forms, selectors, services
-
-PAGE_SIZE = 50
 
 
 def week_url(org_slug: str, week: dt.date, person: Person | None = None, *, own: bool = True) -> str:
@@ -151,7 +149,7 @@ class MyTimesheetView(OrganizationViewMixin, TemplateView):
         return self.render_to_response(self.get_context_data(posted=self.request.POST), status=status)
 
 
-class ApprovalQueueView(ExportableListMixin, OrganizationViewMixin, TemplateView):
+class ApprovalQueueView(ListPageMixin, OrganizationViewMixin, TemplateView):
     """Submitted sheets awaiting the actor's decision (filters, sort, 50 a page; oldest week first), with approve
     and return-with-comment; ``?format=csv|xlsx`` answers the filtered queue as a file."""
 
@@ -159,9 +157,9 @@ class ApprovalQueueView(ExportableListMixin, OrganizationViewMixin, TemplateView
     nav_key = "timesheets"
     template_name = "resources/timesheets/approvals.html"
     export_name = "timesheet-approvals"
+    default_sort = "week"
 
-    @cached_property
-    def filter_form(self) -> forms.ApprovalFilterForm:
+    def build_filter_form(self) -> forms.ApprovalFilterForm:
         org = self.organization
         return forms.ApprovalFilterForm(
             self.request.GET or None,
@@ -170,11 +168,6 @@ class ApprovalQueueView(ExportableListMixin, OrganizationViewMixin, TemplateView
             projects=projects_visible_to(access=self.access).order_by("code"),
         )
 
-    @cached_property
-    def values(self) -> dict[str, Any]:
-        form = self.filter_form
-        return form.cleaned_data if form.is_bound and form.is_valid() else {}
-
     def rows(self) -> list[selectors.QueueRow]:
         values = self.values
         filters = selectors.ApprovalFilters(
@@ -182,7 +175,7 @@ class ApprovalQueueView(ExportableListMixin, OrganizationViewMixin, TemplateView
             department=values["department"].pk if values.get("department") else None,
             project=values["project"].pk if values.get("project") else None,
             week_start=values.get("week"),
-            sort=values.get("sort") or "week",
+            sort=self.sort,
         )
         return selectors.approval_queue(access=self.access, filters=filters)
 
@@ -214,21 +207,9 @@ class ApprovalQueueView(ExportableListMixin, OrganizationViewMixin, TemplateView
             ),
         ]
 
-    def export_rows(self) -> Any:
-        return self.rows()
-
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         data = super().get_context_data(**kwargs)
-        page = Paginator(self.rows(), PAGE_SIZE).get_page(self.request.GET.get("page"))
-        query = self.request.GET.copy()
-        query.pop("page", None)
-        data.update(
-            rows=list(page.object_list),
-            page=page,
-            query=query.urlencode(),
-            filter_form=self.filter_form,
-            filtered=any(value for key, value in self.values.items() if key != "sort"),
-        )
+        data["rows"] = list(data["page"].object_list)
         return data
 
 
