@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from pmo.core.listing import sort_choices
+from pmo.core.listing import check_range, sort_choices
 from pmo.tenancy.models import Organization
 from portfolio import selectors, services
 from portfolio.models import ScoringCriterion
@@ -343,7 +343,5 @@ class RequestFilterForm(ListFilterForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        since, until = data.get("submitted_from"), data.get("submitted_to")
-        if since and until and until < since:
-            self.add_error("submitted_to", _("The end date cannot be before the start date."))
+        check_range(self, data, start="submitted_from", end="submitted_to")
         return data

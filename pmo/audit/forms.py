@@ -7,6 +7,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from pmo.core.listing import check_range
+
 ACTION_CHOICES = [
     ("", _("All")),
     ("insert", _("created")),
@@ -35,7 +37,5 @@ class AuditFilterForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        since, until = data.get("since"), data.get("until")
-        if since and until and since > until:
-            self.add_error("until", _("The end date is before the start date."))
+        check_range(self, data, start="since", end="until")
         return data

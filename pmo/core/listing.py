@@ -108,6 +108,13 @@ def filter_errors(form: forms.Form) -> dict[str, list[str]] | None:
     return {name: [str(error) for error in errors] for name, errors in form.errors.items()} or None
 
 
+def check_range(form: forms.Form, data: Mapping[str, Any], *, start: str, end: str, message: str = "") -> None:
+    """A filter's range (dates, weeks, months): an end before its start is an error next to the end field."""
+    first, last = data.get(start), data.get(end)
+    if first and last and last < first:
+        form.add_error(end, message or _("The end date cannot be before the start date."))
+
+
 class ListPageMixin(ExportableListMixin):
     """A list page: put it before ``TemplateView`` in the bases.
 

@@ -11,7 +11,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from pmo.core.listing import sort_choices
+from pmo.core.listing import check_range, sort_choices
 from projects.changes.selectors import CHANGE_REQUEST_SORTS
 from projects.changes.services import MAX_FINISH_DELTA_DAYS
 from projects.models import ChangeRequest, ChangeType, Project
@@ -89,9 +89,7 @@ class ChangeFilterForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        since, until = data.get("submitted_from"), data.get("submitted_to")
-        if since and until and until < since:
-            self.add_error("submitted_to", _("The end date cannot be before the start date."))
+        check_range(self, data, start="submitted_from", end="submitted_to")
         return data
 
 
@@ -120,7 +118,7 @@ class StatsFilterForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        since, until = data.get("since"), data.get("until")
-        if since and until and until < since:
-            self.add_error("until", _("The end month cannot be before the start month."))
+        check_range(
+            self, data, start="since", end="until", message=str(_("The end month cannot be before the start month."))
+        )
         return data
