@@ -196,16 +196,12 @@ class DashboardProjectsView(ExportableListMixin, DashboardMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         data = super().get_context_data(**kwargs)
         page, query = paginate(self.request, self.projects(), per_page=PAGE_SIZE)
-        sort_query = self.request.GET.copy()
-        for key in ("page", "format", "sort"):
-            sort_query.pop(key, None)
         current = self.request.GET.get("sort", "code")
         data.update(
             figure=self.figure,
             page=page,
             query=query,
             sort=current,
-            sort_query=sort_query.urlencode(),
             summary=filter_summary(self.form, self.filters),
             kpi_scope=self.figure.scope == "kpi",
             filter_query=_query(self.filters),
