@@ -7,6 +7,8 @@ over its specs.
 - the export holds the rows of the filtered, sorted list, every page, in the same order, with readable headers;
 - roles that may not see the list get the page's refusal for the file too; another organisation's users get 404
   and never see a row of the other organisation.
+
+A module runs them by subclassing ``ListContract`` with its specs (``class TestRiskLists(ListContract)``).
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ import csv
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
+import pytest
 from django.test import Client
 from django.utils import translation
 from openpyxl import load_workbook
@@ -70,7 +73,9 @@ class ListSpec:
     file_key: Callable[[list[Any]], str]
     headers: list[str]  # msgids of the first columns, translated in the active language when compared
     role: str = "pmo"  # who reads the list in the generic tests
-    filtered_query: str = ""  # a filter and sort that keeps more than a page at the large size
+    # A filter and sort that keeps more than a page at the large size; "__project__" stands for the id of the
+    # world's first project.
+    filtered_query: str = ""
     page_bound: int = 0
     export_bound: int = 0
     # Status of the page per role ("200" readers, else the refusal); the file answers the same.
@@ -78,6 +83,10 @@ class ListSpec:
 
     def url(self, world: OrgWorld, query: str = "", **extra: Any) -> str:
         return with_query(f"/o/{world.slug}/{self.path}", query, **extra)
+
+    def filtered_url(self, world: OrgWorld, **extra: Any) -> str:
+        query = self.filtered_query.replace("__project__", str(world.projects[0].pk))
+        return self.url(world, query, **extra)
 
 
 def check_costs(spec: ListSpec, org_a: OrgWorld, django_assert_max_num_queries: Any, size: int) -> None:
@@ -101,15 +110,15 @@ def check_export_has_every_page(spec: ListSpec, org_a: OrgWorld) -> None:
     """With a filter and sort that keep two pages: the files hold page 1 then page 2, in order, headers first."""
     spec.populate(org_a, SIZES[-1])
     client = client_for(org_a.users[spec.role])
-    first = client.get(spec.url(org_a, spec.filtered_query))
+    first = client.get(spec.filtered_url(org_a))
     assert first.context["page"].paginator.num_pages == 2, "the filtered list should span two pages"
-    second = client.get(spec.url(org_a, spec.filtered_query, page=2))
+    second = client.get(spec.filtered_url(org_a, page=2))
     shown = [spec.page_key(row) for row in page_rows(first) + page_rows(second)]
-    table = csv_rows(client.get(spec.url(org_a, spec.filtered_query, format="csv")))
+    table = csv_rows(client.get(spec.filtered_url(org_a, format="csv")))
     with translation.override("en"):
         assert table[0][: len(spec.headers)] == [translation.gettext(h) for h in spec.headers]
     assert [spec.file_key(cells) for cells in table[1:]] == shown
-    sheet = xlsx_rows(client.get(spec.url(org_a, spec.filtered_query, format="xlsx")))
+    sheet = xlsx_rows(client.get(spec.filtered_url(org_a, format="xlsx")))
     assert [str(cell) for cell in sheet[0]] == table[0]
     assert [spec.file_key(["" if cell is None else str(cell) for cell in row]) for row in sheet[1:]] == shown
 
@@ -144,6 +153,37 @@ def check_bad_format_is_400(spec: ListSpec, org_a: OrgWorld) -> None:
     response = client_for(org_a.users[spec.role]).get(spec.url(org_a, format="pdf"))
     assert response.status_code == 400
     assert "format" in response.json()
+
+
+class ListContract:
+    """The generic checks as tests of a module's lists: subclass with ``specs`` (name → ``ListSpec``) and, where
+    only some lists have headers worth checking in Chinese, ``translated`` (their names; all by default)."""
+
+    specs: ClassVar[dict[str, ListSpec]] = {}
+    translated: ClassVar[tuple[str, ...] | None] = None
+
+    def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
+        if "name" in metafunc.fixturenames:
+            names = self.translated if metafunc.function.__name__ == "test_headers_follow_the_language" else None
+            metafunc.parametrize("name", list(names if names is not None else self.specs))
+
+    @pytest.mark.parametrize("size", SIZES)
+    def test_page_and_files_cost_the_same_at_two_sizes(
+        self, org_a: OrgWorld, django_assert_max_num_queries: Any, name: str, size: int
+    ) -> None:
+        check_costs(self.specs[name], org_a, django_assert_max_num_queries, size)
+
+    def test_files_hold_the_filtered_list_every_page(self, org_a: OrgWorld, name: str) -> None:
+        check_export_has_every_page(self.specs[name], org_a)
+
+    def test_headers_follow_the_language(self, org_a: OrgWorld, name: str) -> None:
+        check_headers_follow_the_language(self.specs[name], org_a)
+
+    def test_roles_and_another_organisation(self, org_a: OrgWorld, org_b: OrgWorld, name: str) -> None:
+        check_roles_and_other_organisations(self.specs[name], org_a, org_b)
+
+    def test_an_unknown_format_is_400(self, org_a: OrgWorld, name: str) -> None:
+        check_bad_format_is_400(self.specs[name], org_a)
 
 
 def key_column(table: list[list[str]], header: str) -> list[str]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -16,13 +15,8 @@ from tests.conftest import ROLES, OrgWorld
 from tests.factories_notifications import NotificationFactory
 from tests.factories_packs import ReportFactory
 from tests.lists_support import (
-    SIZES,
+    ListContract,
     ListSpec,
-    check_bad_format_is_400,
-    check_costs,
-    check_export_has_every_page,
-    check_headers_follow_the_language,
-    check_roles_and_other_organisations,
     client_for,
     csv_rows,
     key_column,
@@ -132,33 +126,9 @@ SPECS = {
 }
 
 
-@pytest.mark.parametrize("size", SIZES)
-@pytest.mark.parametrize("name", list(SPECS))
-def test_page_and_files_cost_the_same_at_two_sizes(
-    org_a: OrgWorld, django_assert_max_num_queries: Any, name: str, size: int
-) -> None:
-    check_costs(SPECS[name], org_a, django_assert_max_num_queries, size)
-
-
-@pytest.mark.parametrize("name", list(SPECS))
-def test_files_hold_the_filtered_list_every_page(org_a: OrgWorld, name: str) -> None:
-    check_export_has_every_page(SPECS[name], org_a)
-
-
-# The Reports list's first header is a word with a context ("Report" as a pack), checked in English only.
-@pytest.mark.parametrize("name", ["alerts", "alert history"])
-def test_headers_follow_the_language(org_a: OrgWorld, name: str) -> None:
-    check_headers_follow_the_language(SPECS[name], org_a)
-
-
-@pytest.mark.parametrize("name", list(SPECS))
-def test_roles_and_another_organisation(org_a: OrgWorld, org_b: OrgWorld, name: str) -> None:
-    check_roles_and_other_organisations(SPECS[name], org_a, org_b)
-
-
-@pytest.mark.parametrize("name", list(SPECS))
-def test_an_unknown_format_is_400(org_a: OrgWorld, name: str) -> None:
-    check_bad_format_is_400(SPECS[name], org_a)
+class TestAlertAndReportLists(ListContract):
+    specs = SPECS
+    translated = ("alerts", "alert history")
 
 
 def test_alerts_filter_and_sort(org_a: OrgWorld) -> None:

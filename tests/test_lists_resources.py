@@ -4,10 +4,8 @@ queries, scoped to the organisation, refused to the roles that may not see them.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from decimal import Decimal
-from typing import Any
 
 import pytest
 
@@ -15,13 +13,8 @@ from projects.policy import week_label
 from resources.models import Allocation, Department, Person, Timesheet, TimesheetEntry
 from tests.conftest import ROLES, OrgWorld
 from tests.lists_support import (
-    SIZES,
+    ListContract,
     ListSpec,
-    check_bad_format_is_400,
-    check_costs,
-    check_export_has_every_page,
-    check_headers_follow_the_language,
-    check_roles_and_other_organisations,
     client_for,
     csv_rows,
     key_column,
@@ -135,39 +128,8 @@ SPECS = {
 }
 
 
-def spec_for(name: str, world: OrgWorld) -> ListSpec:
-    """The spec with the world's project in its filter (the approvals are filtered by project)."""
-    spec = SPECS[name]
-    query = spec.filtered_query.replace("__project__", str(world.projects[0].pk))
-    return dataclasses.replace(spec, filtered_query=query)
-
-
-@pytest.mark.parametrize("size", SIZES)
-@pytest.mark.parametrize("name", list(SPECS))
-def test_page_and_files_cost_the_same_at_two_sizes(
-    org_a: OrgWorld, django_assert_max_num_queries: Any, name: str, size: int
-) -> None:
-    check_costs(SPECS[name], org_a, django_assert_max_num_queries, size)
-
-
-@pytest.mark.parametrize("name", list(SPECS))
-def test_files_hold_the_filtered_list_every_page(org_a: OrgWorld, name: str) -> None:
-    check_export_has_every_page(spec_for(name, org_a), org_a)
-
-
-@pytest.mark.parametrize("name", list(SPECS))
-def test_headers_follow_the_language(org_a: OrgWorld, name: str) -> None:
-    check_headers_follow_the_language(SPECS[name], org_a)
-
-
-@pytest.mark.parametrize("name", list(SPECS))
-def test_roles_and_another_organisation(org_a: OrgWorld, org_b: OrgWorld, name: str) -> None:
-    check_roles_and_other_organisations(SPECS[name], org_a, org_b)
-
-
-@pytest.mark.parametrize("name", list(SPECS))
-def test_an_unknown_format_is_400(org_a: OrgWorld, name: str) -> None:
-    check_bad_format_is_400(SPECS[name], org_a)
+class TestResourceLists(ListContract):
+    specs = SPECS
 
 
 def test_people_filter_and_sort(org_a: OrgWorld) -> None:
