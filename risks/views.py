@@ -108,6 +108,17 @@ def issue_url(slug: str, number: int) -> str:
     return reverse("issue-detail", kwargs={"org_slug": slug, "number": number})
 
 
+def raid_item_columns() -> list[Column]:
+    """The first columns of the risk register's file and the issue log's: which item, of which project."""
+    return [
+        Column(_("Code"), attr("code"), 9),
+        Column(_("Title"), attr("title"), 40),
+        Column(_("Project code"), attr("project.code"), 12),
+        Column(_("Project"), attr("project.name"), 30),
+        Column(_("Portfolio"), lambda r: r.portfolio.name if r.portfolio else (r.project.portfolio or "")),
+    ]
+
+
 # --- The register ------------------------------------------------------------------------------------------------
 
 
@@ -154,11 +165,7 @@ class RiskListView(ListPageMixin, RaidPageMixin, TemplateView):
 
     def export_columns(self) -> list[Column]:
         return [
-            Column(_("Code"), attr("code"), 9),
-            Column(_("Title"), attr("title"), 40),
-            Column(_("Project code"), attr("project.code"), 12),
-            Column(_("Project"), attr("project.name"), 30),
-            Column(_("Portfolio"), lambda r: r.portfolio.name if r.portfolio else (r.project.portfolio or "")),
+            *raid_item_columns(),
             Column(_("Category"), attr("get_category_display")),
             Column(_("Probability"), attr("probability"), 10),
             Column(_("Impact"), attr("impact"), 10),
@@ -412,11 +419,7 @@ class IssueListView(ListPageMixin, RaidPageMixin, TemplateView):
 
     def export_columns(self) -> list[Column]:
         return [
-            Column(_("Code"), attr("code"), 9),
-            Column(_("Title"), attr("title"), 40),
-            Column(_("Project code"), attr("project.code"), 12),
-            Column(_("Project"), attr("project.name"), 30),
-            Column(_("Portfolio"), lambda r: r.portfolio.name if r.portfolio else (r.project.portfolio or "")),
+            *raid_item_columns(),
             Column(_("Severity"), attr("get_severity_display"), 10),
             Column(_("Owner"), lambda r: r.owner.get_full_name() if r.owner else "", 22),
             Column(_("Due"), attr("due_date"), 12),
