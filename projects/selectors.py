@@ -730,7 +730,7 @@ REGISTER_SORTS: dict[str, SortKey] = {
     "bac": SortKey(gettext_lazy("BAC"), ("budget_at_completion", "code")),
     # Red first, then amber, then green; projects without a report last either way.
     "rag": SortKey(gettext_lazy("Latest RAG"), ("latest_rag_rank", "code")),
-    "complete": SortKey(gettext_lazy("% complete"), ("latest_percent_complete", "code")),
+    "complete": SortKey(gettext_lazy("Percent complete"), ("latest_percent_complete", "code")),
     "created": SortKey(gettext_lazy("Created"), ("created_at", "code")),
 }
 

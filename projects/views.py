@@ -161,7 +161,7 @@ class ProjectListView(OrganizationViewMixin, ListPageMixin, TemplateView):
             Column(_("BAC (%(currency)s)") % {"currency": currency}, attr("budget_at_completion"), 14),
             Column(_("Latest RAG"), lambda p: rags.get(p.latest_rag) if p.latest_rag else None, 10),
             Column(_("RAG week"), lambda p: week_label(p.latest_week) if p.latest_week else None, 10),
-            Column(_("% complete"), attr("latest_percent_complete"), 10),
+            Column(_("Percent complete"), attr("latest_percent_complete"), 10),
             Column(_("Tags"), attr("tags"), 20),
             Column(_("Created"), attr("created_at"), 17),
         ]

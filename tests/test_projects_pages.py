@@ -547,11 +547,11 @@ def test_the_register_sorts_by_latest_rag_and_exports_what_a_pmo_needs(scene: Sc
     rows = csv_rows(export)
     header = rows[0]
     for column in ("Code", "Name", "Status", "Phase", "Portfolio", "Programme", "Manager", "Planned start",
-                   "Planned finish", "Latest RAG", "% complete", "Tags"):  # fmt: skip
+                   "Planned finish", "Latest RAG", "Percent complete", "Tags"):  # fmt: skip
         assert column in header, column
     assert any(name.startswith("BAC") for name in header)
     first = dict(zip(header, rows[1], strict=True))
-    assert (first["Code"], first["Latest RAG"], first["% complete"]) == ("ALPHA-0", "Red", "40.00")
+    assert (first["Code"], first["Latest RAG"], first["Percent complete"]) == ("ALPHA-0", "Red", "40.00")
     assert dict(zip(header, rows[2], strict=True))["Latest RAG"] == "Amber"
     assert len(rows) == 1 + 4
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"

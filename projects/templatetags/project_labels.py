@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from projects.models import ProjectDeliverable
+from projects.models import ProjectDeliverable, Rag
 
 register = template.Library()
 
@@ -13,3 +13,9 @@ register = template.Library()
 def deliverable_status_label(code: str) -> str:
     """``"done"`` → "Done" / "已完成"; unknown codes are shown as they are."""
     return str(dict(ProjectDeliverable.Status.choices).get(code, code))
+
+
+@register.filter
+def rag_label(code: str | None) -> str:
+    """``"amber"`` → "Amber" / "黄"; no RAG → "—"."""
+    return str(dict(Rag.choices).get(code or "", "—"))

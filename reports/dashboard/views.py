@@ -178,7 +178,7 @@ class DashboardProjectsView(ExportableListMixin, DashboardMixin, TemplateView):
             Column(_("Manager"), lambda p: p.manager.get_full_name() if p.manager else "", 22),
             Column(_("Status"), lambda p: p.get_status_display(), 12),
             Column(_("Overall RAG"), lambda p: _rag_label(p.latest_rag), 12),
-            Column(_("% complete"), attr("latest_percent"), 11),
+            Column(_("Percent complete"), attr("latest_percent"), 11),
             Column(_("SPI"), attr("latest_spi"), 8),
             Column(_("CPI"), attr("latest_cpi"), 8),
             Column(_("BAC"), attr("latest_bac"), 14),
