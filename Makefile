@@ -52,3 +52,11 @@ test: lint typecheck pytest
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .mypy_cache .ruff_cache
+
+# The role journeys in Chromium on the demo data (tests/test_journeys_*.py), in English and Chinese: they copy the
+# README's screenshots to docs/screenshots/ and print the login-to-landing timings of each role.
+.PHONY: screenshots
+screenshots: install-dev
+	rm -f test-artifacts/journeys/timings.txt
+	PMO_SCREENSHOTS_DIR=docs/screenshots DJANGO_SETTINGS_MODULE=pmo.settings.test $(PY) -m pytest -p no:cacheprovider $(PYTEST_ARGS) tests/test_journeys_*.py
+	@cat test-artifacts/journeys/timings.txt

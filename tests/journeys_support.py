@@ -9,7 +9,6 @@ fails on a console error or a failed request. Screenshots go to ``test-artifacts
 from __future__ import annotations
 
 import os
-import shutil
 import time
 from dataclasses import dataclass, field
 from io import StringIO
@@ -18,6 +17,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from PIL import Image
 
 from pmo.core.management.commands.seed_demo import DEMO_PASSWORD
 from pmo.tenancy.context import tenant_context
@@ -103,13 +103,18 @@ class Watch:
         assert self.problems == [], "\n".join(self.problems)
 
 
-def open_journey(page: Any, base: str, language: Language) -> Watch:
-    """Watch the page and set the UI language (the cookie the header's language switch leaves)."""
+def open_journey(page: Any, base: str, language: Language) -> tuple[Any, Watch]:
+    """The page a journey walks, watched, in the UI language: the English walk keeps the fixture's page; the Chinese
+    one gets a page of its own in a Chinese browser (``zh-CN``: the Accept-Language header and ``navigator.language`` a
+    Chinese user sends), both with the cookie the header's language switch leaves."""
+    if language.chinese:
+        context = page.context.browser.new_context(viewport=DESKTOP, locale="zh-CN")
+        page = context.new_page()
     watch = Watch()
     watch.attach(page)
     page.set_viewport_size(DESKTOP)
     page.context.add_cookies([{"name": "django_language", "value": language.django_language, "url": base}])
-    return watch
+    return page, watch
 
 
 def log_in(page: Any, base: str, email: str, *, label: str) -> float:
@@ -143,8 +148,17 @@ def shot(page: Any, name: str, *, readme: str | None = None, full_page: bool = T
     target = os.environ.get("PMO_SCREENSHOTS_DIR")
     if readme and target:
         Path(target).mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, Path(target) / readme)
+        compact_copy(path, Path(target) / readme)
     return path
+
+
+def compact_copy(source: Path, target: Path) -> None:
+    """Copy a screenshot as a 256-colour PNG: the UI's flat colours survive, the file is a third of the size (the
+    README's set is committed)."""
+    with Image.open(source) as image:
+        image.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(
+            target, optimize=True
+        )
 
 
 def at_tablet(page: Any) -> None:

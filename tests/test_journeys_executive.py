@@ -55,7 +55,7 @@ def test_executive_reads_filters_drills_down_and_downloads_the_dashboard(
     with translation.override(language.django_language):
         title = gettext("Executive dashboard")
     base, slug = live_server.url, language.org_slug
-    watch = j.open_journey(page, base, language)
+    page, watch = j.open_journey(page, base, language)
 
     # 1. The landing page is the dashboard: key figures, RAG now and the quadrant, all on the demo's projects.
     j.log_in(page, base, j.demo_user(language, Role.EXECUTIVE).email, label=f"executive-{language.code}")

@@ -33,7 +33,7 @@ def test_member_reads_my_work_and_fills_in_this_weeks_timesheet(
     with translation.override(language.django_language):
         title, timesheet_title = gettext("My work"), gettext("My timesheet")
     base, slug = live_server.url, language.org_slug
-    watch = j.open_journey(page, base, language)
+    page, watch = j.open_journey(page, base, language)
 
     # 1. The landing page is My work: my allocations, this week's timesheet, my actions.
     j.log_in(page, base, member.email, label=f"member-{language.code}")

@@ -46,7 +46,7 @@ def test_pmo_works_the_cockpit_queues_and_exports_the_alerts(live_server: Any, p
     with translation.override(language.django_language):
         title, alerts_title = gettext("PMO cockpit"), gettext("Alerts")
     base, slug = live_server.url, language.org_slug
-    watch = j.open_journey(page, base, language)
+    page, watch = j.open_journey(page, base, language)
 
     # 1. The landing page is the cockpit: this week's compliance and every queue with its count.
     j.log_in(page, base, j.demo_user(language, Role.PMO).email, label=f"pmo-{language.code}")

@@ -31,7 +31,7 @@ def test_viewer_lands_on_the_overview_of_the_projects_shared_with_them(
         names = set(Project.objects.filter(organization=organization, pk__in=shared).values_list("name", flat=True))
     assert names, "the demo shares a project with the viewer"
     base, slug = live_server.url, language.org_slug
-    watch = j.open_journey(page, base, language)
+    page, watch = j.open_journey(page, base, language)
 
     j.log_in(page, base, viewer.email, label=f"viewer-{language.code}")
     assert page.url == f"{base}/o/{slug}/"
