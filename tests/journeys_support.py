@@ -29,9 +29,6 @@ TABLET = {"width": 820, "height": 1000}
 DESKTOP = {"width": 1280, "height": 800}
 TIMINGS_FILE = SHOTS / "timings.txt"
 
-# Requests that no page makes on purpose: Chromium asks for /favicon.ico by itself and base.html declares no icon.
-IGNORED_PATHS = ("/favicon.ico",)
-
 
 @dataclass(frozen=True)
 class Language:
@@ -83,20 +80,17 @@ class Watch:
         page.on("response", self._response)
         page.on("requestfailed", self._failed)
 
-    def _ignored(self, url: str) -> bool:
-        return url.split("?")[0].endswith(IGNORED_PATHS)
-
     def _console(self, message: Any) -> None:
-        if message.type == "error" and not self._ignored((message.location or {}).get("url", "")):
+        if message.type == "error":
             self.problems.append(f"console: {message.text}")
 
     def _response(self, response: Any) -> None:
-        if response.status >= 400 and not self._ignored(response.url):
+        if response.status >= 400:
             self.problems.append(f"HTTP {response.status}: {response.request.method} {response.url}")
 
     def _failed(self, request: Any) -> None:
         # A download ends the navigation's request with ERR_ABORTED: the file itself arrives as a download event.
-        if request.failure != "net::ERR_ABORTED" and not self._ignored(request.url):
+        if request.failure != "net::ERR_ABORTED":
             self.problems.append(f"failed: {request.method} {request.url} ({request.failure})")
 
     def assert_clean(self) -> None:
