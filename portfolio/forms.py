@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from pmo.core.listing import check_range, sort_choices
+from pmo.core.widgets import DateInput
 from pmo.tenancy.models import Organization
 from portfolio import selectors, services
 from portfolio.models import ScoringCriterion
@@ -125,12 +126,8 @@ class RequestForm(OrganizationForm):
     estimated_effort_hours = forms.IntegerField(
         label=_("Estimated effort (hours)"), min_value=0, max_value=2_147_483_647, initial=0
     )
-    planned_start = forms.DateField(
-        label=_("Planned start"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    planned_finish = forms.DateField(
-        label=_("Planned finish"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    planned_start = forms.DateField(label=_("Planned start"), required=False, widget=DateInput())
+    planned_finish = forms.DateField(label=_("Planned finish"), required=False, widget=DateInput())
 
     # The fields the request services accept: one list, owned by the services.
     SERVICE_FIELDS = services.REQUEST_FIELDS
@@ -310,12 +307,8 @@ class RequestFilterForm(ListFilterForm):
     portfolio = forms.TypedChoiceField(label=_("Portfolio"), required=False, coerce=int, empty_value=None)
     person = forms.TypedChoiceField(label=_("Sponsor"), required=False, coerce=int, empty_value=None)
     objective = forms.TypedChoiceField(label=_("Objective"), required=False, coerce=int, empty_value=None)
-    submitted_from = forms.DateField(
-        label=_("Submitted from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    submitted_to = forms.DateField(
-        label=_("Submitted to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    submitted_from = forms.DateField(label=_("Submitted from"), required=False, widget=DateInput())
+    submitted_to = forms.DateField(label=_("Submitted to"), required=False, widget=DateInput())
 
     def __init__(
         self,

@@ -10,12 +10,13 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from pmo.core.listing import sort_choices
+from pmo.core.widgets import DateInput
 from portfolio.models import Portfolio, Programme
 from projects.models import ClosureReport, DeciderRole, GateKind, Milestone, ProcessTemplate, Project, ProjectPhase
 from projects.selectors import DEPENDENCY_SORTS, REGISTER_SORTS
 from projects.services import DELIVERABLE_SETTABLE, GATE_DECISIONS, STATUS_TRANSITIONS
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = DateInput()
 # Placeholders: each form gets the organisation's rows in ``__init__`` (there is no organisation at import time).
 USERS_NONE = get_user_model()._default_manager.none()
 MILESTONES_NONE = Milestone.dangerously_unscoped.none()

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from pmo.core.listing import sort_choices
+from pmo.core.widgets import DateInput
 from projects.policy import parse_week, week_label
 from resources.models import CalendarDay, Department, Person, PersonSkill, Skill
 from resources.selectors import PEOPLE_SORTS
@@ -102,13 +103,13 @@ class PersonSkillsForm(forms.Form):
 
 
 class TimeOffForm(forms.Form):
-    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=_("From"), widget=DateInput())
+    end = forms.DateField(label=_("To"), widget=DateInput())
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
 
 class CalendarDayForm(forms.Form):
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label=_("Date"), widget=DateInput())
     kind = forms.ChoiceField(label=_("Kind"), choices=CalendarDay.Kind.choices)
     name = forms.CharField(label=_("Name"), max_length=120, required=False)
 

@@ -11,13 +11,14 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from pmo.core.listing import sort_choices
+from pmo.core.widgets import DateInput
 from portfolio.models import Portfolio
 from projects.models import Project
 from risks.models import Assumption, EscalationLevel, Issue, Risk
 from risks.scoring import LEVEL_CHOICES, MAX_SCALE
 from risks.selectors import ISSUE_SORTS, RISK_SORTS
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE = DateInput()
 EVERYTHING = [("", _("All"))]
 
 
@@ -129,6 +130,8 @@ class IssueForm(forms.Form):
     due_date = forms.DateField(label=_("Due"), required=False, widget=DATE)
 
     def __init__(self, *args: Any, members: Any, **kwargs: Any) -> None:
+        # The RAID tab shows the risk, assumption and issue forms together: their ids must not clash.
+        kwargs.setdefault("auto_id", "issue_%s")
         super().__init__(*args, **kwargs)
         _members(self, members, "owner")
 
@@ -155,6 +158,8 @@ class AssumptionForm(forms.Form):
     validate_by = forms.DateField(label=_("Validate by"), required=False, widget=DATE)
 
     def __init__(self, *args: Any, members: Any, **kwargs: Any) -> None:
+        # The RAID tab shows the risk, assumption and issue forms together: their ids must not clash.
+        kwargs.setdefault("auto_id", "assumption_%s")
         super().__init__(*args, **kwargs)
         _members(self, members, "owner")
 

@@ -474,6 +474,6 @@ def test_the_filter_bar_labels_every_control_and_keeps_the_sort_in_the_export_li
 
     bar = html[html.index('data-testid="change-filters"') : html.index("</form>", html.index("change-filters"))]
     for field in ("search", "status", "change_type", "project", "portfolio", "submitted_from", "sort"):
-        assert f'<label for="id_{field}">' in bar, field
+        assert f'<label for="filter_{field}">' in bar, field
     assert 'href="?sort=-cost&amp;format=csv"' in html
     assert 'aria-sort="descending"' in html and 'data-sort="cost"' in html

@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from pmo.core.listing import check_range
+from pmo.core.widgets import DateInput
 
 ACTION_CHOICES = [
     ("", _("All")),
@@ -16,7 +17,7 @@ ACTION_CHOICES = [
     ("delete", _("deleted")),
 ]
 SORT_CHOICES = [("", _("Newest first")), ("oldest", _("Oldest first"))]
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE_INPUT = DateInput()
 
 
 class AuditFilterForm(forms.Form):

@@ -115,6 +115,9 @@ def check_range(form: forms.Form, data: Mapping[str, Any], *, start: str, end: s
         form.add_error(end, message or _("The end date cannot be before the start date."))
 
 
+FILTER_AUTO_ID = "filter_%s"
+
+
 class ListPageMixin(ExportableListMixin):
     """A list page: put it before ``TemplateView`` in the bases.
 
@@ -138,7 +141,10 @@ class ListPageMixin(ExportableListMixin):
 
     @cached_property
     def filter_form(self) -> Any:
-        return self.build_filter_form()
+        form = self.build_filter_form()
+        # Its own ids: a page may hold another form with the same field names (a label must name one control).
+        form.auto_id = FILTER_AUTO_ID
+        return form
 
     @cached_property
     def values(self) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from pmo.core.listing import check_range, sort_choices
+from pmo.core.widgets import DateInput
 from projects.changes.selectors import CHANGE_REQUEST_SORTS
 from projects.changes.services import MAX_FINISH_DELTA_DAYS
 from projects.models import ChangeRequest, ChangeType, Project
@@ -68,12 +69,8 @@ class ChangeFilterForm(forms.Form):
     change_type = forms.ChoiceField(label=_("Type"), required=False)
     project = forms.ModelChoiceField(label=_("Project"), required=False, queryset=Project.dangerously_unscoped.none())
     portfolio = forms.TypedChoiceField(label=_("Portfolio"), required=False, coerce=int, empty_value=None)
-    submitted_from = forms.DateField(
-        label=_("Submitted from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    submitted_to = forms.DateField(
-        label=_("Submitted to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    submitted_from = forms.DateField(label=_("Submitted from"), required=False, widget=DateInput())
+    submitted_to = forms.DateField(label=_("Submitted to"), required=False, widget=DateInput())
     sort = forms.ChoiceField(label=_("Sort by"), required=False)
     awaiting = forms.BooleanField(label=_("Awaiting my decision"), required=False)
 

@@ -17,7 +17,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views import View
 
-from pmo.core.listing import PAGE_SIZE, filter_values, paginate
+from pmo.core.listing import FILTER_AUTO_ID, PAGE_SIZE, filter_values, paginate
 from pmo.tenancy.views_base import OrganizationViewMixin
 from projects import selectors as project_selectors
 from projects.documents import selectors, services
@@ -42,7 +42,7 @@ class ProjectDocumentsView(ProjectPageView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         form = kwargs.pop("form", None)
         data = super().get_context_data(**kwargs)
-        filter_form = DocumentFilterForm(self.request.GET or None, phases=self.phases)
+        filter_form = DocumentFilterForm(self.request.GET or None, phases=self.phases, auto_id=FILTER_AUTO_ID)
         values = filter_values(filter_form)
         filters = selectors.DocumentFilters(
             kind=values.get("kind") or "",

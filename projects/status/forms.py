@@ -10,6 +10,7 @@ from django.core.validators import MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from pmo.core.listing import SortKey, sort_choices
+from pmo.core.widgets import DateInput
 from projects.models import ControlPolicy, Rag, StatusReport
 from projects.policy import POLICY_FIELDS, parse_week
 from projects.status.services import MAX_ESCALATIONS, RAG_FIELDS
@@ -40,9 +41,7 @@ class StatusReportForm(forms.Form):
         label=_("Percent complete"), min_value=0, max_value=100, decimal_places=2, max_digits=5
     )
     actual_cost = forms.DecimalField(label=_("Actual cost to date"), min_value=0, decimal_places=2, max_digits=16)
-    forecast_finish = forms.DateField(
-        label=_("Forecast finish"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    forecast_finish = forms.DateField(label=_("Forecast finish"), required=False, widget=DateInput())
     summary = forms.CharField(label=_("Summary"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     accomplishments = forms.CharField(
         label=_("Accomplishments this week"), required=False, widget=forms.Textarea(attrs={"rows": 3})
