@@ -4,8 +4,10 @@ queries whatever the number of projects (each queue is one COUNT and one short l
 Definitions:
 
 - *Status this week*: ``projects.status.selectors.status_compliance`` of the current ISO week (organisation time
-  zone); a report is *in* once submitted or accepted; a draft or a returned one is not in. The latest reminder is
-  the newest status reminder or overdue notice sent about the project for the week (``reports.reminders`` keys).
+  zone); a report is *in* while submitted or accepted; a draft or a returned one is not in, so *in* + *not in* is
+  every monitored project. *Late* counts the reports not in whose due time has passed (a returned report included);
+  *missing* the late ones never submitted at all. The latest reminder is the newest status reminder or overdue
+  notice sent about the project for the week (``reports.reminders`` keys).
 - *Queues*: intake requests submitted and not yet scored; change requests awaiting the actor's decision
   (``projects.changes.selectors.awaiting_decision_of``); pending gates whose planned date has come
   (``projects.selectors.gates_due``); status reports returned by the PMO and not resubmitted; tailoring requests
@@ -66,12 +68,16 @@ def age_days(moment: dt.datetime | dt.date | None, *, today: dt.date, zone: Any)
 
 @dataclass
 class NotIn:
-    """A project whose report of the week is not in: its row, how late it is (hours past due, 0 before the due
-    time) and when its manager was last reminded about the week (``None`` if never)."""
+    """A project whose report of the week is not in: its row, how late it is (whole hours past due, at least 1 once
+    the due time has passed, 0 before it) and when its manager was last reminded about the week (``None`` if never)."""
 
     row: ComplianceRow
     hours_late: int
     last_reminded_at: dt.datetime | None
+
+    @property
+    def late(self) -> bool:
+        return self.hours_late > 0
 
     @property
     def project(self) -> Project:
@@ -80,14 +86,24 @@ class NotIn:
 
 @dataclass
 class StatusWeek:
+    """The week's tiles add up: ``submitted`` + ``len(not_in)`` == ``total``; ``late`` counts the ``not_in`` rows
+    past due and ``missing`` the late ones never submitted (so missing <= late <= not in)."""
+
     compliance: Compliance
     submitted: int
     late: int
     missing: int
     not_in: list[NotIn]
-    # Reminders the reminder run would send now and that have not gone out yet (0 when the policy is off).
-    reminders_pending: int
+    # Messages the reminder run would send now and that have not gone out yet (0 when the policy is off): to the
+    # managers (one per project, ``reminded_managers`` distinct people) and the overdue summaries to PMO staff.
+    reminders_to_managers: int
+    reminded_managers: int
+    reminders_to_pmo: int
     reminders_enabled: bool
+
+    @property
+    def reminders_pending(self) -> int:
+        return self.reminders_to_managers + self.reminders_to_pmo
 
     @property
     def total(self) -> int:
@@ -124,25 +140,32 @@ def status_week(*, access: OrgAccess, now: dt.datetime, policy: ReminderPolicy |
     not_in = []
     for row in pending_rows:
         moments = [reminded[key] for key in _reminder_keys(row.project.pk, week) if key in reminded]
-        late = max(0, int((now - row.due_at).total_seconds() // 3600))
+        late = max(1, int((now - row.due_at).total_seconds() // 3600)) if now > row.due_at else 0
         not_in.append(NotIn(row=row, hours_late=late, last_reminded_at=max(moments) if moments else None))
     not_in.sort(key=lambda item: (-item.hours_late, item.project.code))
     policy = policy or reminder_policy_get(organization=organization)
-    pending = 0
+    to_managers: list[Any] = []
+    to_pmo = 0
     if policy.enabled:
         schedule = reminder_selectors.reminder_schedule(organization=organization, policy=policy, now=now)
         planned, _escalated = reminder_selectors.status_plan(
             organization=organization, policy=policy, schedule=schedule
         )
         reminder_selectors.mark_sent(organization=organization, planned=planned)
-        pending = sum(len(item.pending) for item in planned)
+        for item in planned:
+            if item.audience == "manager":
+                to_managers.extend(item.pending)
+            else:
+                to_pmo += len(item.pending)
     return StatusWeek(
         compliance=compliance,
-        submitted=compliance.submitted_count,
-        late=counts["late"],
+        submitted=len(compliance.rows) - len(not_in),
+        late=sum(1 for item in not_in if item.late),
         missing=counts["missing"],
         not_in=not_in,
-        reminders_pending=pending,
+        reminders_to_managers=len(to_managers),
+        reminded_managers=len({user.pk for user in to_managers}),
+        reminders_to_pmo=to_pmo,
         reminders_enabled=policy.enabled,
     )
 
