@@ -339,17 +339,110 @@ def test_team_allocations_flag_weeks_over_capacity_across_all_projects(org_a: Or
     team = {row.person.full_name: row for row in work.manager.team}
     assert set(team) == {"Busy Bee", "Calm Cat"}
     busy_cells = team["Busy Bee"].cells
-    assert [cell.hours for cell in busy_cells] == [Decimal(24)] * 6
+    assert [cell.hours for cell in busy_cells] == [Decimal(24)] * 6 + [Decimal(0)] * 2
     assert busy_cells[1].total == Decimal(48)
     # Holidays of the calendar may shorten a week; the flag follows capacity either way.
     assert [cell.over for cell in busy_cells] == [cell.total > cell.capacity for cell in busy_cells]
     assert busy_cells[1].over
-    assert [cell.hours for cell in team["Calm Cat"].cells] == [0, 0, 16, 16, 0, 0]
+    assert [cell.hours for cell in team["Calm Cat"].cells] == [0, 0, 16, 16, 0, 0, 0, 0]
     assert team["Calm Cat"].over_weeks == 0
     assert work.manager.team[0].person.full_name == "Busy Bee"  # over-allocated people first
     html = html_of(org_a)
     assert tagged(html, "team-row", "data-person") == ["Busy Bee", "Calm Cat"]
     assert 'data-over="1"' in html
+
+
+def week_heads(html: str, testid: str) -> list[str]:
+    """The short week labels of the head of the weekly grid ``testid``."""
+    table = re.search(rf'data-testid="{testid}".*?</thead>', html, re.S)
+    assert table is not None
+    return re.findall(r"<abbr[^>]*>([^<]*)</abbr>", table.group(0))
+
+
+def grid_body(html: str, testid: str) -> str:
+    table = re.search(rf'data-testid="{testid}".*?</table>', html, re.S)
+    assert table is not None
+    return table.group(0)
+
+
+def test_both_weekly_grids_cover_the_same_eight_weeks_labelled_like_the_dashboard(org_a: OrgWorld) -> None:
+    from reports.dashboard.presentation import week_label as dashboard_week_label
+
+    week = this_week(org_a)
+    me = person(org_a, "Manager Me", capacity=40, user=org_a.users["manager"])
+    other = person(org_a, "Other One", capacity=40)
+    allocate(org_a, me, org_a.projects[0], week, week, 10)
+    allocate(org_a, other, org_a.projects[0], week + dt.timedelta(weeks=2), week + dt.timedelta(weeks=2), 8)
+    html = html_of(org_a)
+    weeks = [week + dt.timedelta(weeks=i) for i in range(8)]
+    expected = [dashboard_week_label(day) for day in weeks]
+    assert selectors.Week(dt.date(2026, 1, 5)).short == "W02"  # zero-padded, as on the dashboard's charts
+    assert week_heads(html, "team-allocations") == expected
+    assert week_heads(html, "my-allocations") == expected
+    # One placeholder for an empty week in both grids.
+    for testid in ("team-allocations", "my-allocations"):
+        body = grid_body(html, testid)
+        assert "·" not in body
+        assert 'class="muted no-hours">—</span>' in body
+
+
+def test_this_weeks_status_comes_first_and_its_buttons_do_not_wrap(org_a: OrgWorld) -> None:
+    html = html_of(org_a)
+    tiles, status, projects = (
+        html.index(marker) for marker in ('data-testid="mywork-tiles"', 'id="status"', 'id="projects"')
+    )
+    assert tiles < status < projects
+    button = re.search(r'<button[^>]*data-testid="start-report"', html)
+    assert button is not None and "nowrap" in button.group(0)
+    # The change requests and the (longer) risks are not paired in a grid row that leaves a blank beside the short one.
+    between = html[html.index('id="changes"') - 200 : html.index('id="risks"')]
+    assert "grid two" not in between
+
+
+def more_actions_line(html: str, testid: str) -> str:
+    found = re.search(rf'<p[^>]*data-testid="{testid}"[^>]*>(.*?)</p>', html)
+    assert found is not None
+    return found.group(1)
+
+
+def test_the_more_line_counts_exactly_the_unlisted_actions_overdue_and_due_later(org_a: OrgWorld) -> None:
+    manager, member = org_a.users["manager"], org_a.users["member"]
+    today = work_of(org_a, "manager").today
+    item = risk(org_a, org_a.projects[0], 1)
+    for i in range(12):
+        action(org_a, item, f"Late {i}", owner=manager, due=today - dt.timedelta(days=20 - i))
+    action(org_a, item, "Later", owner=manager, due=today + dt.timedelta(days=3))
+    action(org_a, item, "Undated", owner=manager, due=None)
+    for i in range(11):
+        action(org_a, item, f"Theirs late {i}", owner=member, due=today - dt.timedelta(days=15 - i))
+    work = work_of(org_a, "manager")
+    assert work.overdue_actions == 12
+    assert len(work.actions.rows) == selectors.SHOWN_ACTIONS == 10
+    assert (work.actions.more, work.actions.more_overdue, work.actions.more_later) == (4, 2, 2)
+    assert work.manager is not None
+    assert (work.manager.actions_due.more, work.manager.actions_due.more_overdue) == (1, 1)
+    html = html_of(org_a)
+    assert more_actions_line(html, "more-actions") == "And 4 more actions: 2 overdue, 2 due later."
+    assert more_actions_line(html, "more-actions-due") == "And 1 more overdue action."
+
+
+def test_the_more_line_says_due_later_when_no_unlisted_action_is_overdue(org_a: OrgWorld) -> None:
+    manager = org_a.users["manager"]
+    today = work_of(org_a, "manager").today
+    item = risk(org_a, org_a.projects[0], 1)
+    for i in range(12):
+        action(org_a, item, f"Soon {i}", owner=manager, due=today + dt.timedelta(days=i))
+    work = work_of(org_a, "manager")
+    assert (work.overdue_actions, work.actions.more, work.actions.more_overdue) == (0, 2, 0)
+    assert more_actions_line(html_of(org_a), "more-actions") == "And 2 more actions, due later."
+
+
+def test_every_page_declares_an_icon_that_is_served(org_a: OrgWorld) -> None:
+    from django.contrib.staticfiles import finders
+
+    icon = re.search(r'<link rel="icon" href="/static/([^"]+)"', html_of(org_a))
+    assert icon is not None
+    assert finders.find(icon.group(1)) is not None
 
 
 # --- The member's part ------------------------------------------------------------------------------------------

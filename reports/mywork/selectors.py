@@ -46,6 +46,7 @@ from projects.models import ChangeRequest, Milestone, Project, ProjectUserObject
 from projects.policy import control_policy_get, current_week_start, organization_zone, status_due_at, week_label
 from projects.selectors import projects_visible_to
 from projects.status.selectors import MONITORED_STATUSES, rag_trend
+from reports.dashboard.presentation import week_label as short_week_label
 from resources.capacity import Grid, capacity_grid, weeks_from
 from resources.models import Allocation, Person, Timesheet, TimesheetEntry
 from resources.timesheets.selectors import person_for_user
@@ -54,8 +55,7 @@ from risks.scoring import risk_settings_get
 from risks.selectors import IssueFilters, issues_visible_to, risks_visible_to
 
 ZERO = Decimal(0)
-TEAM_WEEKS = 6
-MY_WEEKS = 8
+WEEKS = 8  # the window of both weekly grids (my team's allocations, my allocations)
 ACTIONS_WITHIN_DAYS = 14
 TOP_RISKS = 10
 LIST_LIMIT = 25
@@ -229,7 +229,8 @@ def my_projects(*, access: OrgAccess, week_start: dt.date, due_at: dt.datetime, 
 
 @dataclass(frozen=True)
 class Week:
-    """A column of a weekly grid: the Monday, its ISO label (``2026-W47``) and week number."""
+    """A column of a weekly grid: the Monday, its ISO label (``2026-W47``) and the short label of the dashboard's
+    charts (``W47``, zero-padded)."""
 
     start: dt.date
 
@@ -238,8 +239,8 @@ class Week:
         return week_label(self.start)
 
     @property
-    def number(self) -> int:
-        return self.start.isocalendar().week
+    def short(self) -> str:
+        return short_week_label(self.start)
 
 
 @dataclass
@@ -334,19 +335,35 @@ def _visible_actions(access: OrgAccess, settings: RiskSettings) -> QuerySet[Risk
 
 @dataclass
 class Shown:
-    """The first rows of a list and how many there are in all."""
+    """The first rows of a list of dated items, how many there are in all and how many of them are overdue."""
 
     rows: list[Any]
     total: int
+    overdue: int = 0
+    today: dt.date | None = None
 
     @property
     def more(self) -> int:
+        """How many are not listed."""
         return self.total - len(self.rows)
 
+    @property
+    def more_overdue(self) -> int:
+        """How many of those not listed are overdue (a list sorted by due date may stop within the overdue ones)."""
+        shown = sum(1 for row in self.rows if self.today and row.due_date and row.due_date < self.today)
+        return self.overdue - shown
 
-def _shown(queryset: QuerySet[Any], limit: int) -> Shown:
-    """The first ``limit`` rows and a COUNT (always run, so the page's query count never depends on the data)."""
-    return Shown(rows=list(queryset[:limit]), total=queryset.order_by().count())
+    @property
+    def more_later(self) -> int:
+        """How many of those not listed are not overdue (due later, or undated)."""
+        return self.more - self.more_overdue
+
+
+def _shown(queryset: QuerySet[Any], limit: int, today: dt.date) -> Shown:
+    """The first ``limit`` rows, and how many there are in all and overdue (one aggregate, always run, so the page's
+    query count never depends on the data)."""
+    counts = queryset.order_by().aggregate(total=Count("pk"), overdue=Count("pk", filter=Q(due_date__lt=today)))
+    return Shown(rows=list(queryset[:limit]), total=counts["total"], overdue=counts["overdue"], today=today)
 
 
 def actions_due_on_projects(
@@ -355,7 +372,7 @@ def actions_due_on_projects(
     """Open actions on my projects owned by someone else (mine are in "My actions"), due within
     ``ACTIONS_WITHIN_DAYS`` days or overdue; overdue first (earliest due date first)."""
     if not project_ids:
-        return Shown(rows=[], total=0)
+        return Shown(rows=[], total=0, today=today)
     horizon = today + dt.timedelta(days=ACTIONS_WITHIN_DAYS)
     actions = (
         _visible_actions(access, settings)
@@ -363,10 +380,10 @@ def actions_due_on_projects(
         .exclude(owner_id=access.membership.user_id)
         .order_by("due_date", "pk")
     )
-    return _shown(actions, SHOWN_ACTIONS)
+    return _shown(actions, SHOWN_ACTIONS, today)
 
 
-def actions_assigned_to_me(*, access: OrgAccess, settings: RiskSettings) -> Shown:
+def actions_assigned_to_me(*, access: OrgAccess, today: dt.date, settings: RiskSettings) -> Shown:
     """Open risk actions assigned to me, earliest due first (overdue first), undated last: the first
     ``SHOWN_ACTIONS`` and how many there are."""
     actions = (
@@ -374,21 +391,17 @@ def actions_assigned_to_me(*, access: OrgAccess, settings: RiskSettings) -> Show
         .filter(owner_id=access.membership.user_id)
         .order_by(F("due_date").asc(nulls_last=True), "pk")
     )
-    return _shown(actions, SHOWN_ACTIONS)
+    return _shown(actions, SHOWN_ACTIONS, today)
 
 
-def overdue_actions_count(*, access: OrgAccess, today: dt.date, settings: RiskSettings) -> int:
-    return _visible_actions(access, settings).filter(owner_id=access.membership.user_id, due_date__lt=today).count()
-
-
-def issues_assigned_to_me(*, access: OrgAccess) -> Shown:
+def issues_assigned_to_me(*, access: OrgAccess, today: dt.date) -> Shown:
     """Open issues owned by me, earliest due first."""
     issues = issues_visible_to(
         access=access,
         filters=IssueFilters(open_only=True),
         queryset=Issue.objects.filter(owner_id=access.membership.user_id),
     ).order_by(F("due_date").asc(nulls_last=True), "-number")
-    return _shown(issues, SHOWN_ACTIONS)
+    return _shown(issues, SHOWN_ACTIONS, today)
 
 
 # --- Allocations ----------------------------------------------------------------------------------------------------
@@ -648,7 +661,10 @@ class MyWork:
     member: MemberPart | None
     actions: Shown
     issues: Shown
-    overdue_actions: int
+
+    @property
+    def overdue_actions(self) -> int:
+        return self.actions.overdue
 
     @property
     def show_actions(self) -> bool:
@@ -668,7 +684,7 @@ def my_work(*, access: OrgAccess, user: Any, now: dt.datetime | None = None) -> 
     manager: ManagerPart | None = None
     if projects or access.role == Role.MANAGER:
         ids = [row.project.pk for row in projects]
-        team_weeks = weeks_from(week_start, TEAM_WEEKS)
+        team_weeks = weeks_from(week_start, WEEKS)
         manager = ManagerPart(
             projects=projects,
             earlier_reports=earlier_reports_to_finish(access=access, project_ids=ids, week_start=week_start),
@@ -683,7 +699,7 @@ def my_work(*, access: OrgAccess, user: Any, now: dt.datetime | None = None) -> 
         person = None
     member: MemberPart | None = None
     if person is not None or access.role == Role.MEMBER:
-        weeks = weeks_from(week_start, MY_WEEKS)
+        weeks = weeks_from(week_start, WEEKS)
         allocations = sheets = None
         if person is not None:
             allocations, grid = my_allocations(access=access, person=person, weeks=weeks)
@@ -697,7 +713,6 @@ def my_work(*, access: OrgAccess, user: Any, now: dt.datetime | None = None) -> 
         due_at=due_at,
         manager=manager,
         member=member,
-        actions=actions_assigned_to_me(access=access, settings=settings),
-        issues=issues_assigned_to_me(access=access),
-        overdue_actions=overdue_actions_count(access=access, today=today, settings=settings),
+        actions=actions_assigned_to_me(access=access, today=today, settings=settings),
+        issues=issues_assigned_to_me(access=access, today=today),
     )
