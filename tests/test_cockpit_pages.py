@@ -239,8 +239,10 @@ def test_every_card_shows_this_organisations_items_and_never_anothers(org_a: Org
     assert "THEIRS" not in html
     for key in ("intake", "changes", "gates", "returned", "tailoring"):
         assert count_of(html, f"queue-{key}") == 1, key
-    assert "MINE intake 0" in section(html, "queue-intake")
-    assert "CR-1 MINE change 0" in section(html, "queue-changes")
+    # Items carry the codes every other page shows (REQ-0001, CR-001, R-001), never a bare number.
+    assert re.search(r">REQ-\d{4} MINE intake 0<", section(html, "queue-intake"))
+    assert ">CR-001 MINE change 0<" in section(html, "queue-changes")
+    assert ">R-001 MINE escalated risk 0<" in section(html, "cockpit-escalated")
     assert "MINE gate 0" in section(html, "queue-gates")
     assert "6 days" in section(html, "queue-gates")  # planned six days ago
     assert "MINE-000" in section(html, "queue-returned")
@@ -466,6 +468,16 @@ def test_chinese_page(org_a: OrgWorld) -> None:
     client.cookies["django_language"] = "zh-hans"
     html = client.get(f"/o/{org_a.slug}/cockpit/").content.decode()
     assert 'lang="zh-hans"' in html
+
+
+def test_quality_heading_joins_its_parts_in_the_readers_language(org_a: OrgWorld) -> None:
+    client = client_for(org_a.users["pmo"])
+    url = f"/o/{org_a.slug}/cockpit/quality/?check=no_baseline"
+    assert re.search(r"<h1>Data quality: Without a baseline</h1>", client.get(url).content.decode())
+    client.cookies["django_language"] = "zh-hans"
+    heading = re.search(r"<h1>(.*?)</h1>", client.get(url).content.decode())
+    assert heading
+    assert "：" in heading.group(1) and ": " not in heading.group(1)  # the full-width colon of Chinese
 
 
 # --- Speed ------------------------------------------------------------------------------------------------------------

@@ -180,7 +180,7 @@ class CockpitView(WorkspaceMixin, CockpitPage, TemplateView):
             escalated=board.escalated,
             escalated_rows=[
                 Row(
-                    label=f"R-{risk.number:03d} {risk.title}",
+                    label=f"{risk.code} {risk.title}",
                     url=self.url("risk-detail", risk.number),
                     subject=risk.project.code if risk.project else "",
                     meta=risk.escalation_level,
@@ -229,7 +229,7 @@ class CockpitView(WorkspaceMixin, CockpitPage, TemplateView):
             card.url = self.url("intake-queue", query="status=submitted")
             card.rows = [
                 Row(
-                    label=f"#{item.number} {item.title}",
+                    label=f"{item.code} {item.title}",
                     url=self.url("intake-request-detail", item.pk),
                     subject=item.sponsor.get_full_name() if item.sponsor else "",
                     age=self.age(item),
@@ -247,7 +247,7 @@ class CockpitView(WorkspaceMixin, CockpitPage, TemplateView):
             card.url = self.url("change-request-list", query="awaiting=on")
             card.rows = [
                 Row(
-                    label=f"CR-{item.number} {item.title}",
+                    label=f"{item.code} {item.title}",
                     url=self.url("project-change-request", item.project_id, item.number),
                     subject=item.project.code,
                     meta=_("to assess") if item.status == ChangeRequest.Status.SUBMITTED else _("to sign"),
