@@ -71,9 +71,12 @@ def filter_summary(form: DashboardFilterForm, filters: DashboardFilters) -> list
     data = form.cleaned_data
     for name in ("portfolio", "programme", "manager"):
         if data.get(name):
-            parts.append(f"{form.fields[name].label}: {form.fields[name].label_from_instance(data[name])}")  # type: ignore[attr-defined]
+            value = form.fields[name].label_from_instance(data[name])  # type: ignore[attr-defined]
+            parts.append(_("%(label)s: %(value)s") % {"label": form.fields[name].label, "value": value})
     status_choices = dict(form.fields["status"].choices)  # type: ignore[attr-defined]
-    parts.append(f"{form.fields['status'].label}: {status_choices[filters.status]}")
+    parts.append(
+        _("%(label)s: %(value)s") % {"label": form.fields["status"].label, "value": status_choices[filters.status]}
+    )
     return parts
 
 
