@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 from django.utils import formats
+from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -62,11 +63,24 @@ def date_label(day: dt.date) -> str:
     return formats.date_format(day, "Y-m-d")
 
 
+def _with_date(text: str, day: dt.date) -> SafeString:
+    """``text`` (a translated pattern with ``%(date)s``) with the date kept on one line."""
+    before, _sep, after = text.partition("%(date)s")
+    return format_html('{}<span class="nowrap">{}</span>{}', before, date_label(day), after)
+
+
 def tiles(data: Dashboard, links: Links) -> list[KpiTile]:
-    """The seven PMO KPIs of ``reports.pdf.monthly.kpi_tiles`` with their period and what they drill down to."""
+    """The seven PMO KPIs of ``reports.pdf.monthly.kpi_tiles`` with their period and what they drill down to.
+
+    Status compliance counts every report due in the window's weeks whose due time has passed, missing ones
+    included (``reports.kpis``); its period says so, since the current week, not due yet, is not in it (the cockpit's
+    "this week" figures are)."""
     window = data.window
-    year = _("12 months to %(date)s") % {"date": date_label(window.today)}
+    year = _with_date(_("12 months to %(date)s"), window.today)
     recent = _("Last %(days)s days") % {"days": KPI_DAYS}
+    status_period = _("Reports due in the last %(days)s days, missing ones included; a week counts once due") % {
+        "days": KPI_DAYS
+    }
     counts = data.counts
     closed = _("%(count)s closed projects") % {"count": counts["closed_12m"]}
     missed = _("%(count)s projects late or missing") % {"count": counts["status_missed"]}
@@ -76,7 +90,7 @@ def tiles(data: Dashboard, links: Links) -> list[KpiTile]:
         (year, links.figure("closed_12m"), closed),
         (year, links.figure("closed_12m"), closed),
         (year, links.figure("closed_12m"), closed),
-        (recent, links.figure("status_missed"), missed),
+        (status_period, links.figure("status_missed"), missed),
         (recent, links.figure("changes_decided"), decided),
         (recent, links.url("utilization"), _("Utilisation by person")),
     ]
@@ -90,6 +104,12 @@ def week_label(day: dt.date) -> str:
     return f"W{day.isocalendar().week:02d}"
 
 
+def rag_week_in_progress(data: Dashboard) -> bool:
+    """Whether the trend's last week is the current one (its reports are still coming in)."""
+    weeks = data.rag_weeks
+    return bool(weeks) and weeks[-1].week_start + dt.timedelta(days=7) > data.window.today
+
+
 def rag_trend_chart(data: Dashboard, *, width: int = 620) -> SafeString:
     weeks = data.rag_weeks
     series = [
@@ -100,10 +120,18 @@ def rag_trend_chart(data: Dashboard, *, width: int = 620) -> SafeString:
         )
         for key in RAG_KEYS
     ]
+    categories = [week_label(week.week_start) for week in weeks]
+    title = _("Overall RAG of the status reports, last %(weeks)s weeks") % {"weeks": len(weeks)}
+    if rag_week_in_progress(data):
+        # The current week holds only the reports in so far: its bar is starred and the title says why.
+        categories[-1] += "*"
+        title = _("Overall RAG of the status reports, last %(weeks)s weeks (*: this week, so far)") % {
+            "weeks": len(weeks)
+        }
     return charts.stacked_bar_chart(
-        categories=[week_label(week.week_start) for week in weeks],
+        categories=categories,
         series=series,
-        title=_("Overall RAG of the status reports, last %(weeks)s weeks") % {"weeks": len(weeks)},
+        title=title,
         width=width,
         height=260,
         y_label=_("Projects"),
