@@ -41,6 +41,7 @@ def summary(html: str) -> str:
 
 def test_the_filter_summary_uses_the_readers_colon(org_a: OrgWorld) -> None:
     portfolio = org_a.projects[0].portfolio
+    assert portfolio is not None
     english = summary(page(org_a, portfolio=portfolio.pk))
     assert f"Portfolio: {portfolio.name}" in english
     chinese = summary(page(org_a, "zh-hans", portfolio=portfolio.pk))
@@ -88,7 +89,7 @@ def test_the_rag_trend_marks_the_current_week_in_progress(org_a: OrgWorld, langu
 
 def test_a_finished_week_is_not_starred() -> None:
     week = RagWeek(week_start=dt.date(2026, 11, 9), green=1)
-    data = SimpleNamespace(rag_weeks=[week], window=SimpleNamespace(today=dt.date(2026, 11, 16)))
-    assert not presentation.rag_week_in_progress(data)  # type: ignore[arg-type]
+    data: Any = SimpleNamespace(rag_weeks=[week], window=SimpleNamespace(today=dt.date(2026, 11, 16)))
+    assert not presentation.rag_week_in_progress(data)
     data.window.today = dt.date(2026, 11, 15)  # the Sunday of that week
-    assert presentation.rag_week_in_progress(data)  # type: ignore[arg-type]
+    assert presentation.rag_week_in_progress(data)
