@@ -12,6 +12,7 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import resolve, reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views import View
@@ -26,7 +27,9 @@ from pmo.tenancy.roles import Capability, Role
 from pmo.tenancy.selectors import organization_invitations, organization_members
 from pmo.tenancy.views_base import OrganizationViewMixin
 from pmo.tenancy.workspaces import WorkspaceMixin, landing_workspace
+from projects.policy import organization_zone
 from projects.selectors import projects_visible_to
+from reports.dashboard.selectors import with_latest
 
 
 def _form_errors(exc: ValidationError) -> str:
@@ -55,10 +58,14 @@ class OrganizationOverviewView(WorkspaceMixin, OrganizationViewMixin, TemplateVi
         projects = projects_visible_to(access=self.access)
         by_status = dict(projects.values_list("status").annotate(n=Count("id")).order_by())
         can_see_members = self.access.can(Capability.MEMBERS_VIEW)
+        today = timezone.now().astimezone(organization_zone(self.organization)).date()
+        # Each project's latest RAG and next open milestone, read in the same query as the projects.
+        recent = with_latest(projects, as_of=today).select_related("portfolio", "manager").order_by("-created_at")
         data.update(
+            today=today,
             project_total=sum(by_status.values()),
             status_counts=by_status,
-            recent_projects=list(projects.select_related("portfolio", "manager").order_by("-created_at")[:8]),
+            recent_projects=list(recent[:8]),
             can_see_members=can_see_members,
             member_count=Membership.objects.filter(organization=self.organization).count() if can_see_members else 0,
         )
