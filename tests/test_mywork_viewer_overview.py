@@ -72,6 +72,18 @@ def test_a_project_without_status_or_milestone_says_so(org_a: OrgWorld) -> None:
     assert 'data-testid="milestone-late"' not in row
 
 
+def test_an_archived_project_shows_no_next_milestone(org_a: OrgWorld) -> None:
+    closed = org_a.projects[1]
+    milestone(org_a, closed, "Go-live", forecast_date=timezone.now().date() - dt.timedelta(days=2))
+    with org_a.ctx():
+        type(closed).objects.filter(pk=closed.pk).update(status="closed")
+
+    row = rows(overview_html(org_a))[closed.code]
+
+    assert "Go-live" not in row
+    assert 'data-testid="milestone-late"' not in row
+
+
 def test_the_overview_renders_in_chinese(org_a: OrgWorld) -> None:
     report(org_a, org_a.projects[1], current_week_start(organization=org_a.organization), submitted=SUBMITTED)
     client = Client()
