@@ -50,6 +50,7 @@ DEMO_SEEDERS = [
     "resources.seed.seed_demo",
     "risks.seed.seed_demo",
     "projects.knowledge.seed.seed_demo",
+    "projects.documents.seed.seed_demo",
     "reports.seed.seed_demo",
 ]
 
