@@ -104,7 +104,7 @@ def test_manager_writes_this_weeks_status_walks_the_project_and_adds_a_document(
 
     # 4. A link on the Documents tab: it is listed at once, and kept.
     before = page.locator("[data-testid=documents-table] tbody tr").count()
-    document = "Steering committee minutes" if not language.chinese else "指导委员会会议纪要"
+    document = "Risk workshop notes" if not language.chinese else "风险研讨会纪要"
     form = page.get_by_test_id("document-form")
     form.locator("[name=title]").fill(document)
     form.locator("[name=kind]").select_option("minutes")
