@@ -44,13 +44,20 @@ class SortKey:
     fields: tuple[str | Expression, ...]
 
 
-def sort_choices(keys: Mapping[str, SortKey]) -> list[tuple[str, str]]:
-    """``[(key, label), (-key, "label, descending"), …]`` in the keys' order."""
+def sort_label_choices(labels: Mapping[str, str | Promise], *, reversible: bool = True) -> list[tuple[str, str]]:
+    """``[(key, label), (-key, "label, descending"), …]`` in the labels' order; only ascending ones when the
+    list's keys do not reverse."""
     choices: list[tuple[str, str]] = []
-    for key, sort in keys.items():
-        label = str(sort.label)
-        choices += [(key, label), (f"-{key}", _("%(field)s, descending") % {"field": label})]
+    for key, label in labels.items():
+        choices.append((key, str(label)))
+        if reversible:
+            choices.append((f"-{key}", _("%(field)s, descending") % {"field": str(label)}))
     return choices
+
+
+def sort_choices(keys: Mapping[str, SortKey]) -> list[tuple[str, str]]:
+    """The choices of ``SortKey`` sorts (see ``sort_label_choices``)."""
+    return sort_label_choices({key: sort.label for key, sort in keys.items()})
 
 
 def _order(field: str | Expression, *, descending: bool) -> OrderBy:

@@ -27,7 +27,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from pmo.core.exports import Column, ExportableListMixin, attr
-from pmo.core.listing import paginate
+from pmo.core.listing import paginate, sort_label_choices
 from pmo.tenancy.roles import Capability
 from pmo.tenancy.views_base import OrganizationViewMixin
 from pmo.tenancy.workspaces import WorkspaceMixin
@@ -380,7 +380,7 @@ class CockpitListPage(ExportableListMixin, CockpitPage, TemplateView):
             items=list(page.object_list),
             query=query,
             sort=self.sort,
-            sort_choices=[(key, label) for key, label in self.sorts.items()],
+            sort_choices=sort_label_choices(self.sorts, reversible=self.reversible),
             cockpit_url=self.url("cockpit"),
             **self.choices(),
         )
