@@ -12,6 +12,7 @@ router.register("invitations", InvitationViewSet, basename="api-invitation")
 
 urlpatterns = [
     path("auth/token/", TokenObtainView.as_view(), name="api-token"),
+    path("auth/", include("pmo.accounts.api_urls")),
     path("orgs/", MyOrganizationsView.as_view(), name="api-orgs"),
     path("orgs/<slug:org_slug>/", OrganizationDetailView.as_view(), name="api-org-detail"),
     path("orgs/<slug:org_slug>/", include(router.urls)),
@@ -20,7 +21,10 @@ urlpatterns = [
     path("orgs/<slug:org_slug>/", include("projects.api_urls")),
     path("orgs/<slug:org_slug>/", include("projects.knowledge.api_urls")),
     path("orgs/<slug:org_slug>/", include("projects.documents.api_urls")),
+    path("orgs/<slug:org_slug>/", include("projects.msproject.api_urls")),
     path("orgs/<slug:org_slug>/", include("resources.api_urls")),
     path("orgs/<slug:org_slug>/", include("risks.api_urls")),
     path("orgs/<slug:org_slug>/", include("reports.api_urls")),
+    path("orgs/<slug:org_slug>/", include("pmo.imports.api_urls")),
+    path("orgs/<slug:org_slug>/", include("pmo.calendars.api_urls")),
 ]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
-from rest_framework import exceptions, status
+from rest_framework import exceptions, filters, status
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -28,3 +30,56 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             data = {"detail": " ".join(str(m) for m in exc.messages)}
         exc = exceptions.ValidationError(data)
     return drf_exception_handler(exc, context)
+
+
+class Pagination(PageNumberPagination):
+    """``?page=N`` and ``?page_size=N`` (at most 500) on every list.
+
+    The body is ``{count, next, previous, results}``."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+class StrictOrderingFilter(filters.OrderingFilter):
+    """``?ordering=field,-other`` over the view's ``ordering_fields`` only; an unknown field is a 400 naming it, not
+    silently ignored. A view without ``ordering_fields`` is left alone: no ordering here, none in its schema."""
+
+    def filter_queryset(self, request: Any, queryset: Any, view: Any) -> Any:
+        if getattr(view, "ordering_fields", None) is None:
+            return queryset
+        return super().filter_queryset(request, queryset, view)
+
+    def get_valid_fields(
+        self, queryset: Any, view: Any, context: Mapping[str, Any] | None = None
+    ) -> list[tuple[str, str]]:
+        if getattr(view, "ordering_fields", None) is None:
+            return []
+        return super().get_valid_fields(queryset, view, context or {})
+
+    def remove_invalid_fields(self, queryset: Any, fields: Iterable[str], view: Any, request: Any) -> list[str]:
+        valid = {name for name, _label in self.get_valid_fields(queryset, view, {"request": request})}
+        fields = list(fields)
+        unknown = [term for term in fields if term.lstrip("-") not in valid]
+        if unknown:
+            raise exceptions.ValidationError(
+                {
+                    self.ordering_param: [
+                        _("Unknown ordering %(fields)s; use one of: %(valid)s.")
+                        % {"fields": ", ".join(unknown), "valid": ", ".join(sorted(valid)) or "-"}
+                    ]
+                }
+            )
+        return list(fields)
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        if getattr(view, "ordering_fields", None) is None:
+            return []
+        parameters = super().get_schema_operation_parameters(view)
+        names = [name for name in view.ordering_fields if name != "__all__"]
+        for parameter in parameters:
+            if names:
+                described = parameter.get("description", "Ordering")
+                parameter["description"] = f"{described}: {', '.join(names)} (prefix - for descending)"
+        return parameters

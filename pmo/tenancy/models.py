@@ -30,6 +30,10 @@ class TenantManager(models.Manager[Any]):
         organization_id = require_organization_id()
         return TenantQuerySet(self.model, using=self._db).filter(organization_id=organization_id)
 
+    def none(self) -> TenantQuerySet:
+        """The empty queryset needs no organisation: schema generation asks filter sets for one at import time."""
+        return TenantQuerySet(self.model, using=self._db).none()
+
 
 class TenantModel(models.Model):
     """Abstract base of every tenant-owned table: carries ``organization_id`` and a fail-closed default manager.

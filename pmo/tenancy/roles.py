@@ -66,6 +66,7 @@ class Capability(StrEnum):
     DASHBOARD_VIEW = "dashboard.view"
     COCKPIT_VIEW = "cockpit.view"
     MY_WORK = "mywork.view"
+    DATA_IMPORT = "data.import"
 
 
 _ALL = frozenset(Role)
@@ -143,6 +144,9 @@ CAPABILITIES: dict[Capability, frozenset[Role]] = {
     Capability.DASHBOARD_VIEW: _LEADERSHIP,
     Capability.COCKPIT_VIEW: _GOVERNANCE,
     Capability.MY_WORK: _ALL - {Role.VIEWER},
+    # Import (CSV, XLSX, Microsoft Project XML): the PMO and admins import projects, people and allocations;
+    # managers import risks and milestones into the projects they may change (each row is checked).
+    Capability.DATA_IMPORT: _GOVERNANCE | {Role.MANAGER},
 }
 
 
