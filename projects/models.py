@@ -270,11 +270,29 @@ class ProjectPhase(TenantModel):
     # What was still open when the phase was passed (only a supportive PMO lets that happen), as
     # [{"kind": "gate", "code": …, "name": …, "state": …} | {"kind": "deliverable", "name": …, "state": …}].
     exit_warnings = models.JSONField(_("open items when passed"), default=list, blank=True)
+    planned_start = models.DateField(_("planned start"), null=True, blank=True)
+    planned_finish = models.DateField(_("planned finish"), null=True, blank=True)
+    # Set only by baselines (``baseline_create`` with ``phases``), like a milestone's baseline date.
+    baseline_start = models.DateField(_("baseline start"), null=True, blank=True)
+    baseline_finish = models.DateField(_("baseline finish"), null=True, blank=True)
+    # Where the phase came from in an imported plan (e.g. a Microsoft Project task, see projects.msproject).
+    external_ref = models.CharField(_("external reference"), max_length=64, blank=True)
 
     class Meta:
         ordering = ["project_id", "order"]
         constraints = [
             models.UniqueConstraint(fields=["organization", "project", "order"], name="project_phase_unique_order"),
+            models.UniqueConstraint(
+                fields=["organization", "project", "external_ref"],
+                condition=~models.Q(external_ref=""),
+                name="project_phase_unique_external_ref",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(planned_start__isnull=True)
+                | models.Q(planned_finish__isnull=True)
+                | models.Q(planned_finish__gte=models.F("planned_start")),
+                name="project_phase_dates_ordered",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -414,11 +432,18 @@ class Milestone(TenantModel):
     forecast_date = models.DateField(_("forecast date"), null=True, blank=True)
     actual_date = models.DateField(_("actual date"), null=True, blank=True)
     weight = models.PositiveSmallIntegerField(_("weight"), default=1)
+    # Where the milestone came from in an imported plan (e.g. a Microsoft Project task, see projects.msproject).
+    external_ref = models.CharField(_("external reference"), max_length=64, blank=True)
 
     class Meta:
         ordering = ["project_id", "order", "baseline_date"]
         constraints = [
             models.UniqueConstraint(fields=["organization", "project", "name"], name="milestone_unique_name"),
+            models.UniqueConstraint(
+                fields=["organization", "project", "external_ref"],
+                condition=~models.Q(external_ref=""),
+                name="milestone_unique_external_ref",
+            ),
         ]
         indexes = [models.Index(fields=["organization", "forecast_date"], name="milestone_org_forecast_idx")]
 
@@ -458,6 +483,9 @@ class Baseline(TenantModel):
     finish_date = models.DateField(_("finish"), null=True, blank=True)
     # [{"milestone": id, "name": str, "date": "YYYY-MM-DD"}], as approved.
     milestone_dates = models.JSONField(_("milestone dates"), default=list, blank=True)
+    # [{"phase": id, "name": str, "start": "YYYY-MM-DD", "finish": "YYYY-MM-DD"}], as approved (empty when the
+    # plan had no phase dates).
+    phase_dates = models.JSONField(_("phase dates"), default=list, blank=True)
     scope_statement = models.TextField(_("scope statement"), blank=True)
     quality_targets = models.TextField(_("quality targets"), blank=True)
     reason = models.TextField(_("reason"))
@@ -918,3 +946,45 @@ class ChangeApproval(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.change_request_id} {self.step} {self.decision}"
+
+
+class PlanImport(TenantModel):
+    """A project plan uploaded from Microsoft Project (see ``projects.msproject``), kept between its preview and
+    its confirmation: the parsed file, not the upload, and once imported who imported it and what changed."""
+
+    class Status(models.TextChoices):
+        PREVIEWED = "previewed", _("Previewed")
+        APPLIED = "applied", _("Imported")
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="plan_imports")
+    file_name = models.CharField(_("file name"), max_length=255)
+    sha256 = models.CharField(max_length=64)
+    # projects.msproject.parser.MspProject.to_json()
+    plan = models.JSONField()
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PREVIEWED)
+    # What the import did: {"phases_created": n, "phases_updated": n, "milestones_created": n, …}.
+    result = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("plan import")
+        verbose_name_plural = _("plan imports")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(status__in=["previewed", "applied"]), name="plan_import_status"),
+            models.CheckConstraint(
+                condition=models.Q(status="previewed") | models.Q(applied_at__isnull=False),
+                name="plan_import_applied_has_time",
+            ),
+        ]
+        indexes = [models.Index(fields=["organization", "project", "created_at"], name="plan_import_org_project_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.project_id} {self.file_name}"

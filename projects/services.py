@@ -383,12 +383,15 @@ def baseline_create(
     scope_statement: str | None = None,
     quality_targets: str | None = None,
     milestones: Sequence[Milestone] | None = None,
+    phases: Sequence[ProjectPhase] | None = None,
     change_request_id: int | None = None,
     approved_at: dt.datetime | None = None,
 ) -> Baseline:
     """Add the next immutable baseline version of ``project``. Values not given are carried over from the previous
     version (or, for v1, taken from the project and its milestones); each milestone's date is its ``baseline_date``,
-    else its forecast, and is written back as the milestone's baseline date (the one place that sets it). The
+    else its forecast, and is written back as the milestone's baseline date (the one place that sets it). Phase
+    dates are recorded only when ``phases`` are given (each phase's ``baseline_start``/``baseline_finish``, else its
+    planned dates, written back likewise); otherwise the previous version's phase dates carry over. The
     project row is locked, so two concurrent calls cannot take the same version number; a closed or cancelled
     project is refused (``ProjectReadOnly``). ``approved_at`` defaults to now (demo history passes past times)."""
     locked = _lock_project(organization=organization, project_id=project.pk)
@@ -409,6 +412,22 @@ def baseline_create(
         )
         rebaselined.append(Milestone(pk=milestone.pk, baseline_date=date))
     Milestone.objects.bulk_update(rebaselined, ["baseline_date"])
+    phase_dates = list(previous.phase_dates) if previous else []
+    if phases is not None:
+        phase_dates = []
+        for phase in phases:
+            start = phase.baseline_start or phase.planned_start
+            finish = phase.baseline_finish or phase.planned_finish
+            phase_dates.append(
+                {
+                    "phase": phase.pk,
+                    "name": phase.name,
+                    "start": start.isoformat() if start else None,
+                    "finish": finish.isoformat() if finish else None,
+                }
+            )
+            phase.baseline_start, phase.baseline_finish = start, finish
+        ProjectPhase.objects.bulk_update(phases, ["baseline_start", "baseline_finish"])
     version = (
         Baseline.objects.filter(organization=organization, project=locked).aggregate(v=Max("version"))["v"] or 0
     ) + 1
@@ -420,6 +439,7 @@ def baseline_create(
         start_date=start_date or (previous.start_date if previous else locked.planned_start),
         finish_date=finish_date or (previous.finish_date if previous else locked.planned_finish),
         milestone_dates=milestone_dates,
+        phase_dates=phase_dates,
         scope_statement=scope_statement
         if scope_statement is not None
         else (previous.scope_statement if previous else ""),
