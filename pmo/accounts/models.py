@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 from typing import Any, ClassVar
 
+import pghistory
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class UserManager(BaseUserManager["User"]):
@@ -73,12 +76,29 @@ def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+@pghistory.track(
+    pghistory.InsertEvent("created"),
+    pghistory.UpdateEvent("revoked", condition=pghistory.AnyChange("revoked_at")),
+    fields=["user", "name", "prefix", "scope", "expires_at", "revoked_at"],
+    obj_field=pghistory.ObjForeignKey(related_name="events", db_index=True),
+    model_name="ApiTokenEvent",
+)
 class ApiToken(models.Model):
-    """A bearer token for the API. The raw value is shown once, at creation; only its SHA-256 is kept."""
+    """A bearer token for the API. The raw value is shown once, at creation; only its SHA-256 is kept.
+
+    A token belongs to a user, not to an organisation: it acts as that user in every organisation the user is a
+    member of (the API still resolves the organisation from the URL). Its creation and revocation are recorded by
+    database triggers in ``ApiTokenEvent`` (with the acting user and the URL of the request), which outlives the
+    purge of dead tokens; the use of a token (``last_used_at``) is not an event."""
 
     class Scope(models.TextChoices):
         READ = "read", _("Read only")
         READ_WRITE = "read_write", _("Read and write")
+
+    class State(models.TextChoices):
+        ACTIVE = "active", pgettext_lazy("token state", "Active")
+        EXPIRED = "expired", pgettext_lazy("token state", "Expired")
+        REVOKED = "revoked", pgettext_lazy("token state", "Revoked")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(_("name"), max_length=100, default="login")
@@ -98,5 +118,21 @@ class ApiToken(models.Model):
         return f"{self.prefix}… ({self.name})"
 
     def is_usable(self) -> bool:
-        now = timezone.now()
-        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+        return self.state() == self.State.ACTIVE
+
+    def state(self, now: datetime | None = None) -> ApiToken.State:
+        """Revoked wins over expired: a revoked token says so even after its expiry date."""
+        if self.revoked_at is not None:
+            return self.State.REVOKED
+        if self.expires_at is not None and self.expires_at <= (now or timezone.now()):
+            return self.State.EXPIRED
+        return self.State.ACTIVE
+
+    def get_state_display(self) -> str:
+        return str(self.state().label)
+
+
+# The event model that ``pghistory.track`` generated above (set in this module at run time; named here for readers
+# and type checkers): ``pgh_created_at``, ``pgh_label`` (created / revoked), ``pgh_context`` (user, url), the token's
+# ``user``, ``name``, ``prefix``, ``scope``, ``expires_at`` and ``revoked_at`` at that moment.
+ApiTokenEvent: Any = globals()["ApiTokenEvent"]

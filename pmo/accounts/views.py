@@ -1,18 +1,29 @@
-"""Sign-in, profile and language. Password change and reset use Django's views with our templates."""
+"""Sign-in, profile, language and the user's API tokens. Password change and reset use Django's views with our
+templates."""
 
 from __future__ import annotations
+
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
 
-from pmo.accounts.forms import ProfileForm
-from pmo.accounts.services import user_set_language
+from pmo.accounts.forms import ApiTokenForm, ProfileForm
+from pmo.accounts.models import ApiToken, User
+from pmo.accounts.selectors import api_token_activity, api_token_get_for_user, api_tokens_of
+from pmo.accounts.services import api_token_revoke, personal_token_create, user_set_language
+from pmo.core.listing import paginate
+
+# The service names the expiry "expires_at"; the form asks for it as "expires_in" (and "expires_on").
+FORM_FIELD_OF = {"name": "name", "scope": "scope", "expires_at": "expires_in"}
 
 
 @require_POST
@@ -48,3 +59,56 @@ def profile(request: HttpRequest) -> HttpResponse:
             return response
         return render(request, "accounts/profile.html", {"form": form}, status=400)
     return render(request, "accounts/profile.html", {"form": form})
+
+
+def _tokens_page(request: HttpRequest, user: User, form: ApiTokenForm, **extra: Any) -> dict[str, Any]:
+    page, query = paginate(request, api_tokens_of(user=user))
+    return {"form": form, "page": page, "query": query, "activity": api_token_activity(user=user), **extra}
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    """My personal access tokens, and a form for a new one. A new token's secret is shown once, in the answer to the
+    POST that created it: it is never put in the session nor in a cache (``never_cache`` sends ``no-store``), and
+    reloading that page re-sends the form, which the name's uniqueness refuses."""
+    user = cast(User, request.user)
+    form = ApiTokenForm(request.POST or None)
+    if request.method != "POST":
+        return render(request, "accounts/api_tokens.html", _tokens_page(request, user, form))
+    if form.is_valid():
+        try:
+            token, raw = personal_token_create(
+                actor=user,
+                name=form.cleaned_data["name"],
+                scope=form.cleaned_data["scope"],
+                expires_at=form.cleaned_data["expires_at"],
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(FORM_FIELD_OF.get(field), errors)
+        else:
+            context = _tokens_page(request, user, ApiTokenForm(), created=token, raw_token=raw)
+            return render(request, "accounts/api_tokens.html", context, status=201)
+    return render(request, "accounts/api_tokens.html", _tokens_page(request, user, form), status=400)
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def api_token_revoke_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    """Confirm, then revoke one of my tokens (another user's is a 404); it is refused from the next request on."""
+    user = cast(User, request.user)
+    token = api_token_get_for_user(user=user, pk=pk)
+    if request.method == "POST":
+        already = token.state() == ApiToken.State.REVOKED
+        api_token_revoke(actor=user, token=token)
+        if not already:
+            messages.success(
+                request,
+                _("The token “%(name)s” is revoked: requests that use it are refused from now on.")
+                % {"name": token.name},
+            )
+        return redirect("api-tokens")
+    return render(request, "accounts/api_token_revoke.html", {"token": token})

@@ -190,6 +190,18 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "PMO <pmo@localhost>")
 
 # --- Celery ---------------------------------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL") or embedded.embedded_redis_url()
+# The cache holds the API throttle counters, which every web process must share: Redis when REDIS_URL is set (the
+# production shape, and `make run`, which sets it for its processes), local memory otherwise (one process; tests).
+if env_str("REDIS_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": env_str("REDIS_URL"),
+            "KEY_PREFIX": "pmo-cache",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -228,7 +240,10 @@ REST_FRAMEWORK = {
         "pmo.core.api_permissions.TokenScope",
     ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_THROTTLE_RATES": {"login": "20/min"},
+    # Every API request is counted per bearer token (per user for browser sessions); the password login keeps its
+    # own, stricter budget per client address.
+    "DEFAULT_THROTTLE_CLASSES": ["pmo.accounts.throttling.ApiRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"login": "20/min", "api": env_str("API_TOKEN_THROTTLE_RATE", "600/min")},
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "pmo.core.api.StrictOrderingFilter",
