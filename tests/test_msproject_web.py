@@ -9,12 +9,14 @@ import re
 from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from projects.models import Milestone, PlanImport, Project, ProjectPhase
 from tests.conftest import ROLES, OrgWorld
 from tests.factories_projects import project_state
-from tests.msproject_sample import MILESTONES_EN, PHASES_EN, Row, build_xml, sample_xml
+from tests.msproject_sample import MILESTONES_EN, PHASES_EN, Row, build_xml, large_rows, sample_xml
 
 # projects[0] of a world: run by the manager, readable by the member; the viewer may not see it.
 CHANGERS = frozenset({"admin", "pmo", "manager"})
@@ -241,3 +243,17 @@ def test_an_archived_project_refuses_the_upload_and_the_import(org_a: OrgWorld) 
     assert "a closed or cancelled project is read-only" in posted.content.decode()
     assert "a closed or cancelled project is read-only" in imported.content.decode()
     assert everything(org_a) == before
+
+
+def test_the_preview_takes_as_many_queries_for_300_tasks_as_for_30(org_a: OrgWorld) -> None:
+    client = logged_in(org_a.users["manager"])
+    counts = []
+    for tasks in (30, 300):
+        response = client.post(upload_url(org_a), {"file": xml_file(build_xml(large_rows(tasks)))})
+        client.get(response["Location"])
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(response["Location"])
+        assert page.status_code == 200 and page.content.decode().count('data-testid="milestone-row"') >= tasks // 6
+        counts.append(len(queries))
+
+    assert counts[0] == counts[1] <= 20, counts
