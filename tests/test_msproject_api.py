@@ -210,5 +210,5 @@ def test_queries_do_not_grow_with_the_plan(org_a: OrgWorld, api_client: Clients)
         assert body["counts"]["milestones_unchanged"] == len(body["milestones"]) >= tasks // 6
 
     assert counts[30] == counts[300], counts
-    dry_run, first_import, second_import = counts[300]
-    assert dry_run <= 16 and first_import <= 24 and second_import <= 24, counts
+    preview, first_import, second_import = counts[300]
+    assert preview <= 16 and first_import <= 24 and second_import <= 24, counts
