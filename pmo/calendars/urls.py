@@ -1,3 +1,9 @@
-from django.urls import URLPattern, URLResolver
+"""The calendar-feed page, under ``/o/<org_slug>/``."""
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from django.urls import path
+
+from pmo.calendars import views
+
+urlpatterns = [
+    path("calendar-feed/", views.CalendarFeedPageView.as_view(), name="calendar-feed"),
+]
