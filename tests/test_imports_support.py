@@ -59,9 +59,18 @@ def web_upload(client: Client, world: OrgWorld, entity: str, name: str, content:
     return client.post(f"/o/{world.slug}/import/{entity}/", {"file": upload_file(name, content)})
 
 
-def api_upload(client: Any, world: OrgWorld, entity: str, name: str, content: bytes, **extra: Any) -> Any:
-    data = {"entity": entity, "file": upload_file(name, content), **extra}
-    return client.post(f"/api/v1/orgs/{world.slug}/imports/", data, format="multipart")
+def api_upload(
+    client: Any,
+    world: OrgWorld,
+    entity: str,
+    name: str,
+    content: bytes,
+    *,
+    headers: dict[str, str] | None = None,
+    **fields: Any,
+) -> Any:
+    data = {"entity": entity, "file": upload_file(name, content), **fields}
+    return client.post(f"/api/v1/orgs/{world.slug}/imports/", data, format="multipart", headers=headers)
 
 
 def snapshot(*worlds: OrgWorld) -> dict[str, list[tuple[Any, ...]]]:

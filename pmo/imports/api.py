@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import django_filters as filters
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils.translation import ngettext
@@ -125,6 +126,15 @@ class BatchListOutput(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class BatchFilterSet(filters.FilterSet):
+    entity = filters.ChoiceFilter(choices=Entity.choices)
+    status = filters.ChoiceFilter(choices=ImportBatch.Status.choices)
+
+    class Meta:
+        model = ImportBatch
+        fields: list[str] = []
+
+
 class UploadInput(serializers.Serializer):
     entity = serializers.ChoiceField(choices=Entity.choices)
     file = serializers.FileField(help_text="A .xlsx (first sheet) or .csv (UTF-8 or GB18030) file, at most 5 MB.")
@@ -152,7 +162,7 @@ class ImportBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organ
     lookup_value_regex = "[0-9]+"
     http_method_names = ["get", "post", "delete", "head", "options"]
     capabilities = {"*": Capability.DATA_IMPORT}
-    filterset_fields = ["entity", "status"]
+    filterset_class = BatchFilterSet
     ordering_fields = ["created_at", "status", "entity"]
     ordering = ["-created_at"]
 
