@@ -255,3 +255,32 @@ def test_import_page_queries_do_not_grow_with_the_uploads(
     with django_assert_max_num_queries(13):
         response = client.get(url(org_a))
     assert len(response.context["batches"]) == min(uploads, 10)
+
+
+LISTS = {
+    "projects": "projects/",
+    "people": "resources/people/",
+    "risks": "risks/",
+    "allocations": "resources/allocations/",
+}
+
+
+def test_the_lists_link_to_their_import_card_for_those_who_may_import(org_a: OrgWorld) -> None:
+    links: dict[str, set[str]] = {role: set() for role in ROLES}
+    for role in ROLES:
+        client = web_client(org_a.users[role])
+        for entity, path in LISTS.items():
+            response = client.get(f"/o/{org_a.slug}/{path}")
+            if response.status_code != 200:
+                continue  # the list itself is not theirs
+            link = f'href="/o/{org_a.slug}/import/#import-{entity}" style="margin-left: auto" data-testid="import-link"'
+            if link in response.content.decode():
+                links[role].add(entity)
+    assert links == {
+        "admin": set(LISTS),
+        "pmo": set(LISTS),
+        "manager": {"risks", "allocations"},
+        "executive": set(),
+        "member": set(),
+        "viewer": set(),
+    }
