@@ -34,6 +34,7 @@ from pmo.imports.specs import (
     Number,
     Row,
     Text,
+    lookup_keys,
     normalize,
     split_list,
 )
@@ -61,13 +62,13 @@ class ProjectCode(Field):
         return f"projects:{id(self)}"
 
     def prepare(self, ctx: ImportContext, texts: set[str]) -> None:
-        wanted = {normalize(text) for text in texts}
+        wanted = lookup_keys(texts)
         found: dict[str, list[Project]] = {}
         archived: set[str] = set()
         if wanted:
             for project in self.writable(ctx).annotate(code_lower=Lower("code")).filter(code_lower__in=wanted):
                 found.setdefault(normalize(project.code), []).append(project)
-            missing = wanted - set(found)
+            missing = lookup_keys(text for text in texts if normalize(text) not in found)
             if missing:
                 archived = {
                     normalize(code)

@@ -36,6 +36,7 @@ from pmo.imports.specs import (
     Number,
     Row,
     Text,
+    lookup_keys,
     members_by_email,
     normalize,
     split_list,
@@ -71,7 +72,7 @@ class Skills(Field):
         return parts
 
     def prepare(self, ctx: ImportContext, texts: set[str]) -> None:
-        names = {normalize(name) for text in texts for name, _level in self._split(text) if name}
+        names = lookup_keys(name for text in texts for name, _level in self._split(text))
         found = {}
         if names:
             for skill in (
@@ -239,7 +240,7 @@ class PersonRef(Field):
     """A person by e-mail, or by name when no other person has it."""
 
     def prepare(self, ctx: ImportContext, texts: set[str]) -> None:
-        wanted = {normalize(text) for text in texts}
+        wanted = lookup_keys(texts)
         by_email: dict[str, Person] = {}
         by_name: dict[str, list[Person]] = {}
         if wanted:

@@ -504,3 +504,13 @@ def test_validation_queries_do_not_grow_with_the_rows(org_a: OrgWorld, entity: s
         assert outcome.ok, (entity, outcome.errors[:3])
         counts.append(len(queries.captured_queries))
     assert counts[0] == counts[1], counts
+
+
+def test_names_stored_with_full_width_forms_are_found_as_typed(org_a: OrgWorld) -> None:
+    with org_a.ctx():
+        Portfolio.objects.create(organization=org_a.organization, name="数字化（一期）")
+    header = ["Project name", "Portfolio"]
+    outcome = preview(org_a, "projects", "p.csv", csv_bytes(header, [["A", "数字化（一期）"], ["B", "数字化(一期)  "]]))
+    assert outcome.ok, outcome.errors
+    portfolios = {row.values["portfolio"].name for row in outcome.validation.rows} if outcome.validation else set()
+    assert portfolios == {"数字化（一期）"}

@@ -57,6 +57,17 @@ def normalize(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
+def lookup_keys(texts: Iterable[str]) -> set[str]:
+    """What to look ``texts`` up by in the database (compared with ``Lower(field)``): each as typed and
+    ``normalize``d, so that a name stored with full-width forms or odd spacing is still found as typed. The match
+    itself is made in Python on ``normalize``d values."""
+    keys = set()
+    for text in texts:
+        if text.strip():
+            keys |= {text.strip().lower(), normalize(text)}
+    return keys
+
+
 def header_key(text: str) -> str:
     """A header as matched: ``normalize``d, then without spaces, underscores and the ``*`` of required columns."""
     return re.sub(r"[\s_*]+", "", normalize(text))
@@ -356,7 +367,7 @@ class Lookup(Field):
         return f"lookup:{id(self)}"
 
     def prepare(self, ctx: ImportContext, texts: set[str]) -> None:
-        wanted = {normalize(text) for text in texts}
+        wanted = lookup_keys(texts)
         found: dict[str, list[Any]] = {}
         if wanted:
             rows = self.queryset(ctx).annotate(lookup_key=Lower(self.field)).filter(lookup_key__in=wanted)
