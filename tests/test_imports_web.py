@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
 from typing import Any
 
 import pytest
+from django.db import connection
 from openpyxl import load_workbook
 
 from pmo.imports.models import ImportBatch
@@ -284,3 +286,31 @@ def test_the_lists_link_to_their_import_card_for_those_who_may_import(org_a: Org
         "member": set(),
         "viewer": set(),
     }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_clicks_at_the_same_time_import_once(org_a: OrgWorld) -> None:
+    """Two requests commit the same batch at once: the batch row lock makes the second wait, then find it imported."""
+    rows = [[org_a.projects[0].code, f"Risk {n}", "cost", 2, 3] for n in range(20)]
+    batch = uploaded_batch(org_a, content=risk_file(org_a, *rows))
+    clients = [web_client(org_a.users["pmo"]) for _ in range(2)]
+    barrier = threading.Barrier(2)
+    answers: list[str] = []
+
+    def click(client: Any) -> None:
+        try:
+            barrier.wait(timeout=10)
+            response = client.post(url(org_a, f"batches/{batch.pk}/commit/"), follow=True)
+            answers.append(response.content.decode())
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=click, args=(client,)) for client in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert len(answers) == 2
+    assert sorted("20 risks imported." in answer for answer in answers) == [False, True]
+    assert sum("This file has been imported already." in answer for answer in answers) == 1
+    assert count(org_a, Risk) == 20
