@@ -7,6 +7,9 @@ language; dates and times read in the organisation's time zone (the one the view
 Cells are data, never formulas: text that a spreadsheet would run (``=``, ``+``, ``-``, ``@``, tab, return first) is
 written as text in XLSX and prefixed with ``'`` in CSV (the usual defence against formula injection).
 The file is built inside the request's transaction, so the rows are read with the tenant setting in force.
+
+Several tables in one file (a whole project): ``Sheet`` each, and ``workbook_response`` answers an XLSX workbook
+with a sheet per table or a zip of CSV files, written by the same code as a list's file.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -112,14 +116,21 @@ def render_csv(columns: Sequence[Column], table: list[list[Any]], *, truncated: 
     return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
 
 
-def render_xlsx(columns: Sequence[Column], table: list[list[Any]], *, title: str, truncated: bool) -> bytes:
+def _new_workbook() -> Any:
     from openpyxl import Workbook
+
+    return Workbook(write_only=True)
+
+
+def _add_sheet(
+    workbook: Any, *, title: str, columns: Sequence[Column], table: list[list[Any]], truncated: bool
+) -> None:
+    """One sheet: a bold, frozen header row, column widths, typed cells (formula-like text stays text)."""
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=_sheet_title(title))
+    sheet = workbook.create_sheet(title=title)
     sheet.freeze_panes = "A2"
     for index, column in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = column.width
@@ -144,9 +155,18 @@ def render_xlsx(columns: Sequence[Column], table: list[list[Any]], *, title: str
         sheet.append(out)
     if truncated:
         sheet.append([_truncated_note()])
+
+
+def _saved(workbook: Any) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def render_xlsx(columns: Sequence[Column], table: list[list[Any]], *, title: str, truncated: bool) -> bytes:
+    workbook = _new_workbook()
+    _add_sheet(workbook, title=_sheet_title(title), columns=columns, table=table, truncated=truncated)
+    return _saved(workbook)
 
 
 def _sheet_title(title: str) -> str:
@@ -171,6 +191,62 @@ def export_response(
         content = render_xlsx(columns, table, title=title or filename, truncated=truncated)
     response = HttpResponse(content, content_type=FORMATS[fmt])
     response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# --- Several tables in one file (a whole project) --------------------------------------------------------------
+
+WORKBOOK_FORMATS = {"csv": "application/zip", "xlsx": FORMATS["xlsx"]}
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One table of a file of several: ``title`` names the XLSX sheet (the reader's language), ``name`` the CSV
+    file inside the zip (ASCII, such as ``milestones``)."""
+
+    name: str
+    title: str | Promise
+    columns: Sequence[Column]
+    rows: Iterable[Any]
+
+
+def render_workbook(sheets: Sequence[Sheet]) -> bytes:
+    """One XLSX workbook, a sheet per table, in order; sheet names are cut to Excel's 31 characters, kept unique."""
+    workbook = _new_workbook()
+    used: set[str] = set()
+    for sheet in sheets:
+        table, truncated = _rows(sheet.columns, sheet.rows)
+        title = _sheet_title(str(sheet.title))
+        for number in range(2, len(sheets) + 2):
+            if title.lower() not in used:
+                break
+            suffix = f" ({number})"
+            title = _sheet_title(str(sheet.title))[: 31 - len(suffix)] + suffix
+        used.add(title.lower())
+        _add_sheet(workbook, title=title, columns=sheet.columns, table=table, truncated=truncated)
+    return _saved(workbook)
+
+
+def render_csv_zip(sheets: Sequence[Sheet]) -> bytes:
+    """A zip of one CSV per table (``01-overview.csv`` …), each as ``render_csv`` writes it (BOM, UTF-8)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for index, sheet in enumerate(sheets, start=1):
+            table, truncated = _rows(sheet.columns, sheet.rows)
+            archive.writestr(f"{index:02d}-{sheet.name}.csv", render_csv(sheet.columns, table, truncated=truncated))
+    return buffer.getvalue()
+
+
+def workbook_response(*, sheets: Sequence[Sheet], fmt: str, filename: str) -> HttpResponse:
+    """Several tables as one file: an XLSX workbook (``xlsx``) or a zip of CSV files (``csv``)."""
+    if fmt == "csv":
+        content, extension = render_csv_zip(sheets), "zip"
+    else:
+        content, extension = render_workbook(sheets), "xlsx"
+    response = HttpResponse(content, content_type=WORKBOOK_FORMATS[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{filename}.{extension}"'
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response
