@@ -120,7 +120,7 @@ def test_importing_the_same_file_again_changes_nothing(org_a: OrgWorld) -> None:
     again = apply(org_a, project, sample_xml())
 
     assert plan.changes == again.changes == 0
-    assert {row.match for row in again.phases + again.milestones} == {"uid"}  # type: ignore[operator]
+    assert {row.match for row in again.phases + again.milestones} == {"uid"}
     assert again.counts["phases_unchanged"] == 5 and again.counts["milestones_unchanged"] == 6
     assert project_state(org_a, project) == before
 
