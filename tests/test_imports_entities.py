@@ -268,7 +268,7 @@ def test_allocation_rows_that_are_refused(org_a: OrgWorld, org_b: OrgWorld) -> N
 
 def test_risks_with_chinese_headers_and_labels_and_errors_in_chinese(org_a: OrgWorld) -> None:
     header = ["项目", "标题", "分类", "概率", "影响", "应对策略", "负责人", "临近日期"]
-    good = ["ALPHA-0", "供应商延期交货", "技术", "3", "4", "规避", org_a.users["manager"].email, "2027/03/31"]
+    good = ["ALPHA-0", "供应商延期交货", "技术", "3", "4", "规避", org_a.users["manager"].email, "2027年3月31日"]
     bad = ["ALPHA-0", "概率超出", "技术", "9", "4", "", "", "下周"]
     outcome = preview(org_a, "risks", "风险.xlsx", xlsx_bytes(header, [good, bad]), role="manager", language="zh-hans")
     assert problems(outcome) == {

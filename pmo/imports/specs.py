@@ -156,11 +156,12 @@ class Email(Text):
         return _("An e-mail address")
 
 
-_DATE = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]00:00(?::00)?)?")
+_DATE = re.compile(r"(\d{4})(?:[-/.]|年)(\d{1,2})(?:[-/.]|月)(\d{1,2})日?(?:[ T]00:00(?::00)?)?")
 
 
 class Date(Field):
-    """``2026-11-30`` (also ``2026/11/30`` and ``2026.11.30``), or a date cell of the spreadsheet."""
+    """``2026-11-30`` (also ``2026/11/30``, ``2026.11.30`` and ``2026年11月30日``), or a date cell of the
+    spreadsheet."""
 
     def parse(self, text: str, ctx: ImportContext) -> dt.date:
         match = _DATE.fullmatch(unicodedata.normalize("NFKC", text))
