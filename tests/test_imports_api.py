@@ -218,7 +218,7 @@ def test_templates(org_a: OrgWorld, api_client: ApiClients) -> None:
     assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     header = [cell.value for cell in load_workbook(io.BytesIO(response.content)).worksheets[0][1]]
     assert header[:3] == ["Full name", "E-mail", "Department"]
-    csv = client.get(f"{base(org_a)}templates/milestones.csv")
+    csv = client.get(f"{base(org_a)}templates/milestones.csv", headers={"Accept": "text/csv"})
     assert csv.status_code == 200 and csv.content.decode("utf-8-sig").startswith("Project,Milestone,Phase")
     assert client.get(f"{base(org_a)}templates/budgets.csv").status_code == 404
     assert client.get(f"{base(org_a)}templates/risks.pdf").status_code == 404

@@ -250,6 +250,10 @@ class ImportTemplateView(OrganizationAPIView):
 
     capabilities = {"*": Capability.DATA_IMPORT}
 
+    def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
+        """The file is sent whatever ``Accept`` says (``text/csv`` included); errors are JSON."""
+        return super().perform_content_negotiation(request, force=True)
+
     @extend_schema(
         tags=TAGS,
         parameters=[
