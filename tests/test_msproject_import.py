@@ -7,10 +7,14 @@ was."""
 from __future__ import annotations
 
 import datetime as dt
+import random
+import re
 from typing import Any
+from xml.sax.saxutils import escape
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
 
 from projects.models import Baseline, GateReview, Milestone, MilestoneEvent, PlanImport, Project, ProjectPhase
@@ -363,3 +367,34 @@ def test_a_stored_import_is_imported_once(org_a: OrgWorld) -> None:
         stored.refresh_from_db()
         assert stored.status == "applied" and stored.applied_by == org_a.users["manager"]
         assert stored.result["milestones_created"] == 6 and stored.result["baseline_version"] == 1
+
+
+def test_damaged_plans_are_refused_or_imported_never_a_crash(org_a: OrgWorld) -> None:
+    """Fields of the sample blanked, swapped with another field's value or given odd values, one at a time: the
+    import either refuses the file with a reason or goes through; never another error."""
+    sample = sample_xml().decode()
+    read = {"UID", "ID", "Name", "OutlineLevel", "OutlineNumber", "Summary", "Milestone", "Start", "Finish"}
+    read |= {"Duration", "PercentComplete", "Active", "IsNull", "Number", "PredecessorUID", "Type", "Title", "GUID"}
+    values = [(tag, value) for tag, value in re.findall(r"<(\w+)>([^<]*)</\1>", sample) if tag in read]
+    odd = ["", "0", "-1", "1", "99999999999", "PT0H0M0S", "P1Y", "2026-02-30T08:00:00", "x" * 300, "名称", "1.5"]
+    rng = random.Random(8)
+    outcomes = {"refused": 0, "imported": 0}
+    for _round in range(150):
+        tag, _value = rng.choice(values)
+        replacement = rng.choice(odd + [v for _t, v in rng.sample(values, 3)])
+        occurrence = rng.randrange(sample.count(f"<{tag}>"))
+        parts = sample.split(f"<{tag}>")
+        _old, tail = parts[occurrence + 1].split(f"</{tag}>", 1)
+        parts[occurrence + 1] = f"{escape(replacement)}</{tag}>{tail}"
+        damaged = f"<{tag}>".join(parts).encode()
+        try:
+            with transaction.atomic(), org_a.ctx():
+                parsed = services.read_upload(damaged)
+                services.plan_apply(
+                    organization=org_a.organization, actor=org_a.users["pmo"], project=org_a.projects[0], parsed=parsed
+                )
+                outcomes["imported"] += 1
+                transaction.set_rollback(True)
+        except ValidationError:
+            outcomes["refused"] += 1
+    assert outcomes["refused"] and outcomes["imported"], outcomes

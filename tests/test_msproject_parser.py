@@ -239,6 +239,10 @@ def test_bad_values_name_the_task_and_the_field() -> None:
     assert "Milestone" in refusal(mspdi(task(5, "Build", Milestone="yes")))
     assert "OutlineLevel" in refusal(mspdi(task(5, "Build", level=-1)))
     assert "has no UID" in refusal(mspdi("<Task><Name>Orphan</Name></Task>"))
+    assert "UID" in refusal(mspdi(task(2**31, "Huge")))
+    assert "ID" in refusal(mspdi(task(3, "Negative").replace("<ID>3</ID>", "<ID>-3</ID>")))
+    backwards = task(5, "Build", Start="2026-09-10T08:00:00", Finish="2026-09-09T17:00:00")
+    assert "the finish (2026-09-09T17:00:00) is before the start" in refusal(mspdi(backwards))
     assert "UID 4" in refusal(mspdi(task(4, "A") + task(4, "B")))
     assert "the project's header" in refusal(mspdi(task(1, "A"), head="<StartDate>soon</StartDate>"))
 

@@ -29,6 +29,8 @@ ENCODING_DECLARATION = re.compile(
 EXPAT_ENCODINGS = frozenset({"utf-8", "utf-16", "utf-16-le", "utf-16-be", "ascii", "latin-1", "iso8859-1"})
 MAX_BYTES = 5 * 1024 * 1024
 MAX_TASKS = 5000
+# Task UIDs and IDs are 32-bit integers in Microsoft Project.
+MAX_ID = 2**31 - 1
 
 # xsd:duration as MS Project writes it (PT40H0M0S), and the day/week forms other tools write (P5D, P1W).
 DURATION = re.compile(
@@ -242,6 +244,11 @@ class _TaskReader:
         uid = self.integer("UID")
         if uid is None:
             raise MsProjectError(_("%(task)s has no UID.") % {"task": self.where})
+        if not 0 <= uid <= MAX_ID:
+            raise self.refuse("UID", str(uid), _("a task number Microsoft Project uses"))
+        task_id = self.integer("ID")
+        if task_id is not None and not 0 <= task_id <= MAX_ID:
+            raise self.refuse("ID", str(task_id), _("a task number Microsoft Project uses"))
         percent = self.integer("PercentComplete", 0) or 0
         if not 0 <= percent <= 100:
             raise self.refuse("PercentComplete", str(percent), _("between 0 and 100"))
@@ -262,16 +269,22 @@ class _TaskReader:
             predecessor = self.integer("PredecessorUID", element=link)
             if predecessor is not None:
                 links.append(MspLink(predecessor, self.integer("Type", 1, element=link) or 0))
+        start, finish = self.datetime("Start"), self.datetime("Finish")
+        if start and finish and finish < start:
+            raise MsProjectError(
+                _("In %(task)s, the finish (%(finish)s) is before the start (%(start)s).")
+                % {"task": self.where, "finish": finish.isoformat(), "start": start.isoformat()}
+            )
         return MspTask(
             uid=uid,
-            id=self.integer("ID"),
+            id=task_id,
             name=self.name,
             outline_level=level,
             outline_number=outline_number,
             summary=self.flag("Summary"),
             milestone=self.flag("Milestone"),
-            start=self.datetime("Start"),
-            finish=self.datetime("Finish"),
+            start=start,
+            finish=finish,
             duration=self.duration("Duration"),
             percent_complete=percent,
             notes=_text(self.element, "Notes"),
