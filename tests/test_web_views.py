@@ -41,6 +41,7 @@ PAGES: dict[str, tuple[Capability, set[str]]] = {
     "timesheets/": (Capability.TIMESHEETS_SUBMIT, ALL - {"viewer"}),
     "intake/": (Capability.INTAKE_VIEW, {"admin", "pmo", "executive", "manager"}),
     "portfolios/": (Capability.PORTFOLIO_VIEW, {"admin", "pmo", "executive", "manager"}),
+    "import/": (Capability.DATA_IMPORT, {"admin", "pmo", "manager"}),
     "templates/": (Capability.TEMPLATES_MANAGE, {"admin", "pmo"}),
     "dependencies/": (Capability.PROJECTS_VIEW_ALL, {"admin", "pmo", "executive"}),
     "knowledge/": (Capability.KNOWLEDGE_VIEW, ALL),
@@ -55,7 +56,7 @@ NAV_KEYS = {"": "home", "overview/": "home", "dashboard/": "home", "cockpit/": "
             "status/": "status", "changes/": "changes", "meetings/weekly/": "meeting",
             "risks/": "risks", "resources/": "resources", "timesheets/": "timesheets",
             "alerts/": "alerts", "alerts/rules/": "alert_rules", "reports/": "reports", "reminders/": "reminders",
-            "webhooks/": "webhooks"}  # fmt: skip
+            "webhooks/": "webhooks", "import/": "import"}  # fmt: skip
 # conftest: projects[0] is the manager's (the member may read it), projects[1] is shared with the viewer.
 READABLE_PROJECT = {"admin": 2, "pmo": 2, "executive": 2, "manager": 0, "member": 0, "viewer": 1}
 UNREADABLE_PROJECT = {"manager": 1, "member": 2, "viewer": 0}

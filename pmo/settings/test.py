@@ -23,3 +23,7 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 
 # Webhook receivers on this machine (a local chat bridge, the test server) are allowed here.
 WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True
+
+# Throttle counters live in process memory in tests, whatever REDIS_URL says: the suite clears the cache between
+# tests, which must never touch a Redis database that a broker or a developer's server uses.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -25,7 +25,7 @@ class NavItem:
     admin: bool = False
 
 
-ADMIN_KEYS = frozenset({"templates", "reminders", "webhooks", "alert_rules", "members", "audit", "settings"})
+ADMIN_KEYS = frozenset({"import", "templates", "reminders", "webhooks", "alert_rules", "members", "audit", "settings"})
 
 
 # (key, label, url name, capability): the one list the header renders, filtered by the capability map.
@@ -43,6 +43,7 @@ NAVIGATION: list[tuple[str, Any, str, Capability]] = [
     ("timesheets", pgettext_lazy("navigation", "Timesheets"), "timesheet-mine", Capability.TIMESHEETS_SUBMIT),
     ("intake", _("Intake"), "intake-queue", Capability.INTAKE_VIEW),
     ("portfolios", _("Portfolios"), "portfolio-list", Capability.PORTFOLIO_VIEW),
+    ("import", pgettext_lazy("navigation", "Import data"), "import-home", Capability.DATA_IMPORT),
     ("templates", _("Templates"), "template-list", Capability.TEMPLATES_MANAGE),
     ("dependencies", _("Dependencies"), "dependency-list", Capability.PROJECTS_VIEW_ALL),
     ("knowledge", _("Knowledge"), "knowledge-list", Capability.KNOWLEDGE_VIEW),
