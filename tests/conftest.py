@@ -155,3 +155,24 @@ def page(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         finally:
             context.close()
             browser.close()
+
+
+# --- API conformance (tests/test_api_schemathesis.py, tests/test_api_cross_org.py) -----------------------------
+
+
+@pytest.fixture(scope="module")
+def demo_orgs(django_db_setup: None, django_db_blocker: Any) -> Iterator[Any]:
+    """``seed_demo``'s acme and globex with tokens of their admins, seeded once per module inside a transaction
+    that is rolled back after the module; each test's own transaction (``db``) is a savepoint inside it."""
+    from django.db import transaction
+
+    from tests.api_conformance_support import seed_demo_orgs
+
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            yield seed_demo_orgs()
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +12,11 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+Handler = TypeVar("Handler", bound=Callable[..., Any])
+
+# The HTTP methods that write: a view whose every write can conflict sets ``conflict_on = WRITE_METHODS``.
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
 
 class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
@@ -19,8 +24,29 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
+def may_conflict(handler: Handler) -> Handler:
+    """Mark a view method or an ``@action`` that can answer 409 (``Conflict`` or a service's conflict), so that the
+    schema documents it (``pmo.core.schema``). A view whose every write can conflict sets the class attribute
+    ``conflict_on = WRITE_METHODS`` instead (it may also name viewset actions, e.g. ``{"create"}``)."""
+    handler.may_conflict = True  # type: ignore[attr-defined]
+    return handler
+
+
+def _one_detail(data: Any) -> Any:
+    """``detail`` is one string: DRF makes a list of a serializer's ``{"detail": …}`` error and of a bare
+    ``ValidationError("…")``; both become ``{"detail": "…"}`` (the schema's ``ValidationError``)."""
+    if isinstance(data, list) and all(isinstance(message, str) for message in data):
+        return {"detail": " ".join(data)}
+    if isinstance(data, dict) and isinstance(data.get("detail"), list):
+        messages = data["detail"]
+        if all(isinstance(message, str) for message in messages):
+            return {**data, "detail": " ".join(messages)}
+    return data
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """DRF's handler, plus Django ``ValidationError`` from services as 400 ``{"field": ["…"]}`` or ``{"detail"}``."""
+    """DRF's handler, plus Django ``ValidationError`` from services as 400 ``{"field": ["…"]}`` or ``{"detail"}``;
+    a 400's ``detail`` is always one string."""
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
             data: Any = {field: [str(message) for message in messages] for field, messages in exc.message_dict.items()}
@@ -29,7 +55,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         else:
             data = {"detail": " ".join(str(m) for m in exc.messages)}
         exc = exceptions.ValidationError(data)
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    if response is not None and response.status_code == status.HTTP_400_BAD_REQUEST:
+        response.data = _one_detail(response.data)
+    return response
 
 
 class Pagination(PageNumberPagination):

@@ -264,6 +264,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Error responses, security scheme descriptions and path patterns for every operation (pmo/core/schema.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "pmo.core.schema.document_api_contract",
+    ],
     # Fields named alike with different choices (e.g. "status") need a name each in the schema.
     "ENUM_NAME_OVERRIDES": {
         "ProjectRequestStatusEnum": "portfolio.models.ProjectRequest.Status",
