@@ -145,7 +145,7 @@ CAPABILITIES: dict[Capability, frozenset[Role]] = {
     Capability.COCKPIT_VIEW: _GOVERNANCE,
     Capability.MY_WORK: _ALL - {Role.VIEWER},
     # Import (CSV, XLSX, Microsoft Project XML): the PMO and admins import projects, people and allocations;
-    # managers import risks and milestones into the projects they may change (each row is checked).
+    # managers import allocations, risks and milestones into the projects they may change (each row is checked).
     Capability.DATA_IMPORT: _GOVERNANCE | {Role.MANAGER},
 }
 
