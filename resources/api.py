@@ -1,42 +1,53 @@
 """People, skills, the working calendar and staffing in the API, under ``/api/v1/orgs/<org>/``:
 
-- ``people/`` — list (``?department=&skill=&active=true|false&q=``), create, retrieve, partial_update with
-  ``version`` (409 when stale), destroy (409 for a person with allocations or timesheets: send ``active: false``
-  instead); ``people/<id>/skills/`` — GET the person's skills, PUT the whole set ``{"skills": [{"skill", "level"}]}``;
-- ``people/<person_pk>/time-off/`` — list, create ``{"start", "end", "note"}``, destroy;
-- ``departments/`` and ``skills/`` — list (with how many people / holders), create, update, destroy (409 in use);
-- ``calendar/?year=2026`` — the year's holidays and make-up working days; create, destroy;
+- ``people/`` — list (``?department=&skill=&active=true|false&q=&ordering=name|department|role|capacity|added``),
+  create, retrieve, partial_update with ``version`` (409 when stale), destroy (409 for a person with allocations or
+  timesheets: send ``active: false`` instead); ``people/<id>/skills/`` — GET the person's skills, PUT the whole set
+  ``{"skills": [{"skill", "level"}]}``; ``people/<id>/capacity/?from=2026-W47&weeks=12`` — capacity, allocated
+  and free hours per week (holidays, make-up days and time off honoured);
+- ``people/<person_pk>/time-off/`` — list (``?since=&until=``), create ``{"start", "end", "note"}``, destroy;
+- ``departments/`` and ``skills/`` — list (``?q=``, with how many people / holders), create, update, destroy (409
+  in use);
+- ``calendar/?year=2026&kind=`` — the year's holidays and make-up working days; create, destroy;
   ``calendar/year/2026/`` — PUT ``{"days": [...]}`` replaces the whole year;
 - ``projects/<project_pk>/staffing/`` — GET the staffing matrix (requirements with weekly required / filled / gap,
   and the unmatched allocations), POST a requirement; ``…/staffing/<id>/`` GET, PATCH, DELETE.
 
 Reads of people, skills and the calendar need ``RESOURCES_VIEW``, their writes ``RESOURCES_MANAGE`` (403). The
 staffing matrix is readable by whoever may read the project (404 otherwise); its requirements are written by the
-PMO or whoever may change the project. Weeks are ISO weeks written ``"2026-W47"``.
+PMO or whoever may change the project. Weeks are ISO weeks written ``"2026-W47"``. Every list is paginated and
+takes ``?ordering=`` over the keys its schema names.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from django.utils.translation import gettext_lazy
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from pmo.core.api import Conflict
+from pmo.core.api_filters import SortKeysMixin
+from pmo.core.listing import SortKey
 from pmo.tenancy.api_base import OrganizationViewSet
 from pmo.tenancy.roles import Capability
+from projects.api import ScopedPrimaryKeyField
 from projects.api_fields import WeekField
 from projects.models import Project
+from projects.policy import current_week_start
 from projects.selectors import project_get_for_actor
 from projects.services import ProjectsConflict, organization_today
-from resources import selectors, services
+from resources import filters, planning, selectors, services
+from resources.capacity import weeks_from
 from resources.models import CalendarDay, Department, Person, Skill, StaffingRequirement, TimeOff
 
 VIEW, MANAGE = Capability.RESOURCES_VIEW, Capability.RESOURCES_MANAGE
@@ -57,17 +68,6 @@ class ResourcesAPIMixin:
         if isinstance(exc, ProjectsConflict):
             exc = Conflict(str(exc))
         return super().handle_exception(exc)  # type: ignore[misc]
-
-
-class ScopedPK(serializers.PrimaryKeyRelatedField):
-    """A primary key of a tenant model, looked up in the active organisation when the input is validated."""
-
-    def __init__(self, model: Any, **kwargs: Any) -> None:
-        self.scoped_model = model
-        super().__init__(queryset=model.dangerously_unscoped.none(), **kwargs)
-
-    def get_queryset(self) -> QuerySet[Any]:
-        return self.scoped_model.objects.all()
 
 
 class NamedRefOutput(serializers.Serializer):
@@ -101,6 +101,7 @@ class SkillOutput(serializers.ModelSerializer):
 
 
 class _NamedViewSet(
+    SortKeysMixin,
     ResourcesAPIMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -113,8 +114,10 @@ class _NamedViewSet(
     delete_service: Any
     argument: str
 
+    ordering = ["name"]
+
     def restrict_queryset(self, queryset: Any) -> Any:
-        return queryset.annotate(**{f"{self.counted}_count": Count(self.counted, distinct=True)}).order_by("name")
+        return queryset.annotate(**{f"{self.counted}_count": Count(self.counted, distinct=True)})
 
     def _respond(self, obj: Any, code: int = status.HTTP_200_OK) -> Response:
         fresh = self.get_queryset().get(pk=obj.pk)
@@ -164,6 +167,11 @@ _named_schema = {
 class DepartmentViewSet(_NamedViewSet):
     model = Department
     serializer_class = DepartmentOutput
+    filterset_class = filters.DepartmentFilterSet
+    sort_keys = {
+        "name": SortKey(gettext_lazy("Name"), ("name",)),
+        "people": SortKey(gettext_lazy("People"), ("people_count", "name")),
+    }
     counted = "people"
     argument = "department"
     create_service = staticmethod(services.department_create)
@@ -175,6 +183,11 @@ class DepartmentViewSet(_NamedViewSet):
 class SkillViewSet(_NamedViewSet):
     model = Skill
     serializer_class = SkillOutput
+    filterset_class = filters.SkillFilterSet
+    sort_keys = {
+        "name": SortKey(gettext_lazy("Name"), ("name",)),
+        "holders": SortKey(gettext_lazy("Holders"), ("holders_count", "name")),
+    }
     counted = "holders"
     argument = "skill"
     create_service = staticmethod(services.skill_create)
@@ -220,7 +233,7 @@ class ResourcePersonOutput(serializers.ModelSerializer):
 class PersonInput(serializers.Serializer):
     full_name = serializers.CharField(max_length=services.MAX_PERSON_NAME)
     email = serializers.EmailField(required=False, allow_blank=True, default="")
-    department = ScopedPK(Department, required=False, allow_null=True, default=None)
+    department = ScopedPrimaryKeyField(Department, required=False, allow_null=True, default=None)
     job_role = serializers.CharField(required=False, allow_blank=True, default="", max_length=services.MAX_NAME)
     cost_rate = serializers.DecimalField(
         max_digits=16, decimal_places=2, min_value=0, required=False, default=Decimal(0)
@@ -238,15 +251,8 @@ class PersonUpdateInput(PersonInput):
     version = serializers.IntegerField(required=False, min_value=1, help_text="the version you read (409 if stale)")
 
 
-class PeopleQuery(serializers.Serializer):
-    department = serializers.IntegerField(required=False, min_value=1)
-    skill = serializers.IntegerField(required=False, min_value=1)
-    active = serializers.BooleanField(required=False, allow_null=True, default=None)
-    q = serializers.CharField(required=False, allow_blank=True, default="")
-
-
 class SkillLevelInput(serializers.Serializer):
-    skill = ScopedPK(Skill)
+    skill = ScopedPrimaryKeyField(Skill)
     level = serializers.IntegerField(min_value=1, max_value=5)
 
 
@@ -267,30 +273,46 @@ def _person_values(data: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-@extend_schema_view(
-    list=extend_schema(tags=["resources"], parameters=[PeopleQuery]),
-    retrieve=extend_schema(tags=["resources"]),
-)
-class PersonViewSet(ResourcesAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationViewSet):
+class CapacityWindowQuery(serializers.Serializer):
+    weeks = serializers.IntegerField(
+        required=False, min_value=planning.MIN_WEEKS, max_value=planning.MAX_WEEKS, help_text="default 12"
+    )
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        fields["from"] = WeekField(required=False, help_text="first week (default: this week)")
+        return fields
+
+
+class PersonCapacityWeekOutput(serializers.Serializer):
+    week = WeekField()
+    capacity = serializers.DecimalField(max_digits=8, decimal_places=2)
+    allocated = serializers.DecimalField(max_digits=8, decimal_places=2)
+    free = serializers.DecimalField(max_digits=8, decimal_places=2, help_text="capacity − allocated; negative: over")
+    over = serializers.BooleanField()
+    load = serializers.IntegerField(allow_null=True, help_text="allocated as a whole % of capacity")
+
+
+class PersonCapacityOutput(serializers.Serializer):
+    person = serializers.IntegerField()
+    weeks = PersonCapacityWeekOutput(many=True)
+
+
+@extend_schema_view(list=extend_schema(tags=["resources"]), retrieve=extend_schema(tags=["resources"]))
+class PersonViewSet(
+    SortKeysMixin, ResourcesAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationViewSet
+):
     """The people whose time the PMO plans, with department and skills."""
 
     model = Person
     serializer_class = ResourcePersonOutput
-    capabilities = {**READ_WRITE, "skills": VIEW}
+    capabilities = {**READ_WRITE, "skills": VIEW, "capacity": VIEW}
+    filterset_class = filters.PersonFilterSet
+    sort_keys = selectors.PEOPLE_SORTS
+    ordering = ["name"]
 
     def restrict_queryset(self, queryset: Any) -> Any:
-        filters = selectors.PeopleFilters()
-        if self.action == "list":
-            query = PeopleQuery(data=self.request.query_params)
-            query.is_valid(raise_exception=True)
-            data = query.validated_data
-            filters = selectors.PeopleFilters(
-                department=data.get("department"),
-                skill=data.get("skill"),
-                active=data.get("active"),
-                search=data.get("q", "").strip(),
-            )
-        return selectors.people_list(organization=self.organization, filters=filters, queryset=queryset)
+        return selectors.people_list(organization=self.organization, queryset=queryset)
 
     def _respond(self, person: Person, code: int = status.HTTP_200_OK) -> Response:
         fresh = selectors.person_get(organization=self.organization, pk=person.pk)
@@ -352,6 +374,23 @@ class PersonViewSet(ResourcesAPIMixin, mixins.ListModelMixin, mixins.RetrieveMod
             rows = list(person.skills.all())
         return Response(PersonSkillOutput(rows, many=True).data)
 
+    @extend_schema(
+        parameters=[CapacityWindowQuery],
+        responses={200: PersonCapacityOutput},
+        tags=["resources"],
+        description="The person's capacity, allocated and free hours per ISO week (the strip of the person's page): "
+        "working days of the calendar, holidays, make-up days and time off honoured.",
+    )
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def capacity(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        person = self.get_object()
+        query = CapacityWindowQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        start: dt.date = query.validated_data.get("from") or current_week_start(organization=self.organization)
+        weeks = weeks_from(start, query.validated_data.get("weeks") or selectors.CAPACITY_WEEKS)
+        rows = selectors.people_capacity(organization=self.organization, people=[person], weeks=weeks)[person.pk]
+        return Response(PersonCapacityOutput({"person": person.pk, "weeks": rows}).data)
+
 
 # --- Time off ----------------------------------------------------------------------------------------------------
 
@@ -369,14 +408,22 @@ class TimeOffInput(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=services.MAX_NOTE)
 
 
-@extend_schema_view(list=extend_schema(tags=["resources"]), destroy=extend_schema(tags=["resources"]))
-class TimeOffViewSet(ResourcesAPIMixin, mixins.ListModelMixin, OrganizationViewSet):
+@extend_schema_view(
+    list=extend_schema(tags=["resources"]),
+    retrieve=extend_schema(tags=["resources"]),
+    destroy=extend_schema(tags=["resources"]),
+)
+class TimeOffViewSet(
+    SortKeysMixin, ResourcesAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationViewSet
+):
     """A person's leave (whole days, inclusive)."""
 
     model = TimeOff
     serializer_class = TimeOffOutput
     capabilities = READ_WRITE
-    pagination_class = None
+    filterset_class = filters.TimeOffFilterSet
+    sort_keys = {"start": SortKey(gettext_lazy("From"), ("start",)), "end": SortKey(gettext_lazy("To"), ("end",))}
+    ordering = ["start"]
     person: Person
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
@@ -384,7 +431,7 @@ class TimeOffViewSet(ResourcesAPIMixin, mixins.ListModelMixin, OrganizationViewS
         self.person = selectors.person_get(organization=self.organization, pk=kwargs["person_pk"])
 
     def restrict_queryset(self, queryset: Any) -> Any:
-        return queryset.filter(person=self.person).order_by("start", "pk")
+        return queryset.filter(person=self.person)
 
     @extend_schema(request=TimeOffInput, responses={201: TimeOffOutput}, tags=["resources"])
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -427,22 +474,29 @@ class CalendarYearInput(serializers.Serializer):
 
 
 class CalendarQuery(serializers.Serializer):
-    year = serializers.IntegerField(required=False, min_value=2000, max_value=2100)
+    year = serializers.IntegerField(
+        required=False, min_value=2000, max_value=2100, help_text="the year (default: this year)"
+    )
 
 
 @extend_schema_view(
     list=extend_schema(
         tags=["resources"],
-        parameters=[OpenApiParameter("year", OpenApiTypes.INT, description="the year (default: this year)")],
+        parameters=[CalendarQuery],
         description="The organisation's holidays (weekdays off) and make-up working days (weekends worked) of a year.",
     ),
+    retrieve=extend_schema(tags=["resources"]),
     destroy=extend_schema(tags=["resources"]),
 )
-class CalendarViewSet(ResourcesAPIMixin, mixins.ListModelMixin, OrganizationViewSet):
+class CalendarViewSet(
+    SortKeysMixin, ResourcesAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationViewSet
+):
     model = CalendarDay
     serializer_class = CalendarDayOutput
     capabilities = {**READ_WRITE, "year": MANAGE}
-    pagination_class = None
+    filterset_class = filters.CalendarFilterSet
+    sort_keys = {"date": SortKey(gettext_lazy("Date"), ("date",))}
+    ordering = ["date"]
 
     def restrict_queryset(self, queryset: Any) -> Any:
         if self.action != "list":
@@ -450,7 +504,7 @@ class CalendarViewSet(ResourcesAPIMixin, mixins.ListModelMixin, OrganizationView
         query = CalendarQuery(data=self.request.query_params)
         query.is_valid(raise_exception=True)
         year = query.validated_data.get("year") or organization_today(self.organization).year
-        return queryset.filter(date__year=year).order_by("date")
+        return queryset.filter(date__year=year)
 
     @extend_schema(request=CalendarDayInput, responses={201: CalendarDayOutput}, tags=["resources"])
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -501,7 +555,7 @@ class RequirementOutput(serializers.ModelSerializer):
 
 class RequirementInput(serializers.Serializer):
     role = serializers.CharField(required=False, allow_blank=True, default="", max_length=services.MAX_NAME)
-    skill = ScopedPK(Skill, required=False, allow_null=True, default=None)
+    skill = ScopedPrimaryKeyField(Skill, required=False, allow_null=True, default=None)
     start_week = WeekField()
     end_week = WeekField()
     hours_per_week = serializers.DecimalField(max_digits=8, decimal_places=2)
@@ -583,12 +637,21 @@ def matrix_data(matrix: selectors.StaffingMatrix) -> dict[str, Any]:
     }
 
 
+class SingleObjectSchema(AutoSchema):
+    """For a viewset whose ``list`` answers one object (a matrix), not a page of rows."""
+
+    def _is_list_view(self, serializer: Any = None) -> bool:
+        return False
+
+
 @extend_schema_view(retrieve=extend_schema(tags=["resources"]))
 class StaffingViewSet(ResourcesAPIMixin, mixins.RetrieveModelMixin, OrganizationViewSet):
     """A project's staffing requirements and its staffing matrix (404 when the caller may not read the project)."""
 
     model = StaffingRequirement
     serializer_class = RequirementOutput
+    schema = SingleObjectSchema()
+    pagination_class = None
     project: Project
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
@@ -599,6 +662,7 @@ class StaffingViewSet(ResourcesAPIMixin, mixins.RetrieveModelMixin, Organization
         return queryset.filter(project=self.project).select_related("skill")
 
     @extend_schema(
+        operation_id="v1_orgs_projects_staffing_matrix",
         responses={200: MatrixOutput},
         tags=["resources"],
         description="The staffing matrix: per requirement and week of its span, required vs filled hours and the gap. "

@@ -1,10 +1,12 @@
 """Resource planning in the API, under ``/api/v1/orgs/<org>/``:
 
-- ``allocations/`` — list (``?person=&project=&from=2026-W47&to=2026-W52``), create, retrieve, partial_update with
-  ``version`` (409 when stale), delete (``?version=``);
-- ``overallocations/`` — person-weeks above capacity (``?from=2026-W47&weeks=13``, default this week + 12);
-- ``capacity/`` — capacity vs demand (``?from=&weeks=12&by=department|skill``), and with ``&group=<id>&week=``
-  the drill-down of one group and week;
+- ``allocations/`` — list (``?person=&project=&department=&role=&from=2026-W47&to=2026-W52``,
+  ``?ordering=person|project|department|hours|start|end``), create, retrieve, partial_update with ``version`` (409
+  when stale), delete (``?version=``);
+- ``overallocations/`` — person-weeks above capacity (``?from=2026-W47&weeks=13``, default this week + 12),
+  paginated;
+- ``capacity/`` — capacity vs demand (``?from=&weeks=12&by=department|skill``);
+  ``capacity/drilldown/?by=&group=<id>&week=`` — one group and week: its people and projects;
 - ``utilization/`` — planned and actual utilisation (``?from=&weeks=&by=person|department|organization``,
   default the last 4 and the next 4 weeks).
 
@@ -18,12 +20,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from pmo.core.api_filters import PaginatedListMixin, SortKeysMixin
 from pmo.tenancy.api_base import OrganizationAPIView, OrganizationViewSet
 from pmo.tenancy.roles import Capability
 from projects.api import ProjectRefOutput, ProjectsAPIMixin, ScopedPrimaryKeyField
@@ -31,6 +33,7 @@ from projects.api_fields import WeekField
 from projects.models import Project
 from projects.policy import current_week_start
 from resources import allocations as services
+from resources import filters
 from resources import planning as selectors
 from resources.models import Allocation, Person
 
@@ -75,47 +78,32 @@ class AllocationUpdateInput(serializers.Serializer):
     version = serializers.IntegerField(required=False, min_value=1, help_text="the version you read (409 if stale)")
 
 
-class AllocationQuery(serializers.Serializer):
-    person = serializers.IntegerField(required=False, min_value=1)
-    project = serializers.IntegerField(required=False, min_value=1)
-    to = WeekField(required=False)
-
-    def get_fields(self) -> dict[str, serializers.Field]:
-        fields = super().get_fields()
-        fields["from"] = WeekField(required=False)
-        return fields
-
-
 class VersionQuery(serializers.Serializer):
     version = serializers.IntegerField(required=False, min_value=1)
 
 
 @extend_schema_view(
-    list=extend_schema(tags=["resources"], parameters=[AllocationQuery]),
+    list=extend_schema(tags=["resources"]),
     retrieve=extend_schema(tags=["resources"]),
     destroy=extend_schema(tags=["resources"], parameters=[VersionQuery]),
 )
 class AllocationViewSet(
-    ProjectsAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, OrganizationViewSet
+    SortKeysMixin,
+    ProjectsAPIMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    OrganizationViewSet,
 ):
     model = Allocation
     serializer_class = AllocationOutput
     capabilities = {"*": READ}
+    filterset_class = filters.AllocationFilterSet
+    sort_keys = selectors.ALLOCATION_SORTS
+    ordering = ["person"]
 
     def restrict_queryset(self, queryset: Any) -> Any:
-        if self.action != "list":
-            return selectors.allocations_list(organization=self.organization, queryset=queryset)
-        query = AllocationQuery(data=self.request.query_params)
-        query.is_valid(raise_exception=True)
-        data = query.validated_data
-        return selectors.allocations_list(
-            organization=self.organization,
-            person=data.get("person"),
-            project=data.get("project"),
-            since=data.get("from"),
-            until=data.get("to"),
-            queryset=queryset,
-        )
+        return selectors.allocations_list(organization=self.organization, queryset=queryset)
 
     def _respond(self, allocation: Allocation, code: int = status.HTTP_200_OK) -> Response:
         fresh = selectors.allocation_get(organization=self.organization, pk=allocation.pk)
@@ -169,15 +157,17 @@ class WindowQuery(serializers.Serializer):
         return fields
 
 
-class CapacityQuery(WindowQuery):
-    by = serializers.ChoiceField(choices=[("department", "department"), ("skill", "skill")], default="department")
-    group = serializers.IntegerField(required=False, min_value=0)
-    week = WeekField(required=False)
+BY_GROUP = [("department", "department"), ("skill", "skill")]
 
-    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
-        if ("group" in data) != ("week" in data):
-            raise serializers.ValidationError({"week": [_("Give both group and week for the drill-down.")]})
-        return data
+
+class CapacityQuery(WindowQuery):
+    by = serializers.ChoiceField(choices=BY_GROUP, default="department")
+
+
+class DrillDownQuery(serializers.Serializer):
+    by = serializers.ChoiceField(choices=BY_GROUP, default="department")
+    group = serializers.IntegerField(min_value=0, max_value=2**31 - 1, help_text="a department or skill id (0: none)")
+    week = WeekField()
 
 
 class UtilizationQuery(WindowQuery):
@@ -274,17 +264,18 @@ def _window(view: OrganizationAPIView, data: dict[str, Any], *, back: int, weeks
     return start, data.get("weeks") or weeks
 
 
-class OverAllocationView(OrganizationAPIView):
+class OverAllocationView(PaginatedListMixin, OrganizationAPIView):
     capabilities = {"*": READ}
 
     @extend_schema(parameters=[WindowQuery], responses={200: OverAllocationOutput(many=True)}, tags=["resources"])
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        """Person-weeks whose allocated hours exceed capacity, by week, with the allocations involved."""
+        """Person-weeks whose allocated hours exceed capacity, by week then person, with the allocations
+        involved (paginated)."""
         query = WindowQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         start, weeks = _window(self, query.validated_data, back=0, weeks=13)
         rows = selectors.over_allocations(organization=self.organization, start=start, weeks=weeks)
-        return Response(OverAllocationOutput(rows, many=True).data)
+        return self.paginated(rows, OverAllocationOutput)
 
 
 class CapacityView(OrganizationAPIView):
@@ -292,16 +283,11 @@ class CapacityView(OrganizationAPIView):
 
     @extend_schema(parameters=[CapacityQuery], responses={200: CapacityOutput}, tags=["resources"])
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        """Capacity vs demand per department or skill and week; with ``group`` and ``week`` the drill-down (the
-        people with capacity, allocated and free hours, and the projects)."""
+        """Capacity vs demand per department or skill and week (the drill-down of one cell:
+        ``capacity/drilldown/``)."""
         query = CapacityQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         data = query.validated_data
-        if "group" in data:
-            drill = selectors.capacity_drilldown(
-                organization=self.organization, by=data["by"], group_id=data["group"], week=data["week"]
-            )
-            return Response(DrillDownOutput(drill).data)
         start, weeks = _window(self, data, back=0, weeks=12)
         report = selectors.capacity_demand(organization=self.organization, start=start, weeks=weeks, by=data["by"])
         groups = [
@@ -316,6 +302,22 @@ class CapacityView(OrganizationAPIView):
             for group in report.groups
         ]
         return Response(CapacityOutput({"by": report.by, "weeks": report.weeks, "groups": groups}).data)
+
+
+class CapacityDrillDownView(OrganizationAPIView):
+    capabilities = {"*": READ}
+
+    @extend_schema(parameters=[DrillDownQuery], responses={200: DrillDownOutput}, tags=["resources"])
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """One cell of capacity vs demand: the group's people with capacity, allocated and free hours that week,
+        and the projects they work on (404 for a group that is not the organisation's)."""
+        query = DrillDownQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        drill = selectors.capacity_drilldown(
+            organization=self.organization, by=data["by"], group_id=data["group"], week=data["week"]
+        )
+        return Response(DrillDownOutput(drill).data)
 
 
 class UtilizationView(OrganizationAPIView):

@@ -12,6 +12,7 @@ router.register("allocations", api.AllocationViewSet, basename="api-allocation")
 urlpatterns = [
     path("overallocations/", api.OverAllocationView.as_view(), name="api-overallocations"),
     path("capacity/", api.CapacityView.as_view(), name="api-capacity"),
+    path("capacity/drilldown/", api.CapacityDrillDownView.as_view(), name="api-capacity-drilldown"),
     path("utilization/", api.UtilizationView.as_view(), name="api-utilization"),
     *router.urls,
 ]

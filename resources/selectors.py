@@ -57,6 +57,11 @@ class PeopleFilters:
     sort: str = "name"
 
 
+def person_search_q(text: str) -> Q:
+    """People whose name, e-mail or job role contains ``text`` (the list's search box)."""
+    return Q(full_name__icontains=text) | Q(email__icontains=text) | Q(job_role__icontains=text)
+
+
 def people_list(
     *, organization: Organization, filters: PeopleFilters | None = None, queryset: QuerySet[Person] | None = None
 ) -> QuerySet[Person]:
@@ -74,11 +79,7 @@ def people_list(
     if filters.active is not None:
         people = people.filter(active=filters.active)
     if filters.search:
-        people = people.filter(
-            Q(full_name__icontains=filters.search)
-            | Q(email__icontains=filters.search)
-            | Q(job_role__icontains=filters.search)
-        )
+        people = people.filter(person_search_q(filters.search))
     return (
         people.select_related("department", "user")
         .prefetch_related(_skills_prefetch())

@@ -76,7 +76,7 @@ def test_bad_input_400_and_stale_409(org_a: OrgWorld, api_client: ApiClientFacto
         == 400
     )
     for query in ("capacity/?by=team", "capacity/?weeks=27", "capacity/?weeks=0", "capacity/?from=2030-W99",
-                  "overallocations/?weeks=40", "utilization/?by=x", "capacity/?group=1"):  # fmt: skip
+                  "overallocations/?weeks=40", "utilization/?by=x", "capacity/drilldown/?group=1"):  # fmt: skip
         assert client.get(base(org_a) + query).status_code == 400, query
     assert (
         client.patch(
@@ -106,11 +106,12 @@ def test_capacity_and_drilldown_output(org_a: OrgWorld, api_client: ApiClientFac
         "ratio": "1.1250",
         "over": True,
     }
-    drill = client.get(base(org_a) + f"capacity/?by=department&group={eng.pk}&week=2030-W10").json()
+    drill = client.get(base(org_a) + f"capacity/drilldown/?by=department&group={eng.pk}&week=2030-W10").json()
     assert drill["people"][0]["free"] == "-5.00" and drill["projects"][0]["hours"] == "45.00"
     over = client.get(base(org_a) + "overallocations/?from=2030-W10&weeks=2").json()
-    assert [(o["person"]["name"], o["week"], o["excess"]) for o in over] == [("Ann", "2030-W10", "5.00")]
-    assert client.get(base(org_a) + "capacity/?by=department&group=999999&week=2030-W10").status_code == 404
+    assert over["count"] == 1
+    assert [(o["person"]["name"], o["week"], o["excess"]) for o in over["results"]] == [("Ann", "2030-W10", "5.00")]
+    assert client.get(base(org_a) + "capacity/drilldown/?by=department&group=999999&week=2030-W10").status_code == 404
 
 
 def grow(world: OrgWorld, n: int, tag: str) -> None:

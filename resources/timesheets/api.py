@@ -1,7 +1,10 @@
 """Timesheets in the API, under ``/api/v1/orgs/<org>/timesheets/``:
 
 - list — the caller's own sheets; with ``?person=&week=2026-W47&state=`` the matching sheets the caller may read
-  (approvers: their own and those with hours on projects they may change; the PMO: all);
+  (approvers: their own and those with hours on projects they may change; the PMO: all); ``?ordering=`` over
+  ``week``, ``person``, ``department``, ``total``, ``submitted`` (default ``-week``);
+- ``approvals/`` — the approval queue: submitted sheets awaiting the caller (``?person=&department=&week=
+  &project=``, oldest week first), each naming the projects that keep the caller from deciding it (``blocked``);
 - create ``{"week": "2026-W47", "person": <id>}`` — a draft (``person`` defaults to the caller's own; the PMO may
   name anyone); a second sheet of a person and week is 409;
 - retrieve; partial_update ``{"version", "entries": [{"project", "hours", "note"}]}`` replaces the entries of a
@@ -23,11 +26,13 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from pmo.core.api_filters import SortKeysMixin
 from pmo.tenancy.api_base import OrganizationViewSet
 from pmo.tenancy.roles import Capability
 from projects.api import PersonOutput, ProjectRefOutput, ProjectsAPIMixin
 from projects.api_fields import WeekField
 from projects.policy import week_label
+from resources.filters import ApprovalFilterSet, TimesheetFilterSet
 from resources.models import Timesheet
 from resources.timesheets import selectors, services
 
@@ -76,6 +81,19 @@ class TimesheetOutput(serializers.ModelSerializer):
         return week_label(timesheet.week_start)
 
 
+class ApprovalRowOutput(TimesheetOutput):
+    blocked = serializers.SerializerMethodField(
+        help_text="codes of the projects on the sheet you may not change: you cannot decide it (the PMO can)"
+    )
+
+    class Meta(TimesheetOutput.Meta):
+        fields = [*TimesheetOutput.Meta.fields, "blocked"]
+        read_only_fields = fields
+
+    def get_blocked(self, timesheet: Timesheet) -> list[str]:
+        return selectors.blocked_projects(timesheet, changeable=self.context["changeable"])
+
+
 # --- Input -------------------------------------------------------------------------------------------------------
 
 
@@ -103,37 +121,40 @@ class TimesheetCommentInput(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=services.COMMENT_MAX)
 
 
-class TimesheetQuery(serializers.Serializer):
-    person = serializers.IntegerField(required=False, min_value=1)
-    week = WeekField(required=False)
-    state = serializers.ChoiceField(choices=Timesheet.State.choices, required=False)
-
-
 # --- Views -------------------------------------------------------------------------------------------------------
 
 
-@extend_schema_view(
-    list=extend_schema(tags=["timesheets"], parameters=[TimesheetQuery]), retrieve=extend_schema(tags=["timesheets"])
-)
-class TimesheetViewSet(ProjectsAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationViewSet):
+@extend_schema_view(list=extend_schema(tags=["timesheets"]), retrieve=extend_schema(tags=["timesheets"]))
+class TimesheetViewSet(
+    SortKeysMixin, ProjectsAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationViewSet
+):
     model = Timesheet
     serializer_class = TimesheetOutput
     capabilities = {
         "*": Capability.TIMESHEETS_SUBMIT,
         "approve": Capability.TIMESHEETS_APPROVE,
         "return_": Capability.TIMESHEETS_APPROVE,
+        "approvals": Capability.TIMESHEETS_APPROVE,
     }
+    filterset_class = TimesheetFilterSet
+    sort_keys = selectors.APPROVAL_SORTS
+    ordering = ["-week"]
 
     def restrict_queryset(self, queryset: Any) -> Any:
-        if self.action != "list":
-            return selectors.timesheets_visible_to(access=self.access, queryset=queryset)
-        query = TimesheetQuery(data=self.request.query_params)
-        query.is_valid(raise_exception=True)
-        data = query.validated_data
-        filters = selectors.TimesheetFilters(
-            person=data.get("person"), week_start=data.get("week"), state=data.get("state", "")
-        )
-        return selectors.timesheet_list(access=self.access, filters=filters, queryset=queryset)
+        sheets = selectors.timesheets_visible_to(access=self.access, queryset=queryset)
+        if self.action == "list" and not TimesheetFilterSet.given(self.request.query_params):
+            sheets = sheets.filter(person__user_id=self.access.membership.user_id)
+        return sheets
+
+    @extend_schema(responses={200: ApprovalRowOutput(many=True)}, tags=["timesheets"])
+    @action(detail=False, methods=["get"], filterset_class=ApprovalFilterSet, ordering=["week"])
+    def approvals(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Submitted sheets awaiting your decision: every one for the PMO, for a manager those with hours on a
+        project they may change; never your own. Oldest week first."""
+        sheets = self.filter_queryset(selectors.approval_sheets(access=self.access))
+        page = self.paginate_queryset(sheets)
+        context = {**self.get_serializer_context(), "changeable": selectors.changeable_project_ids(access=self.access)}
+        return self.get_paginated_response(ApprovalRowOutput(page, many=True, context=context).data)
 
     def _respond(self, timesheet: Timesheet, code: int = status.HTTP_200_OK) -> Response:
         fresh = selectors.timesheet_get_for_actor(access=self.access, pk=timesheet.pk)

@@ -5,6 +5,7 @@ queue, and a project's approved hours and labour cost (in SQL). Another app read
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -215,35 +216,6 @@ def timesheets_visible_to(*, access: OrgAccess, queryset: QuerySet[Timesheet] | 
     return _with_totals(queryset)
 
 
-@dataclass(frozen=True)
-class TimesheetFilters:
-    person: int | None = None
-    week_start: dt.date | None = None
-    state: str = ""
-
-    @property
-    def any(self) -> bool:
-        return self.person is not None or self.week_start is not None or bool(self.state)
-
-
-def timesheet_list(
-    *, access: OrgAccess, filters: TimesheetFilters | None = None, queryset: QuerySet[Timesheet] | None = None
-) -> QuerySet[Timesheet]:
-    """Without filters: the actor's own sheets, newest week first. With filters: the visible sheets
-    (``timesheets_visible_to``) that match them."""
-    filters = filters or TimesheetFilters()
-    sheets = timesheets_visible_to(access=access, queryset=queryset)
-    if not filters.any:
-        sheets = sheets.filter(person__user_id=access.membership.user_id)
-    if filters.person is not None:
-        sheets = sheets.filter(person_id=filters.person)
-    if filters.week_start is not None:
-        sheets = sheets.filter(week_start=filters.week_start)
-    if filters.state:
-        sheets = sheets.filter(state=filters.state)
-    return sheets.order_by("-week_start", "person__full_name", "pk")
-
-
 def timesheet_get_for_actor(*, access: OrgAccess, pk: Any) -> Timesheet:
     """One sheet ``access`` may read; ``Http404`` alike when missing, elsewhere or not visible."""
     sheet = timesheets_visible_to(access=access).filter(pk=pk).first() if str(pk).isdigit() else None
@@ -291,13 +263,7 @@ def approval_queue(*, access: OrgAccess, filters: ApprovalFilters | None = None)
     first unless sorted otherwise. Each row says which projects keep the approver from deciding (a fixed number of
     queries, however many sheets)."""
     filters = filters or ApprovalFilters()
-    sheets = (
-        timesheets_visible_to(access=access)
-        .filter(state=Timesheet.State.SUBMITTED)
-        .exclude(person__user_id=access.membership.user_id)
-    )
-    if not access.can(Capability.RESOURCES_MANAGE):
-        sheets = sheets.filter(_on_changeable_projects(access))
+    sheets = approval_sheets(access=access)
     if filters.person is not None:
         sheets = sheets.filter(person_id=filters.person)
     if filters.department is not None:
@@ -305,20 +271,39 @@ def approval_queue(*, access: OrgAccess, filters: ApprovalFilters | None = None)
     if filters.week_start is not None:
         sheets = sheets.filter(week_start=filters.week_start)
     if filters.project is not None:
-        on_project = TimesheetEntry.objects.filter(
-            organization=access.organization, timesheet=OuterRef("pk"), project_id=filters.project
-        )
-        sheets = sheets.filter(Exists(on_project))
+        sheets = with_hours_on(sheets, project=filters.project)
     changeable = changeable_project_ids(access=access)
-    rows = []
-    for sheet in sheets.order_by(*sort_ordering(filters.sort, APPROVAL_SORTS, default="week")):
-        blocked = (
-            []
-            if changeable is None
-            else [entry.project.code for entry in sheet.entries.all() if entry.project_id not in changeable]
-        )
-        rows.append(QueueRow(timesheet=sheet, blocked=blocked))
-    return rows
+    sheets = sheets.order_by(*sort_ordering(filters.sort, APPROVAL_SORTS, default="week"))
+    return [QueueRow(timesheet=sheet, blocked=blocked_projects(sheet, changeable=changeable)) for sheet in sheets]
+
+
+def approval_sheets(*, access: OrgAccess) -> QuerySet[Timesheet]:
+    """The submitted sheets awaiting ``access`` (see ``approval_queue``), unsorted and unfiltered."""
+    sheets = (
+        timesheets_visible_to(access=access)
+        .filter(state=Timesheet.State.SUBMITTED)
+        .exclude(person__user_id=access.membership.user_id)
+    )
+    if not access.can(Capability.RESOURCES_MANAGE):
+        sheets = sheets.filter(_on_changeable_projects(access))
+    return sheets
+
+
+def with_hours_on(sheets: QuerySet[Timesheet], *, project: Project | int) -> QuerySet[Timesheet]:
+    """The sheets of ``sheets`` with hours booked on ``project``."""
+    project_id = project if isinstance(project, int) else project.pk
+    on_project = TimesheetEntry.objects.filter(
+        organization_id=OuterRef("organization_id"), timesheet=OuterRef("pk"), project_id=project_id
+    )
+    return sheets.filter(Exists(on_project))
+
+
+def blocked_projects(sheet: Timesheet, *, changeable: AbstractSet[int] | None) -> list[str]:
+    """Codes of the projects on ``sheet`` (entries prefetched) that keep an approver who may change only
+    ``changeable`` (``None``: every project) from deciding it."""
+    if changeable is None:
+        return []
+    return [entry.project.code for entry in sheet.entries.all() if entry.project_id not in changeable]
 
 
 # --- Labour cost --------------------------------------------------------------------------------------------------
