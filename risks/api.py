@@ -1,17 +1,23 @@
 """The risk register and the issue log in the API, under ``/api/v1/orgs/<org>/``:
 
-- ``risks/`` — the register (``?project=&portfolio=&status=&category=&level=&owner=&escalation=&stale=``), create,
-  retrieve, partial_update with ``version``; actions ``escalate`` ``{"note", "set_strategy"}``, ``de-escalate``
-  ``{"note"}``, ``review``, ``close``, ``to-issue`` ``{"severity", "due_date"}`` (answers the new issue);
-- ``risks/<risk_pk>/actions/`` — a risk's response actions: list, create, partial_update (``done`` ticks one
-  off), delete;
-- ``issues/`` — the issue log: list, create, retrieve, partial_update with ``version``; actions ``escalate``,
-  ``resolve`` ``{"resolution"}``, ``close``;
+- ``risks/`` — the register (``?project=&portfolio=&status=&category=&level=&owner=&escalation=&stale=
+  &probability=&impact=&q=&escalated_to_me=``, ``?ordering=score|code|title|project|owner|proximity|reviewed|created``,
+  highest score first), create, retrieve, partial_update with ``version``; actions ``escalate`` ``{"note",
+  "set_strategy"}``, ``de-escalate`` ``{"note"}``, ``review``, ``close``, ``to-issue`` ``{"severity", "due_date"}``
+  (answers the new issue); ``risks/<id>/history/`` — the escalation history;
+- ``risks/<risk_pk>/actions/`` — a risk's response actions: list (``?owner=&done=``), create, retrieve,
+  partial_update (``done`` ticks one off), delete;
+- ``issues/`` — the issue log (``?project=&portfolio=&status=&severity=&escalation=&owner=&overdue=&q=
+  &escalated_to_me=``, ``?ordering=code|severity|due|title|project|owner|status``, newest first): list, create,
+  retrieve, partial_update with ``version``; actions ``escalate``, ``resolve`` ``{"resolution"}``, ``close``;
 - ``risk-heatmap/`` — open risks per probability × impact cell (``?project=`` or ``?portfolio=``, else the
   organisation's), with each cell's level and the scale;
 - ``risk-settings/`` — the organisation's scale, level thresholds and review period (PATCH with ``version``,
   ``RISKS_SETTINGS``);
-- ``projects/<project_pk>/assumptions/`` — a project's assumptions: list, create, partial_update with ``version``.
+- ``projects/<project_pk>/assumptions/`` — a project's assumptions: list (``?status=&owner=``), create, retrieve,
+  partial_update with ``version``.
+
+Every list is paginated.
 
 A risk, issue or project the caller may not read is 404. Who may write is checked by the services (403); a stale
 version, an item no longer open and an archived project are 409.
@@ -22,18 +28,21 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from pmo.core.api_filters import SortKeysMixin
+from pmo.core.listing import SortKey
 from pmo.tenancy.api_base import OrganizationAPIView, OrganizationViewSet
 from portfolio.models import Portfolio
 from projects import selectors as project_selectors
 from projects.api import MemberField, PersonOutput, ProjectNestedMixin, ProjectRefOutput, ProjectsAPIMixin
 from projects.models import Project
-from risks import permissions, scoring, selectors, services
+from risks import filters, permissions, scoring, selectors, services
 from risks.models import Assumption, EscalationLevel, Issue, Risk, RiskAction
 
 # --- Output ------------------------------------------------------------------------------------------------------
@@ -276,27 +285,6 @@ class AssumptionUpdateInput(serializers.Serializer):
     version = serializers.IntegerField(required=False, min_value=1)
 
 
-class RiskQuery(serializers.Serializer):
-    project = serializers.IntegerField(required=False, min_value=1)
-    portfolio = serializers.IntegerField(required=False, min_value=1)
-    status = serializers.ChoiceField(choices=Risk.Status.choices, required=False)
-    category = serializers.ChoiceField(choices=Risk.Category.choices, required=False)
-    level = serializers.ChoiceField(choices=scoring.LEVEL_CHOICES, required=False)
-    owner = serializers.IntegerField(required=False, min_value=1)
-    escalation = serializers.ChoiceField(choices=EscalationLevel.choices, required=False)
-    stale = serializers.BooleanField(required=False, allow_null=True, default=None)
-    probability = serializers.IntegerField(required=False, min_value=1, max_value=scoring.MAX_SCALE)
-    impact = serializers.IntegerField(required=False, min_value=1, max_value=scoring.MAX_SCALE)
-
-
-class IssueQuery(serializers.Serializer):
-    project = serializers.IntegerField(required=False, min_value=1)
-    portfolio = serializers.IntegerField(required=False, min_value=1)
-    status = serializers.ChoiceField(choices=Issue.Status.choices, required=False)
-    severity = serializers.ChoiceField(choices=Issue.Severity.choices, required=False)
-    escalation = serializers.ChoiceField(choices=EscalationLevel.choices, required=False)
-
-
 class RiskHeatMapQuery(serializers.Serializer):
     project = serializers.IntegerField(required=False, min_value=1)
     portfolio = serializers.IntegerField(required=False, min_value=1)
@@ -341,35 +329,26 @@ class RaidScopeMixin(ProjectsAPIMixin):
         )
 
 
-@extend_schema_view(
-    list=extend_schema(tags=["risks"], parameters=[RiskQuery]),
-    retrieve=extend_schema(tags=["risks"]),
-)
-class RiskViewSet(RaidScopeMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationViewSet):
+class EscalationStepOutput(serializers.Serializer):
+    escalation_level = serializers.ChoiceField(source="level", choices=EscalationLevel.choices)
+    escalation_level_label = serializers.CharField(source="level_label")
+    at = serializers.DateTimeField(allow_null=True)
+    by = serializers.CharField(help_text="who escalated (empty when unknown)")
+    note = serializers.CharField()
+
+
+@extend_schema_view(list=extend_schema(tags=["risks"]), retrieve=extend_schema(tags=["risks"]))
+class RiskViewSet(SortKeysMixin, RaidScopeMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationViewSet):
     """The risk register: highest score first, each risk with its level, stale flag and actions."""
 
     model = Risk
     serializer_class = RiskOutput
+    filterset_class = filters.RiskFilterSet
+    sort_keys = selectors.RISK_SORTS
+    ordering = [selectors.RISK_DEFAULT_SORT]
 
     def restrict_queryset(self, queryset: Any) -> Any:
-        if self.action != "list":
-            return selectors.risks_visible_to(access=self.access, queryset=queryset)
-        query = RiskQuery(data=self.request.query_params)
-        query.is_valid(raise_exception=True)
-        data = query.validated_data
-        filters = selectors.RiskFilters(
-            project=data.get("project"),
-            portfolio=data.get("portfolio"),
-            status=data.get("status", ""),
-            category=data.get("category", ""),
-            level=data.get("level", ""),
-            owner=data.get("owner"),
-            escalation=data.get("escalation", ""),
-            stale=data.get("stale"),
-            probability=data.get("probability"),
-            impact=data.get("impact"),
-        )
-        return selectors.risks_visible_to(access=self.access, filters=filters, queryset=queryset)
+        return selectors.risks_visible_to(access=self.access, queryset=queryset)
 
     def _respond(self, risk: Risk, code: int = status.HTTP_200_OK) -> Response:
         fresh = selectors.risk_get_by_pk(access=self.access, pk=risk.pk)
@@ -442,14 +421,30 @@ class RiskViewSet(RaidScopeMixin, mixins.ListModelMixin, mixins.RetrieveModelMix
         fresh = selectors.issue_get_by_pk(access=self.access, pk=issue.pk)
         return Response(IssueOutput(fresh).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(responses={200: EscalationStepOutput(many=True)}, tags=["risks"])
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def history(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Every change of the risk's escalation level, oldest first: to which level, when, by whom and why."""
+        steps = selectors.risk_escalation_history(risk=self.get_object())
+        page = self.paginate_queryset(steps)
+        return self.get_paginated_response(EscalationStepOutput(page, many=True).data)
 
-@extend_schema_view(list=extend_schema(tags=["risks"]))
-class RiskActionViewSet(ProjectsAPIMixin, mixins.ListModelMixin, OrganizationViewSet):
+
+@extend_schema_view(list=extend_schema(tags=["risks"]), retrieve=extend_schema(tags=["risks"]))
+class RiskActionViewSet(
+    SortKeysMixin, ProjectsAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationViewSet
+):
     """A risk's response actions (the risk must be visible, else 404)."""
 
     model = RiskAction
     serializer_class = RiskActionOutput
-    pagination_class = None
+    filterset_class = filters.RiskActionFilterSet
+    sort_keys = {
+        "due": SortKey(gettext_lazy("Due"), ("due_date",)),
+        "title": SortKey(gettext_lazy("Title"), ("title",)),
+        "created": SortKey(gettext_lazy("Created"), ("created_at",)),
+    }
+    ordering = ["due"]
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
@@ -484,30 +479,20 @@ class RiskActionViewSet(ProjectsAPIMixin, mixins.ListModelMixin, OrganizationVie
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-@extend_schema_view(
-    list=extend_schema(tags=["issues"], parameters=[IssueQuery]),
-    retrieve=extend_schema(tags=["issues"]),
-)
-class IssueViewSet(RaidScopeMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationViewSet):
+@extend_schema_view(list=extend_schema(tags=["issues"]), retrieve=extend_schema(tags=["issues"]))
+class IssueViewSet(
+    SortKeysMixin, RaidScopeMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationViewSet
+):
     """The issue log, newest first."""
 
     model = Issue
     serializer_class = IssueOutput
+    filterset_class = filters.IssueFilterSet
+    sort_keys = selectors.ISSUE_SORTS
+    ordering = [selectors.ISSUE_DEFAULT_SORT]
 
     def restrict_queryset(self, queryset: Any) -> Any:
-        if self.action != "list":
-            return selectors.issues_visible_to(access=self.access, queryset=queryset)
-        query = IssueQuery(data=self.request.query_params)
-        query.is_valid(raise_exception=True)
-        data = query.validated_data
-        filters = selectors.IssueFilters(
-            project=data.get("project"),
-            portfolio=data.get("portfolio"),
-            status=data.get("status", ""),
-            severity=data.get("severity", ""),
-            escalation=data.get("escalation", ""),
-        )
-        return selectors.issues_visible_to(access=self.access, filters=filters, queryset=queryset)
+        return selectors.issues_visible_to(access=self.access, queryset=queryset)
 
     def _respond(self, issue: Issue, code: int = status.HTTP_200_OK) -> Response:
         return Response(IssueOutput(selectors.issue_get_by_pk(access=self.access, pk=issue.pk)).data, status=code)
@@ -562,16 +547,25 @@ class IssueViewSet(RaidScopeMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
         return self._respond(issue)
 
 
-@extend_schema_view(list=extend_schema(tags=["risks"]))
-class AssumptionViewSet(ProjectNestedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationViewSet):
+@extend_schema_view(list=extend_schema(tags=["risks"]), retrieve=extend_schema(tags=["risks"]))
+class AssumptionViewSet(
+    SortKeysMixin, ProjectNestedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationViewSet
+):
     """A project's assumptions (the A of RAID)."""
 
     model = Assumption
     serializer_class = AssumptionOutput
-    pagination_class = None
+    filterset_class = filters.AssumptionFilterSet
+    sort_keys = {
+        "status": SortKey(gettext_lazy("Status"), ("status", "validate_by")),
+        "validate_by": SortKey(gettext_lazy("Validate by"), ("validate_by",)),
+        "title": SortKey(gettext_lazy("Title"), ("title",)),
+        "created": SortKey(gettext_lazy("Created"), ("created_at",)),
+    }
+    ordering = ["status"]
 
     def restrict_queryset(self, queryset: Any) -> Any:
-        return queryset.filter(project=self.project).select_related("owner").order_by("status", "validate_by", "pk")
+        return queryset.filter(project=self.project).select_related("owner")
 
     @extend_schema(request=AssumptionInput, responses={201: AssumptionOutput}, tags=["risks"])
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:

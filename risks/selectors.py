@@ -75,6 +75,28 @@ class RiskFilters:
     search: str = ""
 
 
+def in_portfolio_q(portfolio: int) -> Q:
+    """A risk or issue of the portfolio: logged on it, or on one of its projects."""
+    return Q(portfolio_id=portfolio) | Q(project__portfolio_id=portfolio)
+
+
+def risk_search_q(text: str) -> Q:
+    return Q(title__icontains=text) | Q(cause__icontains=text)
+
+
+def issue_search_q(text: str) -> Q:
+    return Q(title__icontains=text) | Q(description__icontains=text)
+
+
+OPEN_ISSUE_STATES = ("open", "in_progress")
+
+
+def escalated_to_q(access: OrgAccess) -> Q:
+    """Items at a level the actor owns (the PMO's, the executives'); nothing for anyone else."""
+    levels = permissions.levels_owned_by(access)
+    return Q(escalation_level__in=levels) if levels else Q(pk__in=[])
+
+
 def annotate_risks(queryset: QuerySet[Risk], settings: RiskSettings, *, now: dt.datetime | None = None) -> Any:
     """``level`` and ``stale`` computed in SQL for the organisation's settings."""
     return queryset.annotate(level=level_expression(settings), stale=stale_expression(settings, now=now))
@@ -97,7 +119,7 @@ def risks_visible_to(
     if filters.project is not None:
         risks = risks.filter(project_id=filters.project)
     if filters.portfolio is not None:
-        risks = risks.filter(Q(portfolio_id=filters.portfolio) | Q(project__portfolio_id=filters.portfolio))
+        risks = risks.filter(in_portfolio_q(filters.portfolio))
     if filters.status:
         risks = risks.filter(status=filters.status)
     if filters.category:
@@ -113,7 +135,7 @@ def risks_visible_to(
     if filters.impact is not None:
         risks = risks.filter(impact=filters.impact)
     if filters.search:
-        risks = risks.filter(Q(title__icontains=filters.search) | Q(cause__icontains=filters.search))
+        risks = risks.filter(risk_search_q(filters.search))
     risks = annotate_risks(risks, settings, now=now)
     if filters.stale is not None:
         risks = risks.filter(stale=filters.stale)
@@ -211,12 +233,10 @@ def escalated_to_me(*, access: OrgAccess, settings: RiskSettings | None = None) 
         return result
     result.risks = list(
         risks_visible_to(access=access, settings=settings, filters=RiskFilters(status=Risk.Status.OPEN)).filter(
-            escalation_level__in=levels
+            escalated_to_q(access)
         )
     )
-    result.issues = list(
-        issues_visible_to(access=access).filter(escalation_level__in=levels, status__in=("open", "in_progress"))
-    )
+    result.issues = list(issues_visible_to(access=access).filter(escalated_to_q(access), status__in=OPEN_ISSUE_STATES))
     return result
 
 
@@ -335,11 +355,11 @@ def issues_visible_to(
     if filters.project is not None:
         issues = issues.filter(project_id=filters.project)
     if filters.portfolio is not None:
-        issues = issues.filter(Q(portfolio_id=filters.portfolio) | Q(project__portfolio_id=filters.portfolio))
+        issues = issues.filter(in_portfolio_q(filters.portfolio))
     if filters.status:
         issues = issues.filter(status=filters.status)
     if filters.open_only:
-        issues = issues.filter(status__in=("open", "in_progress"))
+        issues = issues.filter(status__in=OPEN_ISSUE_STATES)
     if filters.severity:
         issues = issues.filter(severity=filters.severity)
     if filters.escalation:
@@ -463,7 +483,7 @@ def issue_log(
     if owner is not None:
         issues = issues.filter(owner_id=owner)
     if search:
-        issues = issues.filter(Q(title__icontains=search) | Q(description__icontains=search))
+        issues = issues.filter(issue_search_q(search))
     if overdue_on is not None:
-        issues = issues.filter(due_date__lt=overdue_on, status__in=("open", "in_progress"))
+        issues = issues.filter(due_date__lt=overdue_on, status__in=OPEN_ISSUE_STATES)
     return issues.order_by(*sort_ordering(sort, ISSUE_SORTS, default=ISSUE_DEFAULT_SORT))
