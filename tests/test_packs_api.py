@@ -232,7 +232,7 @@ def test_subscriptions(org_a: OrgWorld, org_b: OrgWorld, api_client: Callable[[A
             continue
         assert created.status_code == 201
         assert client.post(url, {"kind": "weekly_pack"}, format="json").status_code == 200
-        assert [row["kind"] for row in client.get(url).json()] == ["weekly_pack"]
+        assert [row["kind"] for row in client.get(url).json()["results"]] == ["weekly_pack"]
         assert client.post(url, {"kind": "closure"}, format="json").status_code == 400
     theirs = ReportSubscriptionFactory(organization=org_a.organization, user=org_a.users["pmo"], kind="monthly_review")
     executive = api_client(org_a.users["executive"])
@@ -242,9 +242,9 @@ def test_subscriptions(org_a: OrgWorld, org_b: OrgWorld, api_client: Callable[[A
         assert api_client(org_b.users[role]).delete(f"{url}{theirs.pk}/").status_code == 404
         assert api_client(org_b.users[role]).post(url, {"kind": "weekly_pack"}, format="json").status_code == 404
     assert stored(org_a) == before
-    own = executive.get(url).json()[0]["id"]
+    own = executive.get(url).json()["results"][0]["id"]
     assert executive.delete(f"{url}{own}/").status_code == 204
-    assert executive.get(url).json() == []
+    assert executive.get(url).json()["count"] == 0
 
 
 def test_schedules(org_a: OrgWorld, org_b: OrgWorld, api_client: Callable[[Any], Any]) -> None:
@@ -266,7 +266,7 @@ def test_schedules(org_a: OrgWorld, org_b: OrgWorld, api_client: Callable[[Any],
             api_client(org_b.users[role]).patch(f"{url}{weekly.pk}/", {"weekday": 3}, format="json").status_code == 404
         )
     pmo = api_client(org_a.users["pmo"])
-    assert [row["kind"] for row in pmo.get(url).json()] == ["monthly_review", "weekly_pack"]
+    assert [row["kind"] for row in pmo.get(url).json()["results"]] == ["monthly_review", "weekly_pack"]
     current = pmo.get(f"{url}{weekly.pk}/").json()
     assert (current["weekday"], current["version"]) == (2, 2)  # the admin changed it, the PMO's same value kept it
     before = stored(org_a)

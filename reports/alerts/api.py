@@ -1,13 +1,14 @@
 """Metrics, alert rules and alerts in the API, under ``/api/v1/orgs/<org>/``:
 
 - ``metrics/`` — the registry (key, label, description, subject, unit, default operator and threshold);
-  ``metrics/<key>/values/`` — the current value of one metric for every subject (leadership only);
-- ``alert-rules/`` — list, retrieve (``ALERTS_VIEW``); create, partial_update with ``version`` (409 if stale),
-  destroy (``ALERT_RULES_MANAGE``); each rule with ``summary`` and ``breaching`` (subjects breaching it now);
+  ``metrics/<key>/values/`` — the current value of one metric for every subject (leadership only); both paginated;
+- ``alert-rules/`` — list (``?metric=&severity=&scope=&enabled=&breaching=``, ``?ordering=metric|name|severity|
+  created``), retrieve (``ALERTS_VIEW``); create, partial_update with ``version`` (409 if stale), destroy
+  (``ALERT_RULES_MANAGE``); each rule with ``summary`` and ``breaching`` (subjects breaching it now);
 - ``alerts/`` — the alerts the caller may read (``?state=active|open|acknowledged|resolved&severity=&metric=
-  &project=&rule=&ordering=severity|-opened|opened|-resolved|metric``), paginated; ``alerts/<id>/``;
-  ``POST alerts/<id>/acknowledge/`` ``{"note"}`` (409 when no longer open); ``POST alerts/scan/`` runs the scan now
-  (``ALERT_RULES_MANAGE``) and answers its counts.
+  &subject_type=&project=&rule=&ordering=severity|-opened|opened|-resolved|metric``), paginated; ``alerts/<id>/``;
+  ``alerts/<id>/timeline/`` (what happened, and who was told); ``POST alerts/<id>/acknowledge/`` ``{"note"}`` (409
+  when no longer open); ``POST alerts/scan/`` runs the scan now (``ALERT_RULES_MANAGE``) and answers its counts.
 
 An alert or rule the caller may not read is 404; who may write is checked by the services (403).
 """
@@ -18,21 +19,23 @@ from typing import Any
 
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from pmo.core.api_filters import PaginatedListMixin, SortKeysMixin
+from pmo.core.listing import SortKey
 from pmo.tenancy.api_base import OrganizationAPIView, OrganizationViewSet
 from pmo.tenancy.roles import Role
 from projects.api import PersonOutput, ProjectRefOutput, ProjectsAPIMixin
 from reports.alerts import permissions, selectors, services
+from reports.alerts.filters import METRIC_CHOICES, AlertFilterSet, AlertRuleFilterSet
 from reports.alerts.scan import alert_scan_organization, alert_url
 from reports.metrics import METRICS, UNIT_CHOICES
 from reports.models import Alert, AlertRule, AlertScan, Operator, Severity, SubjectType
-
-METRIC_CHOICES = [(key, str(metric.label)) for key, metric in METRICS.items()]
 
 # --- Output ------------------------------------------------------------------------------------------------------
 
@@ -208,15 +211,6 @@ class AlertRuleUpdateInput(serializers.Serializer):
     version = serializers.IntegerField(required=False, min_value=1, help_text="the version you read (409 if stale)")
 
 
-class AlertQuery(serializers.Serializer):
-    state = serializers.ChoiceField(choices=selectors.STATE_FILTERS, required=False)
-    severity = serializers.ChoiceField(choices=Severity.choices, required=False)
-    metric = serializers.ChoiceField(choices=METRIC_CHOICES, required=False)
-    project = serializers.IntegerField(required=False, min_value=1)
-    rule = serializers.IntegerField(required=False, min_value=1)
-    ordering = serializers.ChoiceField(choices=list(selectors.ORDERINGS), required=False, default="severity")
-
-
 class AcknowledgeInput(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
@@ -236,17 +230,17 @@ def _metric_output(metric: Any) -> dict[str, Any]:
     }
 
 
-class MetricListView(OrganizationAPIView):
+class MetricListView(PaginatedListMixin, OrganizationAPIView):
     """The metric registry: what alert rules can watch."""
 
     capabilities = {"GET": permissions.VIEW}
 
     @extend_schema(responses={200: MetricOutput(many=True)}, tags=["alerts"])
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return Response(MetricOutput([_metric_output(m) for m in selectors.metrics()], many=True).data)
+        return self.paginated([_metric_output(m) for m in selectors.metrics()], MetricOutput)
 
 
-class MetricValuesView(OrganizationAPIView):
+class MetricValuesView(PaginatedListMixin, OrganizationAPIView):
     """The current value of one metric for every subject (leadership only: it spans every project and person)."""
 
     capabilities = {"GET": permissions.VIEW}
@@ -258,18 +252,28 @@ class MetricValuesView(OrganizationAPIView):
         if not permissions.sees_all(self.access):
             raise exceptions.PermissionDenied()
         rows = selectors.metric_subject_values(access=self.access, key=kwargs["key"])
-        return Response(MetricValueOutput(rows, many=True).data)
+        return self.paginated(rows, MetricValueOutput)
 
 
 @extend_schema_view(
     list=extend_schema(tags=["alerts"]),
     retrieve=extend_schema(tags=["alerts"]),
 )
-class AlertRuleViewSet(ProjectsAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationViewSet):
+class AlertRuleViewSet(
+    SortKeysMixin, ProjectsAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationViewSet
+):
     """The organisation's alert rules, each with its summary and how many subjects breach it now."""
 
     model = AlertRule
     serializer_class = AlertRuleOutput
+    filterset_class = AlertRuleFilterSet
+    sort_keys = {
+        "metric": SortKey(gettext_lazy("Metric"), ("metric", "severity", "name")),
+        "name": SortKey(gettext_lazy("Name"), ("name",)),
+        "severity": SortKey(gettext_lazy("Severity"), (selectors.severity_rank(), "name")),
+        "created": SortKey(gettext_lazy("Created"), ("created_at",)),
+    }
+    ordering = ["metric"]
     capabilities = {
         "list": permissions.VIEW,
         "retrieve": permissions.VIEW,
@@ -322,11 +326,32 @@ class AlertRuleViewSet(ProjectsAPIMixin, mixins.ListModelMixin, mixins.RetrieveM
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class AlertEventOutput(serializers.Serializer):
+    at = serializers.DateTimeField(allow_null=True)
+    kind = serializers.ChoiceField(choices=["opened", "value", "acknowledged", "resolved"])
+    value = serializers.DecimalField(max_digits=14, decimal_places=4, allow_null=True, help_text="the metric's value")
+    by = serializers.CharField(help_text="who acknowledged")
+    note = serializers.CharField()
+
+
+class AlertRecipientOutput(serializers.Serializer):
+    user = PersonOutput(source="recipient")
+    notified_at = serializers.DateTimeField(source="created_at")
+    read_at = serializers.DateTimeField(allow_null=True)
+
+
+class AlertTimelineOutput(serializers.Serializer):
+    events = AlertEventOutput(many=True, help_text="oldest first")
+    notified = AlertRecipientOutput(many=True, help_text="who was told (in-app, and by e-mail per their preferences)")
+
+
 @extend_schema_view(
-    list=extend_schema(tags=["alerts"], parameters=[AlertQuery]),
+    list=extend_schema(tags=["alerts"]),
     retrieve=extend_schema(tags=["alerts"]),
 )
-class AlertViewSet(ProjectsAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationViewSet):
+class AlertViewSet(
+    SortKeysMixin, ProjectsAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationViewSet
+):
     """Alerts the caller may read: all for leadership, a manager's projects' and people's for a manager."""
 
     model = Alert
@@ -334,28 +359,30 @@ class AlertViewSet(ProjectsAPIMixin, mixins.ListModelMixin, mixins.RetrieveModel
     capabilities = {
         "list": permissions.VIEW,
         "retrieve": permissions.VIEW,
+        "timeline": permissions.VIEW,
         "acknowledge": permissions.ACKNOWLEDGE,
         "scan": permissions.MANAGE_RULES,
     }
+    filterset_class = AlertFilterSet
+    sort_keys = selectors.ALERT_SORTS
+    ordering = ["severity"]
 
     def get_serializer_context(self) -> dict[str, Any]:
         return {**super().get_serializer_context(), "organization": self.organization}
 
     def restrict_queryset(self, queryset: Any) -> Any:
-        if self.action != "list":
-            return selectors.alerts_visible_to(access=self.access, queryset=queryset)
-        query = AlertQuery(data=self.request.query_params)
-        query.is_valid(raise_exception=True)
-        data = query.validated_data
-        filters = selectors.AlertFilters(
-            state=data.get("state", ""),
-            severity=data.get("severity", ""),
-            metric=data.get("metric", ""),
-            project=data.get("project"),
-            rule=data.get("rule"),
-            ordering=data["ordering"],
-        )
-        return selectors.alert_list(access=self.access, filters=filters)
+        return selectors.alerts_visible_to(access=self.access, queryset=queryset)
+
+    @extend_schema(responses={200: AlertTimelineOutput}, tags=["alerts"])
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def timeline(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """What happened to the alert (opened, value changes, acknowledged, resolved) and who was told."""
+        alert = self.get_object()
+        data = {
+            "events": selectors.alert_timeline(alert=alert),
+            "notified": selectors.alert_notifications(alert=alert),
+        }
+        return Response(AlertTimelineOutput(data).data)
 
     @extend_schema(request=AcknowledgeInput, responses={200: AlertOutput}, tags=["alerts"])
     @action(detail=True, methods=["post"])

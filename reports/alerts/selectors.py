@@ -10,8 +10,9 @@ from typing import Any
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
+from pmo.core.listing import SortKey, sort_ordering
 from pmo.tenancy.access import OrgAccess
 from pmo.tenancy.models import Organization
 from projects import permissions as project_permissions
@@ -26,12 +27,13 @@ SEVERITY_RANK = {Severity.CRITICAL: 0, Severity.WARNING: 1, Severity.INFO: 2}
 # Filter value of the alerts that still need attention (open or acknowledged).
 ACTIVE = "active"
 STATE_FILTERS = (ACTIVE, Alert.State.OPEN, Alert.State.ACKNOWLEDGED, Alert.State.RESOLVED)
-ORDERINGS: dict[str, tuple[Any, ...]] = {
-    "severity": ("severity_rank", "-opened_at", "-id"),
-    "-opened": ("-opened_at", "-id"),
-    "opened": ("opened_at", "id"),
-    "-resolved": ("-resolved_at", "-id"),
-    "metric": ("metric", "severity_rank", "-opened_at", "-id"),
+# The sorts of the alert list (``key`` or ``-key``; the page offers "severity", "-opened", "opened", "-resolved"
+# and "metric").
+ALERT_SORTS: dict[str, SortKey] = {
+    "severity": SortKey(gettext_lazy("Severity"), ("severity_rank", "-opened_at")),
+    "opened": SortKey(gettext_lazy("Opened"), ("opened_at",)),
+    "resolved": SortKey(gettext_lazy("Resolved"), ("resolved_at",)),
+    "metric": SortKey(gettext_lazy("Metric"), ("metric", "severity_rank", "-opened_at")),
 }
 
 
@@ -73,11 +75,7 @@ class AlertFilters:
 def alert_list(*, access: OrgAccess, filters: AlertFilters | None = None) -> QuerySet[Alert]:
     """Visible alerts, filtered and ordered (default: most severe first, then newest)."""
     filters = filters or AlertFilters()
-    alerts = alerts_visible_to(access=access)
-    if filters.state == ACTIVE:
-        alerts = alerts.exclude(state=Alert.State.RESOLVED)
-    elif filters.state:
-        alerts = alerts.filter(state=filters.state)
+    alerts = alerts_in_state(alerts_visible_to(access=access), filters.state)
     if filters.severity:
         alerts = alerts.filter(severity=filters.severity)
     if filters.metric:
@@ -86,7 +84,14 @@ def alert_list(*, access: OrgAccess, filters: AlertFilters | None = None) -> Que
         alerts = alerts.filter(project_id=filters.project)
     if filters.rule is not None:
         alerts = alerts.filter(rule_id=filters.rule)
-    return alerts.order_by(*ORDERINGS.get(filters.ordering, ORDERINGS["severity"]))
+    return alerts.order_by(*sort_ordering(filters.ordering, ALERT_SORTS, default="severity"))
+
+
+def alerts_in_state(alerts: QuerySet[Alert], state: str) -> QuerySet[Alert]:
+    """``alerts`` in ``state`` (one of ``STATE_FILTERS``: ``active`` is open or acknowledged); all for ``""``."""
+    if state == ACTIVE:
+        return alerts.exclude(state=Alert.State.RESOLVED)
+    return alerts.filter(state=state) if state else alerts
 
 
 def alert_get(*, access: OrgAccess, pk: Any) -> Alert:

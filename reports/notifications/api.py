@@ -1,14 +1,16 @@
 """Notifications and webhooks in the API, under ``/api/v1/orgs/<org>/``:
 
-- ``notifications/`` — the caller's own notifications (``?unread=true``, ``?kind=``), unread first then newest,
-  each with its title and body in the caller's language; ``notifications/<id>/``; ``POST notifications/<id>/read/``;
-  ``POST notifications/read-all/``. Another user's notification is 404.
+- ``notifications/`` — the caller's own notifications (``?unread=true|false&kind=&severity=``,
+  ``?ordering=unread|created``), unread first then newest, each with its title and body in the caller's language;
+  ``notifications/<id>/``; ``POST notifications/<id>/read/``; ``POST notifications/read-all/``. Another user's
+  notification is 404.
 - ``notification-preferences/`` — GET every kind with the caller's e-mail delivery (``immediate``, ``digest``,
   ``off``); PATCH ``{"<kind>": "<delivery>", …}`` changes some, PUT must name every kind.
-- ``webhooks/`` (WEBHOOKS_MANAGE) — list, create (answers the ``secret``, this once), retrieve, partial_update
-  with ``version`` (409 when stale), delete; ``POST webhooks/<id>/rotate-secret/`` (answers the new secret),
-  ``POST webhooks/<id>/test/`` (queues a test event, 202), ``GET webhooks/<id>/deliveries/`` (the delivery log,
-  ``?state=``), ``POST webhooks/<id>/deliveries/<delivery_id>/resend/``.
+- ``webhooks/`` (WEBHOOKS_MANAGE) — list (``?active=&format=&failing=``, ``?ordering=name|created``), create
+  (answers the ``secret``, this once), retrieve, partial_update with ``version`` (409 when stale), delete;
+  ``POST webhooks/<id>/rotate-secret/`` (answers the new secret), ``POST webhooks/<id>/test/`` (queues a test
+  event, 202), ``GET webhooks/<id>/deliveries/`` (the delivery log, ``?state=&ordering=-created|created``,
+  paginated), ``POST webhooks/<id>/deliveries/<delivery_id>/resend/``.
 """
 
 from __future__ import annotations
@@ -16,17 +18,21 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from pmo.core.api_filters import SortKeysMixin
+from pmo.core.listing import SortKey, sort_ordering
 from pmo.tenancy.api_base import OrganizationAPIView, OrganizationViewSet
 from pmo.tenancy.roles import Capability
 from projects.api import ProjectsAPIMixin
 from reports.models import Delivery, Notification, NotificationKind, Webhook, WebhookDelivery
 from reports.notifications import selectors, services
+from reports.notifications.filters import NotificationFilterSet, WebhookFilterSet
 from reports.notifications.messages import message_for
 
 # --- Notifications ------------------------------------------------------------------------------------------------
@@ -52,11 +58,6 @@ class NotificationOutput(serializers.ModelSerializer):
         return notification.read_at is None
 
 
-class NotificationQuery(serializers.Serializer):
-    unread = serializers.BooleanField(required=False, default=False, help_text="only unread notifications")
-    kind = serializers.ChoiceField(choices=NotificationKind.choices, required=False)
-
-
 class ReadAllInput(serializers.Serializer):
     kind = serializers.ChoiceField(choices=NotificationKind.choices, required=False, help_text="only this kind")
 
@@ -66,24 +67,23 @@ class ReadAllOutput(serializers.Serializer):
 
 
 @extend_schema_view(
-    list=extend_schema(tags=["notifications"], parameters=[NotificationQuery]),
+    list=extend_schema(tags=["notifications"]),
     retrieve=extend_schema(tags=["notifications"]),
 )
-class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationViewSet):
+class NotificationViewSet(SortKeysMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationViewSet):
     """The caller's own notifications in the organisation."""
 
     model = Notification
     serializer_class = NotificationOutput
+    filterset_class = NotificationFilterSet
+    sort_keys = {
+        "unread": SortKey(gettext_lazy("Unread first"), ("unread", "-created_at")),
+        "created": SortKey(gettext_lazy("Received"), ("created_at",)),
+    }
+    ordering = ["-unread"]
 
     def restrict_queryset(self, queryset: Any) -> Any:
-        unread, kind = False, ""
-        if self.action == "list":
-            query = NotificationQuery(data=self.request.query_params)
-            query.is_valid(raise_exception=True)
-            unread, kind = query.validated_data["unread"], query.validated_data.get("kind", "")
-        return selectors.inbox_of(
-            organization=self.organization, user=self.request.user, unread_only=unread, kind=kind, queryset=queryset
-        )
+        return selectors.inbox_of(organization=self.organization, user=self.request.user, queryset=queryset)
 
     @extend_schema(request=None, responses={200: NotificationOutput}, tags=["notifications"])
     @action(detail=True, methods=["post"])
@@ -235,20 +235,29 @@ class WebhookDeliveryOutput(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+DELIVERY_SORTS = {"created": SortKey(gettext_lazy("Created"), ("created_at",))}
+
+
 class DeliveryQuery(serializers.Serializer):
     state = serializers.ChoiceField(choices=WebhookDelivery.State.choices, required=False)
+    ordering = serializers.ChoiceField(choices=["-created", "created"], required=False, default="-created")
 
 
 @extend_schema_view(list=extend_schema(tags=["webhooks"]), retrieve=extend_schema(tags=["webhooks"]))
-class WebhookViewSet(ProjectsAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationViewSet):
+class WebhookViewSet(
+    SortKeysMixin, ProjectsAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationViewSet
+):
     """The organisation's outgoing webhooks (admin and PMO)."""
 
     model = Webhook
     serializer_class = WebhookOutput
     capabilities = {"*": Capability.WEBHOOKS_MANAGE}
-
-    def restrict_queryset(self, queryset: Any) -> Any:
-        return queryset.order_by("name", "pk")
+    filterset_class = WebhookFilterSet
+    sort_keys = {
+        "name": SortKey(gettext_lazy("Name"), ("name",)),
+        "created": SortKey(gettext_lazy("Created"), ("created_at",)),
+    }
+    ordering = ["name"]
 
     def _secret_answer(self, webhook: Webhook, secret: str, code: int = status.HTTP_200_OK) -> Response:
         return Response(WebhookWithSecretOutput(webhook, context={"secret": secret}).data, status=code)
@@ -300,8 +309,10 @@ class WebhookViewSet(ProjectsAPIMixin, mixins.ListModelMixin, mixins.RetrieveMod
         )
         return Response(WebhookDeliveryOutput(delivery).data, status=status.HTTP_202_ACCEPTED)
 
-    @extend_schema(parameters=[DeliveryQuery], responses={200: WebhookDeliveryOutput(many=True)}, tags=["webhooks"])
-    @action(detail=True, methods=["get"])
+    @extend_schema(
+        parameters=[DeliveryQuery], responses={200: WebhookDeliveryOutput(many=True)}, tags=["webhooks"], filters=False
+    )
+    @action(detail=True, methods=["get"], filter_backends=[])
     def deliveries(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """The delivery log, newest first (paginated)."""
         webhook = self.get_object()
@@ -309,7 +320,7 @@ class WebhookViewSet(ProjectsAPIMixin, mixins.ListModelMixin, mixins.RetrieveMod
         query.is_valid(raise_exception=True)
         rows = selectors.deliveries_of_webhook(
             organization=self.organization, webhook=webhook, state=query.validated_data.get("state", "")
-        )
+        ).order_by(*sort_ordering(query.validated_data["ordering"], DELIVERY_SORTS, default="-created"))
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(WebhookDeliveryOutput(page, many=True).data)
 

@@ -1,13 +1,17 @@
 """Report packs in the API, under ``/api/v1/orgs/<org>/``:
 
-- ``reports/`` — the stored reports the caller may read (``?kind=&state=&project=``), newest first, never with the
-  PDF bytes; ``reports/<id>/``; ``POST reports/generate/`` ``{"kind", "period"?, "project"?}`` → 202 with the
-  report (``id``, ``state``, ``generation``); ``GET reports/<id>/pdf/`` (also without the slash) → 200
-  ``application/pdf`` once a PDF is stored (the previous one while a regeneration renders), 202 while the first
-  one renders, 409 when it failed;
-- ``subscriptions/`` — the caller's own e-mail subscriptions (``REPORTS_VIEW``): list, ``POST {"kind"}``, DELETE;
+- ``reports/`` — the stored reports the caller may read (``?kind=&state=&project=&period=``,
+  ``?ordering=requested|generated|period|kind|project``), newest first, never with the PDF bytes;
+  ``reports/<id>/``; ``POST reports/generate/`` ``{"kind", "period"?, "project"?}`` → 202 with the report (``id``,
+  ``state``, ``generation``); ``GET reports/<id>/pdf/`` (also without the slash) → 200 ``application/pdf`` once a
+  PDF is stored (the previous one while a regeneration renders), 202 while the first one renders, 409 when it
+  failed;
+- ``subscriptions/`` — the caller's own e-mail subscriptions (``REPORTS_VIEW``): list, retrieve, ``POST {"kind"}``,
+  DELETE;
 - ``report-schedules/`` — when the packs are produced (``REPORTS_VIEW``); PATCH with ``version``
   (``REPORTS_SCHEDULE``; 409 when stale).
+
+Every list is paginated.
 
 A report the caller may not read is 404; a project of another organisation is the same 400 as a missing one.
 """
@@ -18,6 +22,7 @@ from typing import Any
 
 from django.http import HttpResponseBase
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
@@ -26,6 +31,8 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from pmo.core.api_filters import SortKeysMixin
+from pmo.core.listing import SortKey
 from pmo.tenancy.api_base import OrganizationViewSet
 from pmo.tenancy.roles import Capability
 from projects import selectors as project_selectors
@@ -33,6 +40,7 @@ from projects.api import PersonOutput, ProjectRefOutput, ProjectsAPIMixin
 from reports import periods
 from reports.models import ORGANIZATION_REPORT_KINDS, Report, ReportKind, ReportSchedule, ReportSubscription
 from reports.packs import schedules, selectors, services
+from reports.packs.filters import ReportFilterSet, ReportScheduleFilterSet, ReportSubscriptionFilterSet
 from reports.packs.views import pdf_response
 
 # --- Output ------------------------------------------------------------------------------------------------------
@@ -111,12 +119,6 @@ class ReportGenerateInput(serializers.Serializer):
     )
 
 
-class ReportQuery(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=ReportKind.choices, required=False)
-    state = serializers.ChoiceField(choices=Report.State.choices, required=False)
-    project = serializers.IntegerField(required=False, min_value=1)
-
-
 class ReportSubscriptionInput(serializers.Serializer):
     kind = serializers.ChoiceField(choices=[(kind.value, kind.label) for kind in ORGANIZATION_REPORT_KINDS])
 
@@ -143,26 +145,18 @@ class IgnoreAcceptHeader(BaseContentNegotiation):
         return (renderers[0], renderers[0].media_type)
 
 
-@extend_schema_view(
-    list=extend_schema(tags=["reports"], parameters=[ReportQuery]),
-    retrieve=extend_schema(tags=["reports"]),
-)
-class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationViewSet):
+@extend_schema_view(list=extend_schema(tags=["reports"]), retrieve=extend_schema(tags=["reports"]))
+class ReportViewSet(SortKeysMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationViewSet):
     """Stored report packs, newest request first."""
 
     model = Report
     serializer_class = ReportOutput
+    filterset_class = ReportFilterSet
+    sort_keys = selectors.REPORT_SORTS
+    ordering = [selectors.REPORT_DEFAULT_SORT]
 
     def restrict_queryset(self, queryset: Any) -> Any:
-        if self.action != "list":
-            return selectors.reports_visible_to(access=self.access, queryset=queryset)
-        query = ReportQuery(data=self.request.query_params)
-        query.is_valid(raise_exception=True)
-        data = query.validated_data
-        filters = selectors.ReportFilters(
-            kind=data.get("kind", ""), state=data.get("state", ""), project=data.get("project")
-        )
-        return selectors.reports_visible_to(access=self.access, filters=filters, queryset=queryset)
+        return selectors.reports_visible_to(access=self.access, queryset=queryset)
 
     @extend_schema(
         request=ReportGenerateInput,
@@ -200,7 +194,7 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organizati
         },
         tags=["reports"],
     )
-    @action(detail=True, methods=["get"], content_negotiation_class=IgnoreAcceptHeader)
+    @action(detail=True, methods=["get"], content_negotiation_class=IgnoreAcceptHeader, filter_backends=[])
     def pdf(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
         report = selectors.report_get_for_actor(access=self.access, pk=kwargs["pk"], with_pdf=True)
         if report.pdf is not None:
@@ -216,14 +210,19 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organizati
         return Response(ReportPendingOutput(payload).data, status=code)
 
 
-@extend_schema_view(list=extend_schema(tags=["reports"]))
-class ReportSubscriptionViewSet(mixins.ListModelMixin, OrganizationViewSet):
+KIND_SORTS = {"kind": SortKey(gettext_lazy("Kind"), ("kind",))}
+
+
+@extend_schema_view(list=extend_schema(tags=["reports"]), retrieve=extend_schema(tags=["reports"]))
+class ReportSubscriptionViewSet(SortKeysMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationViewSet):
     """The caller's own subscriptions to the organisation's packs (e-mail with the PDF attached)."""
 
     model = ReportSubscription
     serializer_class = ReportSubscriptionOutput
-    pagination_class = None
     capabilities = {"*": Capability.REPORTS_VIEW}
+    filterset_class = ReportSubscriptionFilterSet
+    sort_keys = KIND_SORTS
+    ordering = ["kind"]
 
     def restrict_queryset(self, queryset: Any) -> Any:
         return selectors.report_subscriptions(access=self.access, queryset=queryset)
@@ -253,16 +252,17 @@ class ReportSubscriptionViewSet(mixins.ListModelMixin, OrganizationViewSet):
 
 
 @extend_schema_view(list=extend_schema(tags=["reports"]), retrieve=extend_schema(tags=["reports"]))
-class ReportScheduleViewSet(ProjectsAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationViewSet):
+class ReportScheduleViewSet(
+    SortKeysMixin, ProjectsAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationViewSet
+):
     """When the organisation's packs are produced, in its time zone."""
 
     model = ReportSchedule
     serializer_class = ReportScheduleOutput
-    pagination_class = None
     capabilities = {"partial_update": Capability.REPORTS_SCHEDULE, "*": Capability.REPORTS_VIEW}
-
-    def restrict_queryset(self, queryset: Any) -> Any:
-        return queryset.order_by("kind")
+    filterset_class = ReportScheduleFilterSet
+    sort_keys = KIND_SORTS
+    ordering = ["kind"]
 
     @extend_schema(request=ReportScheduleInput, responses={200: ReportScheduleOutput}, tags=["reports"])
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
