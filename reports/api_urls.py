@@ -7,4 +7,7 @@ urlpatterns = [
     path("", include("reports.notifications.api_urls")),
     path("", include("reports.reminders.api_urls")),
     path("", include("reports.packs.api_urls")),
+    path("", include("reports.dashboard.api_urls")),
+    path("", include("reports.cockpit.api_urls")),
+    path("", include("reports.mywork.api_urls")),
 ]
