@@ -1,9 +1,15 @@
-"""Organisations, members and invitations over the API."""
+"""Organisations, members and invitations over the API: ``orgs/`` (mine), ``orgs/<org>/`` (GET, PATCH the
+settings), ``members/`` (``?role=&q=``, ``?ordering=name|email|role|joined``; PATCH the role, DELETE) and
+``invitations/`` (``?role=&q=&pending=``, ``?ordering=created|email|expires``; create, revoke)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import django_filters as filters
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
@@ -12,9 +18,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from pmo.core.api_filters import BooleanParamFilter, SortKeysMixin
 from pmo.core.api_permissions import TokenScope
+from pmo.core.listing import SortKey
 from pmo.tenancy import services
 from pmo.tenancy.api_base import OrganizationAPIView, OrganizationViewSet
+from pmo.tenancy.member_list import MEMBER_DEFAULT_SORT, MEMBER_SORTS, members_filtered
 from pmo.tenancy.models import Invitation, Membership, Organization
 from pmo.tenancy.roles import Capability, Role
 from pmo.tenancy.selectors import memberships_of_user
@@ -98,8 +107,22 @@ class MemberInput(serializers.Serializer):
     role = serializers.ChoiceField(choices=Role.choices)
 
 
+class MemberFilterSet(filters.FilterSet):
+    """The members page's filters, applied by its own ``members_filtered``."""
+
+    role = filters.ChoiceFilter(choices=Role.choices, method="filter_members")
+    q = filters.CharFilter(method="filter_members", max_length=100, help_text="name or e-mail")
+
+    class Meta:
+        model = Membership
+        fields: list[str] = []
+
+    def filter_members(self, queryset: QuerySet[Membership], name: str, value: str) -> QuerySet[Membership]:
+        return members_filtered(queryset, **{"role" if name == "role" else "search": value.strip()})
+
+
 @extend_schema_view(list=extend_schema(tags=["members"]), retrieve=extend_schema(tags=["members"]))
-class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationViewSet):
+class MemberViewSet(SortKeysMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationViewSet):
     model = Membership
     serializer_class = MemberOutput
     capabilities = {
@@ -108,9 +131,12 @@ class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organizati
         "partial_update": Capability.MEMBERS_MANAGE,
         "destroy": Capability.MEMBERS_MANAGE,
     }
+    filterset_class = MemberFilterSet
+    sort_keys = MEMBER_SORTS
+    ordering = [MEMBER_DEFAULT_SORT]
 
     def restrict_queryset(self, queryset: Any) -> Any:
-        return queryset.select_related("user").order_by("user__email")
+        return queryset.select_related("user")
 
     @extend_schema(request=MemberInput, responses={200: MemberOutput}, tags=["members"])
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -157,14 +183,37 @@ class InvitationInput(serializers.Serializer):
     role = serializers.ChoiceField(choices=Role.choices)
 
 
+class InvitationFilterSet(filters.FilterSet):
+    role = filters.ChoiceFilter(choices=Role.choices)
+    q = filters.CharFilter(field_name="email", lookup_expr="icontains", max_length=100, help_text="e-mail")
+    pending = BooleanParamFilter(method="filter_pending", help_text="neither accepted, revoked nor expired")
+
+    class Meta:
+        model = Invitation
+        fields: list[str] = []
+
+    def filter_pending(self, queryset: QuerySet[Invitation], name: str, value: bool) -> QuerySet[Invitation]:
+        pending = queryset.filter(accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now())
+        return pending if value else queryset.exclude(pk__in=pending.values("pk"))
+
+
 @extend_schema_view(list=extend_schema(tags=["members"]), retrieve=extend_schema(tags=["members"]))
-class InvitationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, OrganizationViewSet):
+class InvitationViewSet(
+    SortKeysMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, OrganizationViewSet
+):
     model = Invitation
     serializer_class = InvitationOutput
     capabilities = {"*": Capability.MEMBERS_MANAGE}
+    filterset_class = InvitationFilterSet
+    sort_keys = {
+        "created": SortKey(gettext_lazy("Sent"), ("created_at",)),
+        "email": SortKey(gettext_lazy("E-mail"), ("email",)),
+        "expires": SortKey(gettext_lazy("Expires"), ("expires_at",)),
+    }
+    ordering = ["-created"]
 
     def restrict_queryset(self, queryset: Any) -> Any:
-        return queryset.select_related("invited_by").order_by("-created_at")
+        return queryset.select_related("invited_by")
 
     @extend_schema(request=InvitationInput, responses={201: InvitationOutput}, tags=["members"])
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
