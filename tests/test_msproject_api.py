@@ -58,13 +58,13 @@ def test_a_dry_run_says_what_would_change_and_writes_nothing(org_a: OrgWorld, ap
         "CRM roll-out",
     )
     assert [p["name"] for p in body["phases"]] == PHASES_EN
-    assert {p["action"] for p in body["phases"] + body["milestones"]} == {"create"}
+    assert {p["effect"] for p in body["phases"] + body["milestones"]} == {"create"}
     assert [m["name"] for m in body["milestones"]] == MILESTONES_EN
     charter = body["milestones"][0]
     assert (charter["phase_name"], charter["forecast"], charter["actual"]) == ("Initiation", "2026-09-14", "2026-09-14")
     assert body["counts"]["tasks_skipped"] == 18 and body["counts"]["links_skipped"] == 20
     assert body["baseline"] == {
-        "action": "create",
+        "set_from_file": True,
         "version": None,
         "start": "2026-09-07",
         "finish": "2026-12-08",
@@ -84,7 +84,7 @@ def test_dry_run_false_imports(org_a: OrgWorld, api_client: Clients) -> None:
     assert response.status_code == 200, body
     assert body["applied"] is True and body["dry_run"] is False
     assert body["counts"]["phases_created"] == 1 and body["counts"]["phases_updated"] == 4
-    assert body["baseline"]["action"] == "keep" and body["baseline"]["version"] == 1
+    assert body["baseline"]["set_from_file"] is False and body["baseline"]["version"] == 1
     assert any("finishes on 2026-12-08" in warning for warning in body["warnings"])
     with org_a.ctx():
         assert ProjectPhase.objects.filter(project=project, name="Testing and acceptance").exists()

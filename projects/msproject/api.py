@@ -36,13 +36,15 @@ class PlanImportInput(serializers.Serializer):
     )
 
 
+ROW_ACTIONS = [("create", "added"), ("update", "updated"), ("unchanged", "already as in the file")]
+MATCHES = [("uid", "the project's row imported from the same task before"), ("name", "same name"), ("", "none")]
+
+
 class PhasePlanOutput(serializers.Serializer):
     uid = serializers.IntegerField(help_text="The task's UID in the file")
     name = serializers.CharField()
-    action = serializers.ChoiceField(choices=["create", "update", "unchanged"])
-    match = serializers.ChoiceField(
-        choices=["uid", "name", ""], help_text="How the project's phase was found: the task imported before, or name"
-    )
+    effect = serializers.ChoiceField(choices=ROW_ACTIONS, source="action", help_text="What the import does to it")
+    match = serializers.ChoiceField(choices=MATCHES, help_text="How the project's phase was found")
     phase_id = serializers.IntegerField(allow_null=True, help_text="The project's phase it updates")
     start = serializers.DateField(allow_null=True)
     finish = serializers.DateField(allow_null=True)
@@ -57,8 +59,8 @@ class PhasePlanOutput(serializers.Serializer):
 class MilestonePlanOutput(serializers.Serializer):
     uid = serializers.IntegerField(help_text="The task's UID in the file")
     name = serializers.CharField()
-    action = serializers.ChoiceField(choices=["create", "update", "unchanged"])
-    match = serializers.ChoiceField(choices=["uid", "name", ""])
+    effect = serializers.ChoiceField(choices=ROW_ACTIONS, source="action", help_text="What the import does to it")
+    match = serializers.ChoiceField(choices=MATCHES, help_text="How the project's milestone was found")
     milestone_id = serializers.IntegerField(allow_null=True, help_text="The project's milestone it updates")
     phase_uid = serializers.IntegerField(allow_null=True)
     phase_name = serializers.CharField(allow_blank=True)
@@ -84,10 +86,9 @@ class PlanCountsOutput(serializers.Serializer):
 
 
 class PlanBaselineOutput(serializers.Serializer):
-    action = serializers.ChoiceField(
-        choices=["create", "keep"],
-        source="baseline_action",
-        help_text="create: the project had no baseline, v1 is set from the file; keep: the project's stays",
+    set_from_file = serializers.BooleanField(
+        source="baseline_set_from_file",
+        help_text="true: the project had no baseline, and v1 is set from the file's; false: the project's stays",
     )
     version = serializers.IntegerField(
         allow_null=True, source="baseline_version", help_text="The project's baseline version"
@@ -168,10 +169,8 @@ class PlanImportView(ProjectNestedMixin, OrganizationAPIView):
             "milestones": plan.milestones,
             "warnings": [notice.text for notice in plan.notices],
             "errors": plan.errors,
-            **{
-                field: getattr(plan, field)
-                for field in ("baseline_action", "baseline_version", "baseline_start", "baseline_finish")
-            },
+            "baseline_set_from_file": plan.baseline_action == "create",
+            **{field: getattr(plan, field) for field in ("baseline_version", "baseline_start", "baseline_finish")},
             "baseline_differences": plan.baseline_differences,
         }
         return Response(ImportPlanOutput(body).data)
