@@ -27,7 +27,7 @@ ENCODING_DECLARATION = re.compile(
     rb"""^\s*<\?xml[^>]*?\sencoding\s*=\s*["'](?P<name>[A-Za-z][A-Za-z0-9._-]{0,39})["']"""
 )
 EXPAT_ENCODINGS = frozenset({"utf-8", "utf-16", "utf-16-le", "utf-16-be", "ascii", "latin-1", "iso8859-1"})
-MAX_BYTES = 5 * 1024 * 1024
+MAX_BYTES = 16 * 1024 * 1024  # a saved plan takes about 2 KB a task: room for MAX_TASKS with notes
 MAX_TASKS = 5000
 # Task UIDs and IDs are 32-bit integers in Microsoft Project.
 MAX_ID = 2**31 - 1
