@@ -3,7 +3,6 @@
 from django.urls import include, path
 
 from projects import views
-from projects.project_export import ProjectExportView
 
 project = "projects/<int:pk>/"
 template = "templates/<int:pk>/"
@@ -17,7 +16,7 @@ urlpatterns = [
     path("projects/new/", views.ProjectCreateView.as_view(), name="project-create"),
     path(project, views.ProjectDetailView.as_view(), name="project-detail"),
     path(f"{project}edit/", views.ProjectEditView.as_view(), name="project-edit"),
-    path(f"{project}export/", ProjectExportView.as_view(), name="project-export"),
+    path(f"{project}export/", views.ProjectExportView.as_view(), name="project-export"),
     path(f"{project}share/", views.ProjectShareView.as_view(), name="project-share"),
     path(f"{project}lifecycle/", views.ProjectLifecycleView.as_view(), name="project-lifecycle"),
     path(f"{project}advance/", views.PhaseAdvanceView.as_view(), name="project-advance"),

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
-from pmo.core.exports import Column, attr
+from pmo.core.exports import Column, attr, bad_format_response
 from pmo.core.listing import ListPageMixin
 from pmo.tenancy.roles import Capability
 from pmo.tenancy.views_base import OrganizationViewMixin
@@ -49,6 +49,7 @@ from projects.models import (
     TemplatePhase,
 )
 from projects.policy import week_label
+from projects.project_export import EXPORT_FORMATS, ProjectTabExportMixin, project_export_response
 
 TABS = [
     ("overview", gettext_lazy("Overview"), "project-detail"),
@@ -641,9 +642,10 @@ class TailoringDecideView(ProjectLifecycleView):
 # --- Milestones ------------------------------------------------------------------------------------------------
 
 
-class ProjectMilestonesView(ProjectPageView):
+class ProjectMilestonesView(ProjectTabExportMixin, ProjectPageView):
     template_name = "projects/milestones.html"
     tab = "milestones"
+    export_part = "milestones"
 
     def phases(self) -> Any:
         return ProjectPhase.objects.filter(organization=self.organization, project=self.project).order_by("order")
@@ -701,9 +703,10 @@ class MilestoneUpdateView(ProjectMilestonesView):
 # --- Baselines -------------------------------------------------------------------------------------------------
 
 
-class ProjectBaselinesView(ProjectPageView):
+class ProjectBaselinesView(ProjectTabExportMixin, ProjectPageView):
     template_name = "projects/baselines.html"
     tab = "baselines"
+    export_part = "baselines"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         data = super().get_context_data(**kwargs)
@@ -712,6 +715,19 @@ class ProjectBaselinesView(ProjectPageView):
         if len(baselines) >= 2:
             data["compare_form"] = forms.CompareForm(initial={"a": baselines[1].version, "b": baselines[0].version})
         return data
+
+
+class ProjectExportView(ProjectPageView):
+    """The whole project as one file (``projects.project_export``) for whoever may read it (404 otherwise)."""
+
+    http_method_names = ["get", "head"]
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        project = self.project  # 404 before anything else when the reader may not see it
+        fmt = request.GET.get("format", "xlsx")
+        if fmt not in EXPORT_FORMATS:
+            return bad_format_response()
+        return project_export_response(access=self.access, project=project, fmt=fmt)
 
 
 class BaselineDetailView(ProjectPageView):

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from django import forms
@@ -31,8 +32,8 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
 from pmo.core.charts import HeatCell, heat_map
-from pmo.core.exports import Column, attr
-from pmo.core.listing import ListPageMixin, filter_values, sort_choices
+from pmo.core.exports import Column, ExportableListMixin, attr, requested_format
+from pmo.core.listing import ListPageMixin, filter_errors, filter_values, sort_choices
 from pmo.tenancy.roles import Capability
 from pmo.tenancy.views_base import OrganizationViewMixin
 from projects.models import Project
@@ -176,19 +177,57 @@ def drilldown_url(org_slug: str, by: str, group_id: int, week: dt.date) -> str:
     )
 
 
-class ResourcesHomeView(PlanningPage):
-    """Capacity vs demand as a heat map; each cell links to its drill-down."""
+class ResourcesHomeView(ExportableListMixin, PlanningPage):
+    """Capacity vs demand as a heat map; each cell links to its drill-down. ``?format=csv|xlsx`` answers the grid
+    as a file, a row per group and week."""
 
     template_name = "resources/planning/home.html"
     subnav = "capacity"
+    export_name = "capacity"
+
+    @cached_property
+    def form(self) -> CapacityForm:
+        return CapacityForm(self.request.GET or None)
+
+    @cached_property
+    def by(self) -> str:
+        return filter_values(self.form).get("by") or "department"
+
+    def report(self) -> selectors.CapacityDemand:
+        start, weeks = self.window(self.form, back=0, weeks=12)
+        return selectors.capacity_demand(organization=self.organization, start=start, weeks=weeks, by=self.by)
+
+    def export_errors(self) -> dict[str, list[str]] | None:
+        return filter_errors(self.form)
+
+    def export_rows(self) -> Any:
+        report = self.report()
+        return (
+            (group, week, cell)
+            for group in report.groups
+            for week, cell in zip(report.weeks, report.row(group), strict=True)
+        )
+
+    def export_columns(self) -> list[Column]:
+        return [
+            Column(_("Department") if self.by == "department" else _("Skill"), lambda row: row[0].name, 24),
+            Column(_("Week"), lambda row: week_label(row[1]), 10),
+            Column(_("Week of"), lambda row: row[1], 12),
+            Column(_("Capacity (h)"), lambda row: row[2].capacity, 12),
+            Column(_("Demand (h)"), lambda row: row[2].demand, 12),
+            Column(_("Free (h)"), lambda row: row[2].free, 12),
+            Column(_("Demand ÷ capacity"), lambda row: row[2].ratio, 12),
+        ]
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        form = CapacityForm(request.GET or None)
+        if requested_format(request):
+            return super().get(request, *args, **kwargs)  # the file (ExportableListMixin)
+        form = self.form
         if form.is_bound and not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form, report=None), status=400)
-        by = (form.cleaned_data.get("by") if form.is_bound else "") or "department"
-        start, weeks = self.window(form, back=0, weeks=12)
-        report = selectors.capacity_demand(organization=self.organization, start=start, weeks=weeks, by=by)
+        by = self.by
+        report = self.report()
+        start = report.weeks[0]
         slug = self.organization.slug
         cells = [
             [
@@ -251,17 +290,47 @@ class CapacityDrillDownView(PlanningPage):
         return data
 
 
-class OverAllocationsView(PlanningPage):
-    """Over-allocated person-weeks, with an inline form per allocation for whoever may change it."""
+class OverAllocationsView(ExportableListMixin, PlanningPage):
+    """Over-allocated person-weeks, with an inline form per allocation for whoever may change it;
+    ``?format=csv|xlsx`` answers them as a file, a row per person-week."""
 
     template_name = "resources/planning/overallocations.html"
     subnav = "overallocations"
+    export_name = "over-allocations"
+
+    @cached_property
+    def form(self) -> WindowForm:
+        return WindowForm(self.request.GET or None)
+
+    def over(self) -> tuple[dt.date, int, list[selectors.OverAllocation]]:
+        start, weeks = self.window(self.form, back=0, weeks=13)
+        return start, weeks, selectors.over_allocations(organization=self.organization, start=start, weeks=weeks)
+
+    def export_errors(self) -> dict[str, list[str]] | None:
+        return filter_errors(self.form)
+
+    def export_rows(self) -> Any:
+        return self.over()[2]
+
+    def export_columns(self) -> list[Column]:
+        return [
+            Column(_("Week"), lambda row: week_label(row.week), 10),
+            Column(_("Person"), attr("person.full_name"), 24),
+            Column(_("Department"), attr("person.department.name"), 18),
+            Column(_("Capacity (h)"), attr("capacity"), 12),
+            Column(_("Allocated (h)"), attr("allocated"), 12),
+            Column(_("Excess (h)"), attr("excess"), 12),
+            Column(
+                _("Allocations"),
+                lambda row: [f"{a.project.code} {a.hours_per_week:g} h" for a in row.allocations],
+                40,
+            ),
+        ]
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         data = super().get_context_data(**kwargs)
-        form = WindowForm(self.request.GET or None)
-        start, weeks = self.window(form, back=0, weeks=13)
-        rows = selectors.over_allocations(organization=self.organization, start=start, weeks=weeks)
+        form = self.form
+        start, weeks, rows = self.over()
         changeable = services.changeable_project_ids(access=self.access)
         edit = kwargs.get("edit")  # (allocation id, bound form with errors) after a refused save
         for row in rows:
@@ -406,15 +475,49 @@ class AllocationListView(ListPageMixin, PlanningPage):
         return self.render_to_response(self.get_context_data(add_form=form), status=status)
 
 
-class UtilizationView(PlanningPage):
+class UtilizationView(ExportableListMixin, PlanningPage):
+    """Planned and actual utilisation by department and person; ``?format=csv|xlsx`` answers both tables and the
+    organisation's total as one file (a row each, its level first)."""
+
     template_name = "resources/planning/utilization.html"
     subnav = "utilization"
+    export_name = "utilisation"
+
+    @cached_property
+    def form(self) -> WindowForm:
+        return WindowForm(self.request.GET or None)
+
+    def report(self) -> selectors.UtilisationReport:
+        start, weeks = self.window(self.form, back=4, weeks=8)
+        return selectors.utilization(organization=self.organization, start=start, weeks=weeks)
+
+    def export_errors(self) -> dict[str, list[str]] | None:
+        return filter_errors(self.form)
+
+    def export_rows(self) -> Any:
+        report = self.report()
+        return [
+            *((_("Department"), row) for row in report.departments),
+            *((_("Person"), row) for row in report.people),
+            (_("Organisation"), report.organization),
+        ]
+
+    def export_columns(self) -> list[Column]:
+        return [
+            Column(_("Level"), lambda row: row[0], 12),
+            Column(_("Name"), lambda row: row[1].name, 24),
+            Column(_("People"), lambda row: row[1].people, 8),
+            Column(_("Capacity (h)"), lambda row: row[1].capacity, 12),
+            Column(_("Planned hours"), lambda row: row[1].planned_hours, 12),
+            Column(_("Actual hours"), lambda row: row[1].actual_hours, 12),
+            Column(_("Planned utilisation"), lambda row: row[1].planned, 12),
+            Column(_("Actual utilisation"), lambda row: row[1].actual, 12),
+        ]
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         data = super().get_context_data(**kwargs)
-        form = WindowForm(self.request.GET or None)
-        start, weeks = self.window(form, back=4, weeks=8)
-        report = selectors.utilization(organization=self.organization, start=start, weeks=weeks)
+        form = self.form
+        report = self.report()
 
         def show(row: selectors.Utilisation) -> dict[str, Any]:
             return {

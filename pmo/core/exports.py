@@ -261,6 +261,11 @@ def list_query(request: HttpRequest) -> str:
     return query.urlencode()
 
 
+def bad_format_response() -> JsonResponse:
+    """The 400 of a ``format`` that is neither ``csv`` nor ``xlsx``."""
+    return JsonResponse({"format": [_("Choose csv or xlsx.")]}, status=400, json_dumps_params={"ensure_ascii": False})
+
+
 def requested_format(request: HttpRequest) -> str:
     return request.GET.get("format", "")
 
@@ -300,9 +305,7 @@ class ExportableListMixin:
         fmt = requested_format(request)
         if fmt:
             if fmt not in FORMATS:
-                return JsonResponse(
-                    {"format": [_("Choose csv or xlsx.")]}, status=400, json_dumps_params={"ensure_ascii": False}
-                )
+                return bad_format_response()
             errors = self.export_errors()
             if errors:
                 return JsonResponse(errors, status=400, json_dumps_params={"ensure_ascii": False})

@@ -137,8 +137,9 @@ class ListPageMixin(ExportableListMixin):
     page_size = PAGE_SIZE
     # The sort when the request names none (the value the template's sort links compare with).
     default_sort = ""
-    # Whether a wrong filter refuses the file (400 naming the fields) instead of exporting the whole list.
-    refuse_bad_filters = False
+    # A wrong filter refuses the file (400 naming the fields) rather than exporting a list the reader did not ask
+    # for (the page itself shows the errors next to the fields). A list may opt out by setting this to False.
+    refuse_bad_filters = True
 
     def build_filter_form(self) -> forms.Form:
         raise NotImplementedError

@@ -11,6 +11,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from pmo.core.exports import Column, ExportableListMixin, attr
 from portfolio import permissions, selectors, services
 from portfolio.explanations import reason_text
 from portfolio.forms import CompareForm, ScenarioForm, apply_errors
@@ -28,13 +29,34 @@ def _explain(items: list[ScenarioItem], currency: str) -> list[ScenarioItem]:
     return items
 
 
-class ScenarioListView(IntakePage):
+class ScenarioListView(ExportableListMixin, IntakePage):
+    """Saved scenarios, newest first; ``?format=csv|xlsx`` answers them as a file."""
+
     capability = permissions.SCENARIOS_VIEW
     template_name = "portfolio/intake/scenario_list.html"
+    export_name = "scenarios"
+
+    def export_rows(self) -> Any:
+        return selectors.scenarios_with_counts(organization=self.organization)
+
+    def export_columns(self) -> list[Column]:
+        return [
+            Column(_("Scenario"), attr("name"), 30),
+            Column(_("Budget cap"), attr("budget_cap"), 14),
+            Column(_("Capacity cap (hours)"), attr("capacity_cap_hours"), 12),
+            Column(_("Include active projects"), attr("include_active_projects"), 10),
+            Column(_("Selected"), attr("selected_count"), 9),
+            Column(_("Requests"), attr("item_count"), 9),
+            Column(_("Selected cost"), attr("selected_cost"), 14),
+            Column(_("Value"), attr("selected_value"), 10),
+            Column(_("Method"), attr("get_method_display"), 22),
+            Column(_("Created by"), lambda s: s.created_by.get_full_name() or s.created_by.email, 20),
+            Column(_("Created"), attr("created_at"), 17),
+        ]
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         data = super().get_context_data(**kwargs)
-        scenarios = list(selectors.scenarios_with_counts(organization=self.organization))
+        scenarios = list(self.export_rows())
         can_manage = self.access.can(permissions.SCENARIOS_MANAGE)
         initial = {"include_active_projects": True}
         data.update(

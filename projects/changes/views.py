@@ -20,24 +20,26 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
-from pmo.core.exports import Column, attr
-from pmo.core.listing import ListPageMixin
+from pmo.core.exports import Column, ExportableListMixin, attr, requested_format
+from pmo.core.listing import ListPageMixin, filter_errors, filter_values
 from pmo.tenancy.views_base import OrganizationViewMixin
 from portfolio.models import Portfolio
 from projects import selectors as project_selectors
 from projects.changes import forms, selectors, services
 from projects.models import ApproverRole, ChangeRequest
+from projects.project_export import ProjectTabExportMixin
 from projects.views import ProjectPageView
 
 EDITABLE = services.EDITABLE_FIELDS
 
 
-class ProjectChangesView(ProjectPageView):
+class ProjectChangesView(ProjectTabExportMixin, ProjectPageView):
     """The project's change requests, newest first, and (for whoever may change the project) the form to raise
-    one."""
+    one; ``?format=csv|xlsx`` answers them as a file."""
 
     template_name = "projects/changes/project_list.html"
     tab = "changes"
+    export_part = "change-requests"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         form = kwargs.pop("form", None)
@@ -274,19 +276,48 @@ class ChangeRequestListView(OrganizationViewMixin, ListPageMixin, TemplateView):
         return data
 
 
-class BaselineChangesView(OrganizationViewMixin, TemplateView):
+class BaselineChangesView(OrganizationViewMixin, ExportableListMixin, TemplateView):
     """Baseline-change statistics: per project, per month and per reason category, with the change-request cycle
-    time."""
+    time. ``?format=csv|xlsx`` answers the three tables and the total as one file (a row each, its grouping
+    first)."""
 
     nav_key = "changes"
     template_name = "projects/changes/statistics.html"
+    export_name = "baseline-changes"
+
+    @cached_property
+    def form(self) -> forms.StatsFilterForm:
+        return forms.StatsFilterForm(self.request.GET or None)
+
+    def stats(self) -> selectors.BaselineChangeStats:
+        values = filter_values(self.form)
+        return selectors.baseline_change_stats(access=self.access, since=values.get("since"), until=values.get("until"))
+
+    def export_errors(self) -> dict[str, list[str]] | None:
+        return filter_errors(self.form)
+
+    def export_rows(self) -> Any:
+        stats = self.stats()
+        return [
+            *((_("Project"), row) for row in stats.by_project),
+            *((_("Month"), row) for row in stats.by_month),
+            *((_("Reason category"), row) for row in stats.by_category),
+            (_("Total"), stats.total),
+        ]
+
+    def export_columns(self) -> list[Column]:
+        return [
+            Column(_("Grouping"), lambda row: row[0], 16),
+            Column(_("Name"), lambda row: row[1].label, 36),
+            Column(_("Baseline changes"), lambda row: row[1].count, 10),
+            Column(_("Cost Δ"), lambda row: row[1].cost_delta, 14),
+            Column(_("Finish Δ (days)"), lambda row: row[1].finish_delta_days, 10),
+        ]
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        form = forms.StatsFilterForm(request.GET or None)
+        if requested_format(request):
+            return super().get(request, *args, **kwargs)  # the file (ExportableListMixin)
+        form = self.form
         if form.is_bound and not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form, stats=None), status=400)
-        values = form.cleaned_data if form.is_bound else {}
-        stats = selectors.baseline_change_stats(
-            access=self.access, since=values.get("since"), until=values.get("until")
-        )
-        return self.render_to_response(self.get_context_data(form=form, stats=stats))
+        return self.render_to_response(self.get_context_data(form=form, stats=self.stats()))

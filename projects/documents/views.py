@@ -17,20 +17,31 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views import View
 
-from pmo.core.listing import FILTER_AUTO_ID, PAGE_SIZE, filter_values, paginate
+from pmo.core.listing import PAGE_SIZE, ListPageMixin
 from pmo.tenancy.views_base import OrganizationViewMixin
 from projects import selectors as project_selectors
 from projects.documents import selectors, services
 from projects.documents.forms import DocumentFilterForm, DocumentForm
 from projects.documents.models import ProjectDocument
 from projects.knowledge.downloads import attachment_response
+from projects.project_export import ProjectTabExportMixin
 from projects.services import ProjectsConflict
 from projects.views import ProjectPageView
 
 
-class ProjectDocumentsView(ProjectPageView):
+class ProjectDocumentsView(ListPageMixin, ProjectTabExportMixin, ProjectPageView):
+    """The list filters, sorts and pages like every list; ``?format=csv|xlsx`` answers the filtered, sorted list
+    (every page) as a file of the documents' details (the files themselves are downloaded one by one)."""
+
     tab = "documents"
     template_name = "projects/documents/list.html"
+    export_part = "documents"
+    default_sort = selectors.DEFAULT_SORT
+    refuse_bad_filters = True
+
+    @property
+    def page_size(self) -> int:  # type: ignore[override]
+        return PAGE_SIZE  # read when the page is built (the tests make pages small)
 
     @cached_property
     def phases(self) -> list[Any]:
@@ -39,26 +50,19 @@ class ProjectDocumentsView(ProjectPageView):
     def document_form(self, data: Any = None, files: Any = None) -> DocumentForm:
         return DocumentForm(data, files, phases=self.phases, current_phase_id=self.project.current_phase_id)
 
+    def build_filter_form(self) -> DocumentFilterForm:
+        return DocumentFilterForm(self.request.GET or None, phases=self.phases)
+
+    def rows(self) -> Any:
+        filters = selectors.DocumentFilters(
+            kind=self.values.get("kind") or "", phase=self.values.get("phase"), sort=self.sort
+        )
+        return selectors.project_documents(project=self.project, filters=filters)
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         form = kwargs.pop("form", None)
         data = super().get_context_data(**kwargs)
-        filter_form = DocumentFilterForm(self.request.GET or None, phases=self.phases, auto_id=FILTER_AUTO_ID)
-        values = filter_values(filter_form)
-        filters = selectors.DocumentFilters(
-            kind=values.get("kind") or "",
-            phase=values.get("phase"),
-            sort=values.get("sort") or selectors.DEFAULT_SORT,
-        )
-        documents = selectors.project_documents(project=self.project, filters=filters)
-        page, query = paginate(self.request, documents, per_page=PAGE_SIZE)
-        data.update(
-            documents=list(page.object_list),
-            page=page,
-            query=query,
-            filter_form=filter_form,
-            filtered=bool(filters.kind or filters.phase is not None),
-            sort=filters.sort,
-        )
+        data["documents"] = list(data["page"].object_list)
         if self.writable:
             data["document_form"] = form if isinstance(form, DocumentForm) else self.document_form()
         return data

@@ -57,6 +57,20 @@ class KnowledgeListView(OrganizationViewMixin, ExportableListMixin, TemplateView
     def articles(self) -> Any:
         return selectors.article_list(access=self.access, **self.params)
 
+    def export_errors(self) -> dict[str, list[str]] | None:
+        """The page ignores a kind, project or sort it does not know; the file names them instead (400)."""
+        params = self.request.GET
+        errors: dict[str, list[str]] = {}
+        for name, known in (("kind", Article.Kind.values), ("sort", selectors.ARTICLE_SORTS)):
+            value = params.get(name, "")
+            if value and value.removeprefix("-" if name == "sort" else "") not in known:
+                errors[name] = [
+                    _("Select a valid choice. %(value)s is not one of the available choices.") % {"value": value}
+                ]
+        if params.get("project") and self.params["project_id"] is None:
+            errors["project"] = [_("Enter a whole number.")]
+        return errors or None
+
     def export_rows(self) -> Any:
         return self.articles()
 

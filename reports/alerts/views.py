@@ -22,9 +22,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.generic import TemplateView
 
-from pmo.core.exports import Column, attr
+from pmo.core.exports import Column, ExportableListMixin, attr
 from pmo.core.listing import ListPageMixin, filter_values
-from pmo.tenancy.roles import Capability
+from pmo.tenancy.roles import Capability, Role
 from pmo.tenancy.views_base import OrganizationViewMixin
 from portfolio.models import Portfolio
 from projects.models import Project
@@ -270,14 +270,42 @@ def decorate_rule(rule: AlertRule) -> AlertRule:
     return rule
 
 
-class AlertRuleListView(AlertPageMixin, TemplateView):
-    """Every rule with its summary, scope, who is told, and how many subjects breach it now."""
+def _rule_scope(rule: AlertRule) -> str:
+    if rule.scope == AlertRule.Scope.PROJECT and rule.project is not None:
+        return f"{rule.project.code} {rule.project.name}"
+    if rule.scope == AlertRule.Scope.PORTFOLIO and rule.portfolio is not None:
+        return _("%(label)s: %(value)s") % {"label": _("Portfolio"), "value": rule.portfolio.name}
+    return _("Whole organisation")
+
+
+class AlertRuleListView(AlertPageMixin, ExportableListMixin, TemplateView):
+    """Every rule with its summary, scope, who is told, and how many subjects breach it now; ``?format=csv|xlsx``
+    answers them as a file."""
 
     template_name = "reports/alerts/rules.html"
+    export_name = "alert-rules"
+
+    def export_rows(self) -> Any:
+        return (decorate_rule(rule) for rule in selectors.rule_list(organization=self.organization))
+
+    def export_columns(self) -> list[Column]:
+        roles = dict(Role.choices)
+        return [
+            Column(_("Rule"), attr("summary"), 40),
+            Column(_("Name"), attr("name"), 30),
+            Column(_("Metric"), attr("metric_label"), 24),
+            Column(_("Threshold"), attr("threshold"), 10),
+            Column(_("Severity"), attr("get_severity_display"), 10),
+            Column(_("Applies to"), _rule_scope, 30),
+            Column(_("Tells"), lambda rule: [roles.get(role, role) for role in rule.notify_roles], 30),
+            Column(_("Tells the owner"), attr("notify_owner"), 10),
+            Column(_("Breaching now"), attr("breaching"), 10),
+            Column(_("Enabled"), attr("enabled"), 9),
+        ]
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         data = super().get_context_data(**kwargs)
-        data["rules"] = [decorate_rule(rule) for rule in selectors.rule_list(organization=self.organization)]
+        data["rules"] = list(self.export_rows())
         return data
 
 

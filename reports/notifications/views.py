@@ -8,6 +8,7 @@ Thin views: lookups are scoped to the organisation (and, in the inbox, to the us
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 from urllib.parse import urlencode
 
@@ -22,6 +23,8 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from pmo.core.exports import Column, ExportableListMixin
+from pmo.core.listing import filter_errors, filter_values
 from pmo.tenancy.roles import Capability
 from pmo.tenancy.views_base import OrganizationViewMixin
 from projects.services import ProjectsConflict
@@ -66,22 +69,53 @@ class InboxMixin(OrganizationViewMixin):
         return HttpResponseRedirect(target)
 
 
-class InboxView(InboxMixin, TemplateView):
-    """The user's notifications, unread first then newest, each rendered in the viewer's language."""
+class InboxView(InboxMixin, ExportableListMixin, TemplateView):
+    """The user's notifications, unread first then newest, each rendered in the viewer's language;
+    ``?format=csv|xlsx`` answers the filtered list (every page) as a file."""
 
     template_name = "reports/notifications/inbox.html"
+    export_name = "inbox"
+
+    @cached_property
+    def filter_form(self) -> forms.InboxFilterForm:
+        return forms.InboxFilterForm(self.request.GET or None)
+
+    @cached_property
+    def filters(self) -> tuple[str, str]:
+        """``(show, kind)``: what the valid filters ask for (everything while one of them is wrong)."""
+        values = filter_values(self.filter_form)
+        return values.get("show") or "all", values.get("kind") or ""
+
+    def notifications(self) -> Any:
+        show, kind = self.filters
+        return selectors.inbox_of(
+            organization=self.organization, user=self.request.user, unread_only=show == "unread", kind=kind
+        )
+
+    def export_errors(self) -> dict[str, list[str]] | None:
+        return filter_errors(self.filter_form)
+
+    def export_rows(self) -> Any:
+        return ((notification, message_for(notification)) for notification in self.notifications())
+
+    def export_columns(self) -> list[Column]:
+        return [
+            Column(_("Received"), lambda row: row[0].created_at, 17),
+            Column(_("Severity"), lambda row: row[0].get_severity_display(), 10),
+            Column(_("Kind"), lambda row: row[0].get_kind_display(), 22),
+            Column(_("Title"), lambda row: row[1].title, 50),
+            Column(_("Message"), lambda row: row[1].body, 60),
+            Column(_("Read"), lambda row: row[0].read_at, 17),
+            Column(_("Link"), lambda row: row[0].url, 40),
+        ]
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         data = super().get_context_data(**kwargs)
-        form = forms.InboxFilterForm(self.request.GET or None)
-        show, kind = "all", ""
-        if form.is_valid():
-            show, kind = form.cleaned_data["show"] or "all", form.cleaned_data["kind"]
+        show, kind = self.filters
         user = self.request.user
-        rows = selectors.inbox_of(organization=self.organization, user=user, unread_only=show == "unread", kind=kind)
-        page = _page(self.request, rows, INBOX_PAGE_SIZE)
+        page = _page(self.request, self.notifications(), INBOX_PAGE_SIZE)
         data.update(
-            filter_form=form,
+            filter_form=self.filter_form,
             show=show,
             kind=kind,
             filtered=show != "all" or bool(kind),
