@@ -551,7 +551,7 @@ class ListFilters:
     sort: str = ""
 
 
-def _words(text: str, *fields: str) -> Q:
+def words_q(text: str, *fields: str) -> Q:
     """Every word of ``text`` in one of ``fields`` (case-insensitive)."""
     condition = Q()
     for word in text.split():
@@ -580,7 +580,7 @@ def portfolio_list(*, organization: Organization, filters: ListFilters) -> Query
     """Portfolios with their counts (``portfolios_with_counts``), filtered by words and owner, sorted."""
     portfolios = portfolios_with_counts(organization=organization)
     if filters.search:
-        portfolios = portfolios.filter(_words(filters.search, "name", "description"))
+        portfolios = portfolios.filter(words_q(filters.search, "name", "description"))
     if filters.person is not None:
         portfolios = portfolios.filter(owner_id=filters.person)
     return _sorted(portfolios, filters.sort, PORTFOLIO_SORTS, "name")
@@ -600,7 +600,7 @@ def programme_list(*, organization: Organization, filters: ListFilters) -> Query
     """Programmes with their counts (``programmes_with_counts``), filtered by words, portfolio and manager."""
     programmes = programmes_with_counts(organization=organization)
     if filters.search:
-        programmes = programmes.filter(_words(filters.search, "name", "description"))
+        programmes = programmes.filter(words_q(filters.search, "name", "description"))
     if filters.portfolio is not None:
         programmes = programmes.filter(portfolio_id=filters.portfolio)
     if filters.person is not None:
@@ -620,7 +620,7 @@ OBJECTIVE_SORTS = {
 def objective_list(*, organization: Organization, filters: ListFilters) -> QuerySet[StrategicObjective]:
     objectives = objectives_with_counts(organization=organization)
     if filters.search:
-        objectives = objectives.filter(_words(filters.search, "code", "name", "description"))
+        objectives = objectives.filter(words_q(filters.search, "code", "name", "description"))
     if filters.active is not None:
         objectives = objectives.filter(active=filters.active)
     return _sorted(objectives, filters.sort, OBJECTIVE_SORTS, "code")
@@ -644,16 +644,32 @@ REQUEST_SORTS = {
 }
 
 
+def request_search_q(text: str) -> Q:
+    """Every word in the title or business case, or the request's number (``REQ-0012``, ``12``)."""
+    condition = Q()
+    for word in text.split():
+        digits = word.upper().removeprefix("REQ-").lstrip("0")
+        match = Q(title__icontains=word) | Q(business_case__icontains=word)
+        if digits.isdigit():
+            match |= Q(number=int(digits))
+        condition &= match
+    return condition
+
+
+def serving_objective_q(objective_id: int) -> Q:
+    """Requests that serve the strategic objective ``objective_id``."""
+    return Q(
+        Exists(
+            RequestObjective.objects.filter(
+                organization_id=OuterRef("organization_id"), request=OuterRef("pk"), objective_id=objective_id
+            )
+        )
+    )
+
+
 def _request_filters(requests: QuerySet[ProjectRequest], filters: ListFilters) -> QuerySet[ProjectRequest]:
     if filters.search:
-        condition = Q()
-        for word in filters.search.split():
-            digits = word.upper().removeprefix("REQ-").lstrip("0")
-            match = Q(title__icontains=word) | Q(business_case__icontains=word)
-            if digits.isdigit():
-                match |= Q(number=int(digits))
-            condition &= match
-        requests = requests.filter(condition)
+        requests = requests.filter(request_search_q(filters.search))
     if filters.status:
         requests = requests.filter(status=filters.status)
     if filters.portfolio is not None:
@@ -661,13 +677,7 @@ def _request_filters(requests: QuerySet[ProjectRequest], filters: ListFilters) -
     if filters.person is not None:
         requests = requests.filter(sponsor_id=filters.person)
     if filters.objective is not None:
-        requests = requests.filter(
-            Exists(
-                RequestObjective.objects.filter(
-                    organization_id=OuterRef("organization_id"), request=OuterRef("pk"), objective_id=filters.objective
-                )
-            )
-        )
+        requests = requests.filter(serving_objective_q(filters.objective))
     if filters.submitted_from is not None:
         requests = requests.filter(submitted_at__date__gte=filters.submitted_from)
     if filters.submitted_to is not None:
@@ -694,16 +704,21 @@ PIPELINE_SORTS = {
 def pipeline_list(*, access: OrgAccess, filters: ListFilters) -> QuerySet[ProjectRequest]:
     """The pipeline (``pipeline``: ranked best first), filtered, with ``benefit_ratio`` (benefit ÷ cost, none
     without a cost) computed in SQL; ``sort`` reorders it."""
-    requests = _request_filters(pipeline(access=access), filters).annotate(
+    requests = with_benefit_ratio(_request_filters(pipeline(access=access), filters))
+    if filters.sort.removeprefix("-") in PIPELINE_SORTS:
+        requests = requests.order_by(*sort_ordering(filters.sort, PIPELINE_SORTS, default="score"))
+    return requests
+
+
+def with_benefit_ratio(requests: QuerySet[ProjectRequest]) -> QuerySet[ProjectRequest]:
+    """``benefit_ratio``: benefit ÷ cost, none without a cost (``PIPELINE_SORTS`` read it)."""
+    return requests.annotate(
         benefit_ratio=Case(
             When(estimated_cost__gt=0, then=F("estimated_benefit") / F("estimated_cost")),
             default=None,
             output_field=DecimalField(max_digits=20, decimal_places=4),
         )
     )
-    if filters.sort.removeprefix("-") in PIPELINE_SORTS:
-        requests = requests.order_by(*sort_ordering(filters.sort, PIPELINE_SORTS, default="score"))
-    return requests
 
 
 def pipeline_totals(*, requests: QuerySet[ProjectRequest]) -> dict[str, Any]:

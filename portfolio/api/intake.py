@@ -7,15 +7,18 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from pmo.core.api import may_conflict
+from pmo.core.api_filters import SortKeysMixin
 from pmo.tenancy.api_base import OrganizationViewSet
 from pmo.tenancy.roles import Capability
 from portfolio import permissions, selectors, services
+from portfolio.api import filters
 from portfolio.api.fields import OrganizationRelatedField, RefOutput, UserOutput, conflicts_as_409, member_field
 from portfolio.models import Portfolio, Programme, ProjectRequest, StrategicObjective
 
@@ -187,19 +190,19 @@ def _schema(summary: str, request: Any = None) -> Any:
 
 
 @extend_schema_view(
-    list=extend_schema(
-        tags=["intake"],
-        parameters=[OpenApiParameter("status", str, enum=Status.values, description="Only requests in this status")],
-    ),
+    list=extend_schema(tags=["intake"], description="The intake queue: newest number first unless ``ordering``."),
     retrieve=extend_schema(tags=["intake"], responses={200: RequestDetailOutput}),
 )
-class ProjectRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationViewSet):
+class ProjectRequestViewSet(SortKeysMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationViewSet):
     """Project requests (立项申请). Readers with ``intake.view`` see every request, anyone else the requests they
     sponsor or created. Workflow: draft → submitted → in_review (scored) → approved / rejected / deferred
     (a deferred request may be edited and resubmitted); withdrawn by its sponsor before a decision."""
 
     model = ProjectRequest
     serializer_class = RequestOutput
+    filterset_class = filters.RequestFilterSet
+    sort_keys = selectors.REQUEST_SORTS
+    ordering = ["-number"]
     http_method_names = ["get", "post", "patch", "head", "options"]
     capabilities = {
         "list": Capability.ORG_VIEW,
@@ -214,9 +217,6 @@ class ProjectRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Or
 
     def restrict_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         queryset = selectors.requests_visible_to(access=self.access, queryset=queryset)
-        requested = self.request.query_params.get("status", "")
-        if self.action == "list" and requested:
-            queryset = queryset.filter(status=requested if requested in Status.values else "")
         return queryset.select_related(*RELATED).order_by("-number")
 
     def get_serializer_context(self) -> dict[str, Any]:
@@ -245,6 +245,7 @@ class ProjectRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Or
         return self._detail(created.pk, status.HTTP_201_CREATED)
 
     @extend_schema(tags=["intake"], request=RequestUpdateInput, responses={200: RequestDetailOutput, 409: None})
+    @may_conflict
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Change a draft or deferred request (its sponsor or author). ``version`` is required."""
         obj = self._object_for(permissions.EDIT)
@@ -268,6 +269,7 @@ class ProjectRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Or
 
     @_schema("Submit a draft or deferred request for review", VersionInput)
     @action(detail=True, methods=["post"])
+    @may_conflict
     def submit(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         obj = self._object_for(permissions.SUBMIT)
         data = VersionInput(data=request.data)
@@ -280,6 +282,7 @@ class ProjectRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Or
 
     @_schema("Withdraw a request before its decision", WithdrawInput)
     @action(detail=True, methods=["post"])
+    @may_conflict
     def withdraw(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         obj = self._object_for(permissions.WITHDRAW)
         data = WithdrawInput(data=request.data)
@@ -292,6 +295,7 @@ class ProjectRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Or
 
     @_schema("Score a request (PMO feasibility review)", ScoreInput)
     @action(detail=True, methods=["post"])
+    @may_conflict
     def score(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         obj = self._object_for(permissions.SCORE)
         data = ScoreInput(data=request.data)
@@ -313,6 +317,7 @@ class ProjectRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Or
 
     @_schema("Approve, reject or defer a request (approval creates the project)", DecideInput)
     @action(detail=True, methods=["post"])
+    @may_conflict
     def decide(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         obj = self._object_for(permissions.DECIDE)
         data = DecideInput(data=request.data)
@@ -326,10 +331,13 @@ class ProjectRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Or
 
 class PipelineOutput(RequestOutput):
     alignment = serializers.IntegerField(help_text="Summed weights of the strategic objectives served.")
+    benefit_ratio = serializers.DecimalField(
+        max_digits=20, decimal_places=4, allow_null=True, help_text="Estimated benefit ÷ cost; null without a cost."
+    )
     objectives = serializers.SerializerMethodField()
 
     class Meta(RequestOutput.Meta):
-        fields = [*RequestOutput.Meta.fields, "alignment", "objectives"]
+        fields = [*RequestOutput.Meta.fields, "alignment", "benefit_ratio", "objectives"]
         read_only_fields = fields
 
     @extend_schema_field(ObjectiveRefOutput(many=True))
@@ -338,13 +346,16 @@ class PipelineOutput(RequestOutput):
 
 
 @extend_schema_view(list=extend_schema(tags=["intake"]))
-class PipelineViewSet(mixins.ListModelMixin, OrganizationViewSet):
+class PipelineViewSet(SortKeysMixin, mixins.ListModelMixin, OrganizationViewSet):
     """Requests waiting for a decision (submitted, in review, deferred), best first: by score (unscored last),
-    then strategic alignment, then the earliest submitted."""
+    then strategic alignment, then the earliest submitted, unless ``ordering`` is given."""
 
     model = ProjectRequest
     serializer_class = PipelineOutput
+    filterset_class = filters.RequestFilterSet
+    sort_keys = selectors.PIPELINE_SORTS
     capabilities = {"list": permissions.INTAKE_VIEW_ALL}
 
     def restrict_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        return selectors.pipeline(access=self.access, queryset=queryset).select_related(*RELATED)
+        pipeline = selectors.pipeline(access=self.access, queryset=queryset).select_related(*RELATED)
+        return selectors.with_benefit_ratio(pipeline)

@@ -12,8 +12,10 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from pmo.core.api_filters import SortKeysMixin
 from pmo.tenancy.api_base import OrganizationViewSet
 from portfolio import permissions, selectors, services
+from portfolio.api import filters
 from portfolio.api.fields import UserOutput
 from portfolio.explanations import reason_text
 from portfolio.models import Scenario, ScenarioItem
@@ -123,13 +125,22 @@ class ComparisonOutput(serializers.Serializer):
     retrieve=extend_schema(tags=["intake"], responses={200: ScenarioDetailOutput}),
     destroy=extend_schema(tags=["intake"], responses={204: None}),
 )
-class ScenarioViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, OrganizationViewSet):
+class ScenarioViewSet(
+    SortKeysMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    OrganizationViewSet,
+):
     """Saved what-if selections under a budget cap (and optionally a capacity cap in hours). Creating one computes
     the best selection among pending requests (and, when asked, planning and active projects) and stores every
     candidate with the reason it is in or out."""
 
     model = Scenario
     serializer_class = ScenarioOutput
+    filterset_class = filters.ScenarioFilterSet
+    sort_keys = filters.SCENARIO_SORTS
+    ordering = ["-created"]
     capabilities = {
         "list": permissions.SCENARIOS_VIEW,
         "retrieve": permissions.SCENARIOS_VIEW,

@@ -5,33 +5,39 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from pmo.core.api_filters import SortKeysMixin
 from pmo.tenancy.api_base import OrganizationViewSet
 from portfolio import permissions, selectors, services
+from portfolio.api import filters
 from portfolio.api.fields import OrganizationRelatedField, RefOutput, UserOutput, member_field
 from portfolio.models import Portfolio, Programme, ScoringCriterion, StrategicObjective
+from projects.models import Project
 
 
 class CrudViewSet(
+    SortKeysMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     OrganizationViewSet,
 ):
-    """List and retrieve through the output serializer; create, partial update and delete through the services
-    named by ``create_service`` / ``update_service`` / ``delete_service`` (``organization``, ``actor`` and the
-    object as ``object_kwarg``)."""
+    """List and retrieve through the output serializer (``detail_class`` for a single object, when set); create,
+    partial update and delete through the services named by ``create_service`` / ``update_service`` /
+    ``delete_service`` (``organization``, ``actor`` and the object as ``object_kwarg``). Lists take the
+    ``filterset_class`` and sort by the web list's ``sort_keys``."""
 
     input_class: type[serializers.Serializer]
     output_class: type[serializers.Serializer]
+    detail_class: type[serializers.Serializer] | None = None
     object_kwarg: str
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_serializer_class(self) -> Any:
-        return self.output_class
+        return self.output_class if self.action == "list" else (self.detail_class or self.output_class)
 
     def get_serializer_context(self) -> dict[str, Any]:
         context = dict(super().get_serializer_context())
@@ -49,8 +55,9 @@ class CrudViewSet(
         raise NotImplementedError
 
     def _render(self, pk: int, status_code: int = status.HTTP_200_OK) -> Response:
+        serializer = self.detail_class or self.output_class
         return Response(
-            self.output_class(self.get_queryset().get(pk=pk), context=self.get_serializer_context()).data,
+            serializer(self.get_queryset().get(pk=pk), context=self.get_serializer_context()).data,
             status=status_code,
         )
 
@@ -79,12 +86,13 @@ class CrudViewSet(
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-def crud_schema(tag: str, input_class: Any, output_class: Any) -> Any:
+def crud_schema(tag: str, input_class: Any, output_class: Any, detail_class: Any = None) -> Any:
+    detail = detail_class or output_class
     return extend_schema_view(
-        list=extend_schema(tags=[tag]),
-        retrieve=extend_schema(tags=[tag]),
-        create=extend_schema(tags=[tag], request=input_class, responses={201: output_class}),
-        partial_update=extend_schema(tags=[tag], request=input_class, responses={200: output_class}),
+        list=extend_schema(tags=[tag], responses={200: output_class(many=True)}),
+        retrieve=extend_schema(tags=[tag], responses={200: detail}),
+        create=extend_schema(tags=[tag], request=input_class, responses={201: detail}),
+        partial_update=extend_schema(tags=[tag], request=input_class, responses={200: detail}),
         destroy=extend_schema(tags=[tag], responses={204: None}),
     )
 
@@ -130,15 +138,47 @@ class PortfolioOutput(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-@crud_schema("portfolios", PortfolioInput, PortfolioOutput)
+class StatusCountOutput(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Project.Status.choices)
+    count = serializers.IntegerField()
+    budget = serializers.DecimalField(max_digits=18, decimal_places=2)
+    percent = serializers.IntegerField(help_text="share of the projects, rounded")
+
+
+def _status_mix_field() -> Any:
+    return serializers.SerializerMethodField(
+        help_text="How many projects (and how much budget) are in each status; every project counts, also those "
+        "the caller may not open."
+    )
+
+
+class PortfolioDetailOutput(PortfolioOutput):
+    status_mix = _status_mix_field()
+
+    class Meta(PortfolioOutput.Meta):
+        fields = [*PortfolioOutput.Meta.fields, "status_mix"]
+        read_only_fields = fields
+
+    @extend_schema_field(StatusCountOutput(many=True))
+    def get_status_mix(self, portfolio: Portfolio) -> Any:
+        mix = selectors.project_status_mix(organization=self.context["organization"], portfolio=portfolio)
+        return StatusCountOutput(mix, many=True).data
+
+
+@crud_schema("portfolios", PortfolioInput, PortfolioOutput, PortfolioDetailOutput)
 class PortfolioViewSet(CrudViewSet):
-    """The organisation's portfolios with their counts; the PMO and admins create, change and delete them."""
+    """The organisation's portfolios with their counts (a single one also with its status mix); the PMO and
+    admins create, change and delete them."""
 
     model = Portfolio
     capabilities = READ_WRITE
     input_class = PortfolioInput
     output_class = PortfolioOutput
+    detail_class = PortfolioDetailOutput
     object_kwarg = "portfolio"
+    filterset_class = filters.PortfolioFilterSet
+    sort_keys = selectors.PORTFOLIO_SORTS
+    ordering = ["name"]
 
     def restrict_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         return selectors.portfolios_with_counts(organization=self.organization, queryset=queryset)
@@ -186,12 +226,20 @@ class ProgrammeOutput(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-@crud_schema("portfolios", ProgrammeInput, ProgrammeOutput)
-@extend_schema_view(
-    list=extend_schema(
-        tags=["portfolios"], parameters=[OpenApiParameter("portfolio", int, description="Only this portfolio's")]
-    )
-)
+class ProgrammeDetailOutput(ProgrammeOutput):
+    status_mix = _status_mix_field()
+
+    class Meta(ProgrammeOutput.Meta):
+        fields = [*ProgrammeOutput.Meta.fields, "status_mix"]
+        read_only_fields = fields
+
+    @extend_schema_field(StatusCountOutput(many=True))
+    def get_status_mix(self, programme: Programme) -> Any:
+        mix = selectors.project_status_mix(organization=self.context["organization"], programme=programme)
+        return StatusCountOutput(mix, many=True).data
+
+
+@crud_schema("portfolios", ProgrammeInput, ProgrammeOutput, ProgrammeDetailOutput)
 class ProgrammeViewSet(CrudViewSet):
     """Programmes (项目集), each inside one portfolio. ``?portfolio=<id>`` narrows the list."""
 
@@ -199,12 +247,13 @@ class ProgrammeViewSet(CrudViewSet):
     capabilities = READ_WRITE
     input_class = ProgrammeInput
     output_class = ProgrammeOutput
+    detail_class = ProgrammeDetailOutput
     object_kwarg = "programme"
+    filterset_class = filters.ProgrammeFilterSet
+    sort_keys = selectors.PROGRAMME_SORTS
+    ordering = ["name"]
 
     def restrict_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        portfolio = self.request.query_params.get("portfolio", "")
-        if portfolio:
-            queryset = queryset.filter(portfolio_id=int(portfolio) if portfolio.isdigit() else 0)
         return selectors.programmes_with_counts(organization=self.organization, queryset=queryset)
 
     def create_service(self, **kwargs: Any) -> Any:
@@ -247,6 +296,9 @@ class ObjectiveViewSet(CrudViewSet):
     input_class = ObjectiveInput
     output_class = ObjectiveOutput
     object_kwarg = "objective"
+    filterset_class = filters.ObjectiveFilterSet
+    sort_keys = selectors.OBJECTIVE_SORTS
+    ordering = ["code"]
 
     def restrict_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         return selectors.objectives_with_counts(organization=self.organization, queryset=queryset)
@@ -300,6 +352,9 @@ class ScoringCriterionViewSet(CrudViewSet):
     input_class = CriterionInput
     output_class = CriterionOutput
     object_kwarg = "criterion"
+    filterset_class = filters.CriterionFilterSet
+    sort_keys = filters.CRITERION_SORTS
+    ordering = ["order"]
 
     def restrict_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         return selectors.scoring_criteria(organization=self.organization, queryset=queryset)
