@@ -9,36 +9,49 @@ versions (409) and transitions that are not allowed (400).
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import exceptions, mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from pmo.core.api import Conflict
+from pmo.core.api import WRITE_METHODS, Conflict
+from pmo.core.api_filters import SortKeysMixin
 from pmo.tenancy.api_base import OrganizationAPIView, OrganizationViewSet
 from pmo.tenancy.models import Membership
 from pmo.tenancy.roles import Capability
 from portfolio.models import Portfolio, Programme
-from projects import permissions, selectors, services
+from projects import filters, permissions, selectors, services
+from projects.api_fields import WeekField
 from projects.models import (
     Baseline,
     ClosureReport,
     Dependency,
+    GateKind,
     GateReview,
     Milestone,
     ProcessTemplate,
     Project,
     ProjectDeliverable,
     ProjectPhase,
+    Rag,
+    StatusReport,
     TailoringRequest,
 )
+from projects.status.services import RAG_FIELDS
 
 # --- Shared pieces ---------------------------------------------------------------------------------------------
 
@@ -72,7 +85,9 @@ class PersonOutput(serializers.Serializer):
 
 class ProjectsAPIMixin:
     """Maps the services' refusals: ``ProjectsConflict`` → 409; unmet gate requirements → 400 with the open
-    items listed under ``missing``."""
+    items listed under ``missing``. Every write may conflict (a closed or cancelled project, a stale version)."""
+
+    conflict_on = WRITE_METHODS
 
     def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, services.PhaseRequirementsUnmet):
@@ -145,17 +160,16 @@ class ProjectOutput(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ProjectListQuery(serializers.Serializer):
-    status = serializers.ChoiceField(choices=Project.Status.choices, required=False)
-    portfolio = serializers.IntegerField(required=False, min_value=1)
-    programme = serializers.IntegerField(required=False, min_value=1)
-    manager = serializers.IntegerField(required=False, min_value=1)
-    template = serializers.IntegerField(required=False, min_value=1)
-    tag = serializers.CharField(required=False, max_length=40)
-    search = serializers.CharField(required=False, max_length=100)
-    ordering = serializers.ChoiceField(
-        choices=[k for key in selectors.PROJECT_ORDERINGS for k in (key, f"-{key}")], required=False, default="code"
-    )
+class ProjectListOutput(ProjectOutput):
+    """A register row: the project and its latest submitted or accepted status report."""
+
+    latest_rag = serializers.ChoiceField(choices=Rag.choices, read_only=True, allow_null=True)
+    latest_week = WeekField(read_only=True, allow_null=True)
+    latest_percent_complete = serializers.DecimalField(max_digits=5, decimal_places=2, read_only=True, allow_null=True)
+
+    class Meta(ProjectOutput.Meta):
+        fields = [*ProjectOutput.Meta.fields, "latest_rag", "latest_week", "latest_percent_complete"]
+        read_only_fields = fields
 
 
 class TagsField(serializers.ListField):
@@ -231,17 +245,127 @@ class ShareOutput(serializers.Serializer):
     can_change = serializers.BooleanField()
 
 
+class OverviewReportOutput(serializers.ModelSerializer):
+    week = WeekField(source="week_start", read_only=True)
+
+    class Meta:
+        model = StatusReport
+        fields = [
+            "id",
+            "week",
+            "state",
+            *RAG_FIELDS,
+            "percent_complete",
+            "actual_cost",
+            "forecast_finish",
+            "summary",
+            "submitted_at",
+        ]
+        read_only_fields = fields
+
+
+class RagWeekOutput(serializers.Serializer):
+    week = WeekField()
+    rag = serializers.ChoiceField(choices=Rag.choices, allow_null=True, help_text="null: no counted report")
+
+
+class OverviewMilestoneOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    phase_name = serializers.CharField(source="phase.name", default=None, allow_null=True)
+    baseline_date = serializers.DateField(allow_null=True)
+    forecast_date = serializers.DateField(allow_null=True)
+    slip_days = serializers.IntegerField()
+    late = serializers.BooleanField(help_text="the forecast is past, or later than the baseline date")
+    overdue = serializers.BooleanField(help_text="the forecast is past")
+
+
+class OverviewRiskOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    title = serializers.CharField()
+    probability = serializers.IntegerField()
+    impact = serializers.IntegerField()
+    score = serializers.IntegerField()
+    level = serializers.CharField(help_text="the score's level in the organisation's risk settings")
+
+
+class OverviewChangeRequestOutput(serializers.Serializer):
+    number = serializers.IntegerField()
+    code = serializers.CharField()
+    title = serializers.CharField()
+    change_type = serializers.CharField()
+    status = serializers.CharField()
+    cost_delta = serializers.DecimalField(max_digits=16, decimal_places=2)
+    finish_delta_days = serializers.IntegerField()
+
+
+class OverviewTeamMemberOutput(serializers.Serializer):
+    person = serializers.IntegerField(source="person.pk", help_text="the person's id (resources)")
+    name = serializers.CharField(source="person.full_name")
+    roles = serializers.ListField(child=serializers.CharField())
+    hours = serializers.DecimalField(max_digits=8, decimal_places=2, help_text="hours a week")
+    starts = serializers.DateField(allow_null=True, help_text="null: on the project this week")
+
+
+class OverviewGateOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    name = serializers.CharField()
+    kind = serializers.ChoiceField(choices=GateKind.choices)
+    phase_name = serializers.CharField(source="phase.name")
+    planned_date = serializers.DateField(allow_null=True)
+
+
+class ProjectOverviewOutput(serializers.Serializer):
+    latest = OverviewReportOutput(allow_null=True, help_text="the latest submitted or accepted status report")
+    rag_weeks = RagWeekOutput(many=True, help_text="the overall RAG of the last twelve weeks, oldest first")
+    milestones = OverviewMilestoneOutput(many=True, help_text="the next open milestones")
+    milestones_open = serializers.IntegerField()
+    milestones_late = serializers.IntegerField()
+    risks = OverviewRiskOutput(many=True, help_text="the highest open risks")
+    risks_open = serializers.IntegerField()
+    change_requests = OverviewChangeRequestOutput(many=True, help_text="the open change requests")
+    team = OverviewTeamMemberOutput(many=True)
+    next_gate = OverviewGateOutput(allow_null=True)
+
+
+def overview_payload(overview: selectors.ProjectOverview) -> dict[str, Any]:
+    weeks = (overview.last_week - overview.first_week).days // 7 + 1
+    mondays = [overview.first_week + dt.timedelta(weeks=i) for i in range(weeks)]
+    return {
+        "latest": overview.latest,
+        "rag_weeks": [{"week": monday, "rag": overview.rag_weeks.get(monday)} for monday in mondays],
+        "milestones": overview.milestones,
+        "milestones_open": overview.milestones_open,
+        "milestones_late": overview.milestones_late,
+        "risks": overview.risks,
+        "risks_open": overview.risks_open,
+        "change_requests": overview.change_requests,
+        "team": overview.team,
+        "next_gate": overview.next_gate,
+    }
+
+
 @extend_schema_view(
     list=extend_schema(
-        tags=["projects"], parameters=[ProjectListQuery], description="Visible projects, filtered and sorted."
+        tags=["projects"],
+        responses={200: ProjectListOutput(many=True)},
+        description="The project register: the visible projects, filtered, sorted by the register's keys (``code`` "
+        "by default), each with its latest submitted or accepted status report.",
     ),
     retrieve=extend_schema(tags=["projects"]),
 )
-class ProjectViewSet(ProjectsAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationViewSet):
+class ProjectViewSet(
+    SortKeysMixin, ProjectsAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationViewSet
+):
     """Projects the caller may read (all for admin, PMO and executives; granted ones for everyone else)."""
 
     model = Project
     serializer_class = ProjectOutput
+    filterset_class = filters.ProjectFilterSet
+    sort_keys = selectors.REGISTER_SORTS
+    ordering = ["code"]
     capabilities = {
         "create": Capability.PROJECTS_CREATE,
         "share": Capability.PROJECTS_SHARE,
@@ -251,23 +375,13 @@ class ProjectViewSet(ProjectsAPIMixin, mixins.ListModelMixin, mixins.RetrieveMod
 
     def restrict_queryset(self, queryset: Any) -> Any:
         if self.action == "list":
-            query = ProjectListQuery(data=self.request.query_params)
-            query.is_valid(raise_exception=True)
-            data = query.validated_data
-            filters = selectors.ProjectFilters(
-                status=data.get("status", ""),
-                portfolio=data.get("portfolio"),
-                programme=data.get("programme"),
-                manager=data.get("manager"),
-                template=data.get("template"),
-                tag=data.get("tag", ""),
-                search=data.get("search", ""),
-                sort=data["ordering"],
-            )
-            return selectors.project_list(access=self.access, filters=filters, queryset=queryset)
+            return selectors.project_register(access=self.access, queryset=queryset)
         return selectors.projects_visible_to(access=self.access, queryset=queryset).select_related(
             *selectors.PROJECT_RELATED
         )
+
+    def get_serializer_class(self) -> Any:
+        return ProjectListOutput if self.action == "list" else ProjectOutput
 
     @extend_schema(
         request=ProjectCreateInput,
@@ -318,22 +432,24 @@ class ProjectViewSet(ProjectsAPIMixin, mixins.ListModelMixin, mixins.RetrieveMod
     @extend_schema(responses={200: ShareOutput(many=True)}, tags=["projects"])
     @action(detail=True, methods=["get"])
     def shares(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Who holds access to the project (its manager and the members it was shared with), by name; paginated."""
         project = self.get_object()
-        return Response(ShareOutput(selectors.project_shares(access=self.access, project=project), many=True).data)
+        page = self.paginate_queryset(selectors.project_shares(access=self.access, project=project))
+        return self.get_paginated_response(ShareOutput(page, many=True).data)
 
-    @extend_schema(request=ShareInput, responses={200: ShareOutput(many=True)}, tags=["projects"])
+    @extend_schema(request=ShareInput, responses={200: ShareOutput}, tags=["projects"])
     @action(detail=True, methods=["post"])
     def share(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        """Let a member read the project (grants ``view_project``)."""
+        """Let a member read the project (grants ``view_project``); answers the member's access."""
         project = self.get_object()
         data = ShareInput(data=request.data)
         data.is_valid(raise_exception=True)
-        services.project_share(
-            organization=self.organization, actor=request.user, project=project, user=data.validated_data["user"]
-        )
-        return Response(ShareOutput(selectors.project_shares(access=self.access, project=project), many=True).data)
+        user = data.validated_data["user"]
+        services.project_share(organization=self.organization, actor=request.user, project=project, user=user)
+        granted = next(s for s in selectors.project_shares(access=self.access, project=project) if s.user.pk == user.pk)
+        return Response(ShareOutput(granted).data)
 
-    @extend_schema(request=ShareInput, responses={200: ShareOutput(many=True)}, tags=["projects"])
+    @extend_schema(request=ShareInput, responses={204: None}, tags=["projects"])
     @action(detail=True, methods=["post"])
     def unshare(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Take a member's access to the project back (not the manager's)."""
@@ -343,7 +459,18 @@ class ProjectViewSet(ProjectsAPIMixin, mixins.ListModelMixin, mixins.RetrieveMod
         services.project_unshare(
             organization=self.organization, actor=request.user, project=project, user=data.validated_data["user"]
         )
-        return Response(ShareOutput(selectors.project_shares(access=self.access, project=project), many=True).data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(responses={200: ProjectOverviewOutput}, tags=["projects"])
+    @action(detail=True, methods=["get"])
+    def overview(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """The project at a glance (its Overview tab): the latest counted status report, the overall RAG of the
+        last twelve weeks, the next open milestones, the highest open risks, the open change requests, who works
+        on it this week and the next gate."""
+        project = self.get_object()
+        today = services.organization_today(self.organization)
+        overview = selectors.project_overview(access=self.access, project=project, today=today)
+        return Response(ProjectOverviewOutput(overview_payload(overview)).data)
 
 
 # --- Milestones ------------------------------------------------------------------------------------------------
@@ -365,6 +492,7 @@ class MilestoneOutput(serializers.ModelSerializer):
             "actual_date",
             "weight",
             "slip_days",
+            "external_ref",
         ]
         read_only_fields = fields
 
@@ -381,9 +509,14 @@ class MilestoneInput(serializers.Serializer):
 
 
 @extend_schema_view(list=extend_schema(tags=["milestones"]), retrieve=extend_schema(tags=["milestones"]))
-class MilestoneViewSet(ProjectNestedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationViewSet):
+class MilestoneViewSet(
+    SortKeysMixin, ProjectNestedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationViewSet
+):
     model = Milestone
     serializer_class = MilestoneOutput
+    filterset_class = filters.MilestoneFilterSet
+    sort_keys = filters.MILESTONE_SORTS
+    ordering = ["order"]
 
     def restrict_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         return super().restrict_queryset(queryset).select_related("phase").order_by("order", "pk")
@@ -419,8 +552,19 @@ class MilestoneViewSet(ProjectNestedMixin, mixins.ListModelMixin, mixins.Retriev
 # --- Phases, deliverables, gates -------------------------------------------------------------------------------
 
 
+class OpenItemOutput(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["gate", "deliverable"])
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    code = serializers.CharField(required=False, help_text="a gate's code")
+    state = serializers.CharField(help_text="the gate's decision or the deliverable's status")
+
+
 class PhaseOutput(serializers.ModelSerializer):
     completed_by = PersonOutput(read_only=True, allow_null=True)
+    exit_warnings = OpenItemOutput(
+        many=True, read_only=True, help_text="the open items when a supportive PMO let the phase pass"
+    )
     deliverable_count = serializers.IntegerField(read_only=True)
     deliverables_open = serializers.IntegerField(read_only=True)
     gate_count = serializers.IntegerField(read_only=True)
@@ -437,6 +581,11 @@ class PhaseOutput(serializers.ModelSerializer):
             "optional",
             "status",
             "current",
+            "planned_start",
+            "planned_finish",
+            "baseline_start",
+            "baseline_finish",
+            "external_ref",
             "started_at",
             "completed_at",
             "completed_by",
@@ -459,14 +608,6 @@ class PhaseRefOutput(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class OpenItemOutput(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=["gate", "deliverable"])
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-    code = serializers.CharField(required=False)
-    state = serializers.CharField()
-
-
 class PhaseAdvanceOutput(serializers.Serializer):
     completed = PhaseRefOutput()
     started = PhaseRefOutput()
@@ -475,10 +616,14 @@ class PhaseAdvanceOutput(serializers.Serializer):
 
 
 @extend_schema_view(list=extend_schema(tags=["lifecycle"]), retrieve=extend_schema(tags=["lifecycle"]))
-class PhaseViewSet(ProjectNestedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationViewSet):
+class PhaseViewSet(
+    SortKeysMixin, ProjectNestedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationViewSet
+):
     model = ProjectPhase
     serializer_class = PhaseOutput
-    pagination_class = None
+    filterset_class = filters.PhaseFilterSet
+    sort_keys = filters.PHASE_SORTS
+    ordering = ["order"]
 
     def restrict_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         return selectors.project_phases(project=self.project, queryset=queryset)
@@ -546,10 +691,14 @@ class DeliverableInput(serializers.Serializer):
 
 
 @extend_schema_view(list=extend_schema(tags=["lifecycle"]), retrieve=extend_schema(tags=["lifecycle"]))
-class DeliverableViewSet(ProjectNestedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationViewSet):
+class DeliverableViewSet(
+    SortKeysMixin, ProjectNestedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationViewSet
+):
     model = ProjectDeliverable
     serializer_class = DeliverableOutput
-    pagination_class = None
+    filterset_class = filters.DeliverableFilterSet
+    sort_keys = filters.DELIVERABLE_SORTS
+    ordering = ["phase"]
 
     def restrict_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         return (
@@ -576,11 +725,19 @@ class DeliverableViewSet(ProjectNestedMixin, mixins.ListModelMixin, mixins.Retri
         return Response(DeliverableOutput(deliverable).data)
 
 
+class ChecklistItemOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    required = serializers.BooleanField()  # type: ignore[assignment]  # a declared field, not Field.required
+    status = serializers.ChoiceField(choices=ProjectDeliverable.Status.choices)
+    note = serializers.CharField(allow_blank=True)
+
+
 class GateDecisionOutput(serializers.Serializer):
     decision = serializers.CharField()
     conditions = serializers.CharField()
     note = serializers.CharField()
-    checklist = serializers.JSONField()
+    checklist = ChecklistItemOutput(many=True, help_text="the phase's deliverables when decided")
     decided_by = PersonOutput()
     decided_at = serializers.DateTimeField()
 
@@ -588,6 +745,7 @@ class GateDecisionOutput(serializers.Serializer):
 class GateOutput(serializers.ModelSerializer):
     phase_name = serializers.CharField(source="phase.name", read_only=True)
     decided_by = PersonOutput(read_only=True, allow_null=True)
+    checklist = ChecklistItemOutput(many=True, read_only=True, help_text="the phase's deliverables when decided")
     decisions = GateDecisionOutput(source="decision_list", many=True, read_only=True)
 
     class Meta:
@@ -619,10 +777,14 @@ class GateDecideInput(serializers.Serializer):
 
 
 @extend_schema_view(list=extend_schema(tags=["lifecycle"]), retrieve=extend_schema(tags=["lifecycle"]))
-class GateViewSet(ProjectNestedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationViewSet):
+class GateViewSet(
+    SortKeysMixin, ProjectNestedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationViewSet
+):
     model = GateReview
     serializer_class = GateOutput
-    pagination_class = None
+    filterset_class = filters.GateFilterSet
+    sort_keys = filters.GATE_SORTS
+    ordering = ["phase"]
 
     def restrict_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         return selectors.project_gates(project=self.project, queryset=queryset)
@@ -681,9 +843,14 @@ class DecisionNoteInput(serializers.Serializer):
 
 
 @extend_schema_view(list=extend_schema(tags=["lifecycle"]), retrieve=extend_schema(tags=["lifecycle"]))
-class TailoringViewSet(ProjectNestedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationViewSet):
+class TailoringViewSet(
+    SortKeysMixin, ProjectNestedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationViewSet
+):
     model = TailoringRequest
     serializer_class = TailoringOutput
+    filterset_class = filters.TailoringFilterSet
+    sort_keys = filters.TAILORING_SORTS
+    ordering = ["-proposed"]
     capabilities = {"approve": Capability.TAILORING_APPROVE, "reject": Capability.TAILORING_APPROVE}
 
     def restrict_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
@@ -742,8 +909,26 @@ class TailoringViewSet(ProjectNestedMixin, mixins.ListModelMixin, mixins.Retriev
 # --- Baselines -------------------------------------------------------------------------------------------------
 
 
+class BaselineMilestoneOutput(serializers.Serializer):
+    milestone = serializers.IntegerField(allow_null=True, help_text="the milestone's id")
+    name = serializers.CharField()
+    date = serializers.DateField(allow_null=True)
+    weight = serializers.IntegerField(required=False)
+
+
+class BaselinePhaseOutput(serializers.Serializer):
+    phase = serializers.IntegerField(allow_null=True, help_text="the phase's id")
+    name = serializers.CharField()
+    start = serializers.DateField(allow_null=True)
+    finish = serializers.DateField(allow_null=True)
+
+
 class BaselineOutput(serializers.ModelSerializer):
     approved_by = PersonOutput(read_only=True)
+    milestone_dates = BaselineMilestoneOutput(many=True, read_only=True)
+    phase_dates = BaselinePhaseOutput(
+        many=True, read_only=True, help_text="the phases' dates as approved (empty when the plan had none)"
+    )
 
     class Meta:
         model = Baseline
@@ -754,6 +939,7 @@ class BaselineOutput(serializers.ModelSerializer):
             "start_date",
             "finish_date",
             "milestone_dates",
+            "phase_dates",
             "scope_statement",
             "quality_targets",
             "reason",
@@ -770,10 +956,21 @@ class CompareQuery(serializers.Serializer):
     b = serializers.IntegerField(min_value=1)
 
 
+@extend_schema_field(
+    {
+        "oneOf": [{"type": "string"}, {"type": "integer"}, {"type": "boolean"}],
+        "nullable": True,
+        "description": "the value: a date (ISO), an amount (decimal string), a number or text",
+    }
+)
+class ComparedValueField(serializers.JSONField):
+    pass
+
+
 class FieldDifferenceOutput(serializers.Serializer):
     field = serializers.CharField()
-    a = serializers.JSONField(allow_null=True)
-    b = serializers.JSONField(allow_null=True)
+    a = ComparedValueField(allow_null=True)
+    b = ComparedValueField(allow_null=True)
     changed = serializers.BooleanField()
     delta = serializers.DecimalField(max_digits=17, decimal_places=2, required=False)
     shift_days = serializers.IntegerField(required=False, allow_null=True)
@@ -804,11 +1001,16 @@ def _jsonable(value: Any) -> Any:
 
 
 @extend_schema_view(list=extend_schema(tags=["baselines"]), retrieve=extend_schema(tags=["baselines"]))
-class BaselineViewSet(ProjectNestedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationViewSet):
+class BaselineViewSet(
+    SortKeysMixin, ProjectNestedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationViewSet
+):
     """A project's immutable baselines, addressed by version (``baselines/2/``)."""
 
     model = Baseline
     serializer_class = BaselineOutput
+    filterset_class = filters.BaselineFilterSet
+    sort_keys = filters.BASELINE_SORTS
+    ordering = ["version"]
     lookup_field = "version"
     lookup_value_regex = r"\d+"
 
@@ -955,39 +1157,79 @@ class ClosureView(ClosureAPIBase):
 
 
 class ClosureActionView(ClosureAPIBase):
-    """``projects/<id>/closure/<action>/``: ``submit`` (the manager), ``approve`` and ``return`` (the PMO)."""
+    """``projects/<id>/closure/<verb>/``: one view per verb (``submit``, ``approve``, ``return``)."""
 
-    @extend_schema(
-        request=DecisionNoteInput,
-        responses={200: ClosureOutput},
-        tags=["closure"],
-        description="``submit`` hands the draft to the PMO (at least one lesson learned). ``approve`` closes the "
-        "project (read-only from then on) and turns each lesson into a knowledge article. ``return`` sends it "
-        "back with a note (required).",
-    )
+    verb: str = ""
+
+    def allowed(self) -> bool:
+        return self.access.can(permissions.CLOSURE_APPROVE)
+
+    def run(self, report: ClosureReport, note: str) -> None:
+        raise NotImplementedError
+
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        verb = kwargs["verb"]
-        if verb not in ("submit", "approve", "return"):
-            raise exceptions.NotFound()
-        if verb == "submit":
-            if not selectors.project_can_change(access=self.access, project=self.project):
-                raise exceptions.PermissionDenied()
-        elif not self.access.can(permissions.CLOSURE_APPROVE):
+        if not self.allowed():
             raise exceptions.PermissionDenied()
         data = DecisionNoteInput(data=request.data)
         data.is_valid(raise_exception=True)
         if self.project.is_read_only:
             raise services.ProjectReadOnly(self.project)
-        report = self.report()
-        note = data.validated_data["note"]
-        if verb == "submit":
-            services.closure_submit(organization=self.organization, actor=request.user, report=report)
-        elif verb == "approve":
-            services.closure_approve(organization=self.organization, actor=request.user, report=report, note=note)
-        else:
-            services.closure_return(organization=self.organization, actor=request.user, report=report, note=note)
+        self.run(self.report(), data.validated_data["note"])
         self.project = selectors.project_get_for_actor(access=self.access, pk=self.project.pk)
         return self.summary_response()
+
+
+CLOSURE_ACTION_RESPONSES = {
+    200: ClosureOutput,
+    404: OpenApiResponse(description="The project is not visible, or no closure report has been drafted."),
+    409: OpenApiResponse(description="The project is closed or cancelled, or the report is not in that state."),
+}
+
+
+class ClosureSubmitView(ClosureActionView):
+    @extend_schema(
+        request=None,
+        responses=CLOSURE_ACTION_RESPONSES,
+        tags=["closure"],
+        description="Hand the draft to the PMO (at least one lesson learned; the project's changers).",
+    )
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().post(request, *args, **kwargs)
+
+    def allowed(self) -> bool:
+        return selectors.project_can_change(access=self.access, project=self.project)
+
+    def run(self, report: ClosureReport, note: str) -> None:
+        services.closure_submit(organization=self.organization, actor=self.request.user, report=report)
+
+
+class ClosureApproveView(ClosureActionView):
+    @extend_schema(
+        request=DecisionNoteInput,
+        responses=CLOSURE_ACTION_RESPONSES,
+        tags=["closure"],
+        description="Approve a submitted report (``closure.approve``): the project closes (read-only from then on) "
+        "and each lesson becomes a knowledge article.",
+    )
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().post(request, *args, **kwargs)
+
+    def run(self, report: ClosureReport, note: str) -> None:
+        services.closure_approve(organization=self.organization, actor=self.request.user, report=report, note=note)
+
+
+class ClosureReturnView(ClosureActionView):
+    @extend_schema(
+        request=DecisionNoteInput,
+        responses=CLOSURE_ACTION_RESPONSES,
+        tags=["closure"],
+        description="Send a submitted report back to the manager with a ``note`` (required; ``closure.approve``).",
+    )
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().post(request, *args, **kwargs)
+
+    def run(self, report: ClosureReport, note: str) -> None:
+        services.closure_return(organization=self.organization, actor=self.request.user, report=report, note=note)
 
 
 # --- Dependencies ----------------------------------------------------------------------------------------------
@@ -1041,39 +1283,27 @@ class DependencyOutput(serializers.ModelSerializer):
         return (upstream - need).days if upstream and need else None
 
 
-class DependencyQuery(serializers.Serializer):
-    project = serializers.IntegerField(required=False, min_value=1)
-    conflict = serializers.BooleanField(required=False, allow_null=True, default=None)
-
-
 class DependencyInput(serializers.Serializer):
     upstream = serializers.IntegerField(min_value=1, help_text="the milestone needed (of one project)")
     downstream = serializers.IntegerField(min_value=1, help_text="the milestone that needs it (of another project)")
     note = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
 
 
-@extend_schema_view(
-    list=extend_schema(tags=["dependencies"], parameters=[DependencyQuery]),
-    retrieve=extend_schema(tags=["dependencies"]),
-)
-class DependencyViewSet(ProjectsAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationViewSet):
+@extend_schema_view(list=extend_schema(tags=["dependencies"]), retrieve=extend_schema(tags=["dependencies"]))
+class DependencyViewSet(
+    SortKeysMixin, ProjectsAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationViewSet
+):
     """Cross-project dependencies between projects the caller can both see; conflicts first."""
 
     model = Dependency
     serializer_class = DependencyOutput
+    filterset_class = filters.DependencyFilterSet
+    sort_keys = selectors.DEPENDENCY_SORTS
+    ordering = ["conflict"]
     capabilities = {"create": Capability.DEPENDENCIES_MANAGE, "destroy": Capability.DEPENDENCIES_MANAGE}
 
     def restrict_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        if self.action != "list":
-            return selectors.dependencies_visible_to(access=self.access, queryset=queryset)
-        query = DependencyQuery(data=self.request.query_params)
-        query.is_valid(raise_exception=True)
-        return selectors.dependencies_visible_to(
-            access=self.access,
-            project_id=query.validated_data.get("project"),
-            conflict=query.validated_data["conflict"],
-            queryset=queryset,
-        )
+        return selectors.with_conflict_rank(selectors.dependencies_visible_to(access=self.access, queryset=queryset))
 
     def _visible_milestone(self, pk: int, field: str) -> Milestone:
         milestone = selectors.milestones_visible_to(access=self.access).filter(pk=pk).first()

@@ -17,9 +17,10 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from pmo.core.api_filters import SortKeysMixin
 from pmo.tenancy.api_base import OrganizationViewSet
 from pmo.tenancy.roles import Capability
-from projects import selectors, services
+from projects import filters, selectors, services
 from projects.api import ProjectsAPIMixin, ScopedPrimaryKeyField
 from projects.models import (
     DeciderRole,
@@ -106,10 +107,17 @@ class TemplateCopyInput(serializers.Serializer):
     name = serializers.CharField(max_length=200)
 
 
-@extend_schema_view(list=extend_schema(tags=TAGS), retrieve=extend_schema(tags=TAGS))
-class TemplateViewSet(ProjectsAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationViewSet):
+@extend_schema_view(
+    list=extend_schema(tags=TAGS, description="Built-in templates first, then by name, unless ``ordering`` is given."),
+    retrieve=extend_schema(tags=TAGS, responses={200: TemplateDetailOutput}),
+)
+class TemplateViewSet(
+    SortKeysMixin, ProjectsAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationViewSet
+):
     model = ProcessTemplate
     serializer_class = TemplateOutput
+    filterset_class = filters.TemplateFilterSet
+    sort_keys = filters.TEMPLATE_SORTS
     capabilities = ALL
 
     def restrict_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
@@ -182,11 +190,14 @@ class TemplatePhaseInput(serializers.Serializer):
     order = serializers.IntegerField(required=False, min_value=1, allow_null=True, default=None)
 
 
-@extend_schema_view(list=extend_schema(tags=TAGS))
-class TemplatePhaseViewSet(TemplateNestedMixin, mixins.ListModelMixin, OrganizationViewSet):
+@extend_schema_view(list=extend_schema(tags=TAGS), retrieve=extend_schema(tags=TAGS))
+class TemplatePhaseViewSet(
+    SortKeysMixin, TemplateNestedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationViewSet
+):
     model = TemplatePhase
     serializer_class = TemplatePhaseOutput
-    pagination_class = None
+    sort_keys = filters.PHASE_SORTS
+    ordering = ["order"]
 
     def restrict_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         return queryset.filter(template=self.template).order_by("order")
@@ -227,11 +238,15 @@ class TemplateDeliverableUpdateInput(serializers.Serializer):
     required = serializers.BooleanField(required=False)  # type: ignore[assignment]
 
 
-@extend_schema_view(list=extend_schema(tags=TAGS))
-class TemplateDeliverableViewSet(TemplatePhaseItemMixin, mixins.ListModelMixin, OrganizationViewSet):
+@extend_schema_view(list=extend_schema(tags=TAGS), retrieve=extend_schema(tags=TAGS))
+class TemplateDeliverableViewSet(
+    SortKeysMixin, TemplatePhaseItemMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationViewSet
+):
     model = TemplateDeliverable
     serializer_class = TemplateDeliverableOutput
-    pagination_class = None
+    filterset_class = filters.TemplateDeliverableFilterSet
+    sort_keys = filters.TEMPLATE_ITEM_SORTS
+    ordering = ["phase"]
 
     @extend_schema(request=TemplateDeliverableInput, responses={201: TemplateDeliverableOutput}, tags=TAGS)
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -275,11 +290,15 @@ class TemplateGateUpdateInput(serializers.Serializer):
     decider = serializers.ChoiceField(choices=DeciderRole.choices, required=False)
 
 
-@extend_schema_view(list=extend_schema(tags=TAGS))
-class TemplateGateViewSet(TemplatePhaseItemMixin, mixins.ListModelMixin, OrganizationViewSet):
+@extend_schema_view(list=extend_schema(tags=TAGS), retrieve=extend_schema(tags=TAGS))
+class TemplateGateViewSet(
+    SortKeysMixin, TemplatePhaseItemMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationViewSet
+):
     model = TemplateGate
     serializer_class = TemplateGateOutput
-    pagination_class = None
+    filterset_class = filters.TemplateGateFilterSet
+    sort_keys = filters.TEMPLATE_ITEM_SORTS
+    ordering = ["phase"]
 
     @extend_schema(request=TemplateGateInput, responses={201: TemplateGateOutput}, tags=TAGS)
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -4,6 +4,7 @@ from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
 from projects import api, api_templates
+from projects.project_export_api import ProjectExportAPIView
 
 PROJECT = r"projects/(?P<project_pk>\d+)"
 TEMPLATE = r"templates/(?P<template_pk>\d+)"
@@ -29,11 +30,22 @@ urlpatterns = [
     path("", include("projects.changes.api_urls")),
     path("", include("projects.meetings.api_urls")),
     path("", include("projects.earnedvalue.api_urls")),
+    path("projects/<int:project_pk>/export/", ProjectExportAPIView.as_view(), name="api-project-export"),
     path("projects/<int:project_pk>/closure/", api.ClosureView.as_view(), name="api-project-closure"),
     path(
-        "projects/<int:project_pk>/closure/<str:verb>/",
-        api.ClosureActionView.as_view(),
-        name="api-project-closure-action",
+        "projects/<int:project_pk>/closure/submit/",
+        api.ClosureSubmitView.as_view(),
+        name="api-project-closure-submit",
+    ),
+    path(
+        "projects/<int:project_pk>/closure/approve/",
+        api.ClosureApproveView.as_view(),
+        name="api-project-closure-approve",
+    ),
+    path(
+        "projects/<int:project_pk>/closure/return/",
+        api.ClosureReturnView.as_view(),
+        name="api-project-closure-return",
     ),
     *router.urls,
 ]

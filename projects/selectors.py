@@ -149,8 +149,13 @@ def project_list(
     if filters.tag:
         projects = projects.filter(tags__contains=[filters.tag])
     if filters.search:
-        projects = projects.filter(Q(name__icontains=filters.search) | Q(code__icontains=filters.search))
+        projects = projects.filter(project_search_q(filters.search))
     return projects.order_by(*_ordering(filters.sort))
+
+
+def project_search_q(text: str) -> Q:
+    """The register's search: the text in the project's name or code (case-insensitive)."""
+    return Q(name__icontains=text) | Q(code__icontains=text)
 
 
 def project_tags(*, access: OrgAccess) -> list[str]:
@@ -346,6 +351,11 @@ def gates_due(*, access: OrgAccess, on: dt.date) -> QuerySet[GateReview]:
 
 
 # --- Milestones and baselines ----------------------------------------------------------------------------------
+
+
+def milestone_late_q(today: dt.date) -> Q:
+    """An open milestone (no actual date) that is late: its forecast is past, or later than its baseline date."""
+    return Q(actual_date__isnull=True) & (Q(forecast_date__lt=today) | Q(forecast_date__gt=F("baseline_date")))
 
 
 def project_milestones(*, project: Project) -> QuerySet[Milestone]:
@@ -650,8 +660,7 @@ def project_overview(*, access: OrgAccess, project: Project, today: dt.date) -> 
     open_milestones = Milestone.objects.filter(
         organization_id=organization_id, project=project, actual_date__isnull=True
     )
-    late = Q(forecast_date__lt=today) | Q(forecast_date__gt=F("baseline_date"))
-    counts = open_milestones.aggregate(open=Count("pk"), late=Count("pk", filter=late))
+    counts = open_milestones.aggregate(open=Count("pk"), late=Count("pk", filter=milestone_late_q(today)))
     milestones = list(
         open_milestones.select_related("phase").order_by(F("forecast_date").asc(nulls_last=True), "order", "pk")[
             :OVERVIEW_ROWS
@@ -735,15 +744,18 @@ REGISTER_SORTS: dict[str, SortKey] = {
 }
 
 
-def project_register(*, access: OrgAccess, filters: ProjectFilters | None = None) -> QuerySet[Project]:
+def project_register(
+    *, access: OrgAccess, filters: ProjectFilters | None = None, queryset: QuerySet[Project] | None = None
+) -> QuerySet[Project]:
     """``project_list`` with each project's latest counted status report (``latest_rag``, ``latest_rag_rank``,
-    ``latest_week``, ``latest_percent_complete``) read in the same query, sorted by any ``REGISTER_SORTS`` key."""
+    ``latest_week``, ``latest_percent_complete``) read in the same query, sorted by any ``REGISTER_SORTS`` key.
+    ``queryset`` narrows the projects further."""
     filters = filters or ProjectFilters()
     latest = StatusReport.objects.filter(
         organization=access.organization, project=OuterRef("pk"), state__in=COUNTED_REPORT_STATES
     ).order_by("-week_start")
     return (
-        project_list(access=access, filters=filters)
+        project_list(access=access, filters=filters, queryset=queryset)
         .annotate(
             latest_rag=Subquery(latest.values("rag_overall")[:1]),
             latest_week=Subquery(latest.values("week_start")[:1]),
@@ -775,8 +787,13 @@ def dependency_list(
     *, access: OrgAccess, conflict: bool | None = None, project_id: int | None = None, sort: str = "conflict"
 ) -> QuerySet[Dependency]:
     """``dependencies_visible_to`` sorted by a ``DEPENDENCY_SORTS`` key (conflicts first by default)."""
-    return (
+    return with_conflict_rank(
         dependencies_visible_to(access=access, project_id=project_id, conflict=conflict)
-        .annotate(conflict_rank=Case(When(conflict=True, then=Value(0)), default=Value(1), output_field=IntegerField()))
-        .order_by(*sort_ordering(sort, DEPENDENCY_SORTS, default="conflict"))
+    ).order_by(*sort_ordering(sort, DEPENDENCY_SORTS, default="conflict"))
+
+
+def with_conflict_rank(dependencies: QuerySet[Dependency]) -> QuerySet[Dependency]:
+    """``dependencies_visible_to`` rows with ``conflict_rank`` (0 for a conflict), which ``DEPENDENCY_SORTS`` read."""
+    return dependencies.annotate(
+        conflict_rank=Case(When(conflict=True, then=Value(0)), default=Value(1), output_field=IntegerField())
     )

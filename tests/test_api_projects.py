@@ -78,6 +78,9 @@ def test_list_output_fields(org_a: OrgWorld, api_client: ApiClientFactory) -> No
         "version": 1,
         "closed_at": None,
         "is_read_only": False,
+        "latest_rag": None,
+        "latest_week": None,
+        "latest_percent_complete": None,
     }
 
 

@@ -67,13 +67,17 @@ def test_the_list_filters_and_sorts(org_a: OrgWorld, media: Path, api_client: Ap
     add_link(org_a, "A contract", kind="contract")
     client = api_client(org_a.users["member"])
 
-    by_title = client.get(api_url(org_a), {"sort": "title"}).json()["results"]
+    by_title = client.get(api_url(org_a), {"ordering": "title"}).json()["results"]
+    newest = client.get(api_url(org_a)).json()["results"]
     contracts = client.get(api_url(org_a), {"kind": "contract"}).json()["results"]
-    wrong = client.get(api_url(org_a), {"kind": "nope", "sort": "size"})
+    wrong_kind = client.get(api_url(org_a), {"kind": "nope"})
+    wrong_sort = client.get(api_url(org_a), {"ordering": "size"})
 
     assert [d["title"] for d in by_title] == ["A contract", "B plan"]
+    assert [d["title"] for d in newest] == ["A contract", "B plan"]  # the newest first
     assert [d["title"] for d in contracts] == ["A contract"]
-    assert wrong.status_code == 400 and set(wrong.json()) == {"kind", "sort"}
+    assert wrong_kind.status_code == 400 and set(wrong_kind.json()) == {"kind"}
+    assert wrong_sort.status_code == 400 and set(wrong_sort.json()) == {"ordering"}
 
 
 def test_who_adds_and_deletes(org_a: OrgWorld, org_b: OrgWorld, media: Path, api_client: ApiClientFactory) -> None:

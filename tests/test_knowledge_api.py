@@ -110,8 +110,12 @@ def test_list_filters(lib: Library, api_client: ApiClientFactory) -> None:
     assert ids(kind="lesson") == [lib.lesson.pk]
     assert ids(tag="checklist") == [lib.standard.pk]
     assert ids(category="Governance") == [lib.standard.pk]
-    assert ids(project=lib.world.projects[0].pk) == [lib.lesson.pk]
     assert ids(q="GATE review") == [lib.standard.pk]
+    member = api_client(lib.world.users["member"])  # the member may read projects[0]; the viewer may not
+    of_project = member.get(url(lib.world), {"project": lib.world.projects[0].pk})
+    assert [a["id"] for a in of_project.json()["results"]] == [lib.lesson.pk]
+    hidden = client.get(url(lib.world), {"project": lib.world.projects[0].pk})
+    assert hidden.status_code == 400 and set(hidden.json()) == {"project"}
     bad = client.get(url(lib.world), {"kind": "poem"})
     assert bad.status_code == 400
     assert "kind" in bad.json()

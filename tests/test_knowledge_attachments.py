@@ -234,12 +234,16 @@ def test_list_shows_the_articles_attachments(lib: Library, api_client: ApiClient
     attach(lib.world, lib.lesson, "other.pdf")
 
     response = api_client(lib.world.users["viewer"]).get(files_url(lib.world, lib.standard))
+    by_name = api_client(lib.world.users["viewer"]).get(files_url(lib.world, lib.standard), {"ordering": "-name"})
 
-    assert [(f["id"], f["name"], f["content_type"]) for f in response.json()] == [
+    files = response.json()["results"]
+    assert response.json()["count"] == 2
+    assert [(f["id"], f["name"], f["content_type"]) for f in files] == [
         (first.pk, "a.pdf", "application/pdf"),
         (second.pk, "b.png", "image/png"),
     ]
-    assert response.json()[0]["download_url"] == files_url(lib.world, lib.standard, f"{first.pk}/download/")
+    assert files[0]["download_url"] == files_url(lib.world, lib.standard, f"{first.pk}/download/")
+    assert [f["name"] for f in by_name.json()["results"]] == ["b.png", "a.pdf"]
     detail = api_client(lib.world.users["viewer"]).get(api_url(lib.world, f"{lib.standard.pk}/")).json()
     assert [f["name"] for f in detail["attachments"]] == ["a.pdf", "b.png"]
     assert detail["attachment_count"] == 2

@@ -352,7 +352,7 @@ def test_a_supportive_pmo_lets_the_phase_pass_with_a_recorded_warning(scene: Sce
     assert concept.exit_warnings == body["warnings"]
     assert concept.completed_by == scene.world.users["manager"]
     assert current is not None and current.key == "plan"
-    phases = api("member").get(url(scene, "phases/")).json()
+    phases = api("member").get(url(scene, "phases/")).json()["results"]
     assert phases[0]["exit_warnings"] == body["warnings"]
     assert [p["current"] for p in phases][:2] == [False, True]
 
@@ -1096,13 +1096,19 @@ def test_sharing_lets_a_member_read_the_project(scene: Scene, api: Any, org_b: O
     foreign = api("pmo").post(f"{hidden_url}share/", {"user": org_b.users["viewer"].pk}, format="json")
 
     assert shared.status_code == 200
-    assert {s["user"]["id"] for s in shared.json()} == {scene.world.users["viewer"].pk}
+    assert shared.json() == {
+        "user": {"id": scene.world.users["viewer"].pk, "name": scene.world.users["viewer"].get_full_name()},
+        "can_change": False,
+    }
+    shares = api("pmo").get(f"{hidden_url}shares/").json()
+    assert [s["user"]["id"] for s in shares["results"]] == [scene.world.users["viewer"].pk] and shares["count"] == 1
     assert viewer.get(hidden_url).status_code == 200
     assert viewer.patch(hidden_url, {"name": "x"}, format="json").status_code == 403
     assert foreign.status_code == 400
     unshared = api("pmo").post(f"{hidden_url}unshare/", {"user": scene.world.users["viewer"].pk}, format="json")
-    assert unshared.status_code == 200
+    assert unshared.status_code == 204 and unshared.content == b""
     assert viewer.get(hidden_url).status_code == 404
+    assert api("pmo").get(f"{hidden_url}shares/").json()["count"] == 0
 
 
 def test_the_manager_cannot_be_unshared(scene: Scene, api: Any) -> None:

@@ -26,10 +26,11 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from pmo.core.api_filters import SortKeysMixin
 from pmo.tenancy.api_base import OrganizationAPIView, OrganizationViewSet
 from pmo.tenancy.roles import Capability
 from projects.api import PersonOutput, ProjectNestedMixin, ProjectRefOutput, ProjectsAPIMixin
-from projects.changes import selectors, services
+from projects.changes import filters, selectors, services
 from projects.models import ChangeApproval, ChangeRequest, ChangeType
 
 # --- Output ------------------------------------------------------------------------------------------------------
@@ -126,22 +127,22 @@ class NoteInput(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class ChangeRequestQuery(serializers.Serializer):
-    status = serializers.ChoiceField(choices=ChangeRequest.Status.choices, required=False)
-    type = serializers.ChoiceField(choices=ChangeType.choices, required=False)
-    project = serializers.IntegerField(required=False, min_value=1)
-    awaiting = serializers.ChoiceField(choices=[("me", "me")], required=False)
-
-
 # --- Views -------------------------------------------------------------------------------------------------------
 
 
-@extend_schema_view(list=extend_schema(tags=["changes"]), retrieve=extend_schema(tags=["changes"]))
-class ChangeRequestViewSet(ProjectNestedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationViewSet):
+@extend_schema_view(
+    list=extend_schema(tags=["changes"], description="Newest number first unless ``ordering`` is given."),
+    retrieve=extend_schema(tags=["changes"]),
+)
+class ChangeRequestViewSet(
+    SortKeysMixin, ProjectNestedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationViewSet
+):
     """A project's change requests, addressed by number (``change-requests/1/`` is CR-001)."""
 
     model = ChangeRequest
     serializer_class = ChangeRequestOutput
+    filterset_class = filters.ProjectChangeRequestFilterSet
+    sort_keys = selectors.CHANGE_REQUEST_SORTS
     lookup_field = "number"
     lookup_value_regex = r"\d+"
     capabilities = {"assess": Capability.CHANGES_ASSESS}
@@ -264,25 +265,19 @@ class ChangeRequestViewSet(ProjectNestedMixin, mixins.ListModelMixin, mixins.Ret
         return self._respond(change_request)
 
 
-@extend_schema_view(list=extend_schema(tags=["changes"], parameters=[ChangeRequestQuery]))
-class OrganizationChangeRequestViewSet(ProjectsAPIMixin, mixins.ListModelMixin, OrganizationViewSet):
-    """Every change request on a project the caller may read: open ones first; ``?awaiting=me`` for the ones
-    waiting for the caller's decision."""
+@extend_schema_view(list=extend_schema(tags=["changes"]))
+class OrganizationChangeRequestViewSet(SortKeysMixin, ProjectsAPIMixin, mixins.ListModelMixin, OrganizationViewSet):
+    """Every change request on a project the caller may read: open ones first (oldest submission first), then the
+    decided ones, newest first, unless ``ordering`` is given; ``?awaiting=me`` for the ones waiting for the caller's
+    decision."""
 
     model = ChangeRequest
     serializer_class = ChangeRequestOutput
+    filterset_class = filters.ChangeRequestFilterSet
+    sort_keys = selectors.CHANGE_REQUEST_SORTS
 
     def restrict_queryset(self, queryset: Any) -> Any:
-        query = ChangeRequestQuery(data=self.request.query_params)
-        query.is_valid(raise_exception=True)
-        data = query.validated_data
-        filters = selectors.ChangeRequestFilters(
-            status=data.get("status", ""),
-            change_type=data.get("type", ""),
-            project=data.get("project"),
-            awaiting_me=data.get("awaiting") == "me",
-        )
-        return selectors.change_requests_visible_to(access=self.access, filters=filters, queryset=queryset)
+        return selectors.change_requests_visible_to(access=self.access, queryset=queryset)
 
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")

@@ -112,7 +112,7 @@ CHANGE_REQUEST_SORTS = {
 }
 
 
-def _search(text: str) -> Q:
+def change_request_search_q(text: str) -> Q:
     """Every word must match the request's title, its number (``CR-012``, ``12``) or its project's code or name."""
     condition = Q()
     for word in text.split():
@@ -149,7 +149,7 @@ def change_requests_visible_to(
     if filters.portfolio is not None:
         requests = requests.filter(project__portfolio_id=filters.portfolio)
     if filters.search.strip():
-        requests = requests.filter(_search(filters.search))
+        requests = requests.filter(change_request_search_q(filters.search))
     if filters.submitted_from is not None:
         requests = requests.filter(submitted_at__date__gte=filters.submitted_from)
     if filters.submitted_to is not None:

@@ -20,10 +20,11 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from pmo.core.api_filters import SortKeysMixin
 from pmo.tenancy.api_base import OrganizationViewSet
 from pmo.tenancy.roles import Capability
 from projects.api import PersonOutput, ProjectNestedMixin
-from projects.documents import selectors, services
+from projects.documents import filters, selectors, services
 from projects.documents.models import ProjectDocument
 from projects.knowledge.downloads import attachment_response
 from projects.models import ProjectPhase
@@ -75,16 +76,6 @@ class DocumentOutput(serializers.ModelSerializer):
         )
 
 
-class DocumentFilterInput(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=ProjectDocument.Kind.choices, required=False, allow_blank=True)
-    phase = serializers.IntegerField(required=False, min_value=1)
-    sort = serializers.ChoiceField(
-        choices=[k for key in selectors.DOCUMENT_ORDERINGS for k in (key, f"-{key}")],
-        required=False,
-        default=selectors.DEFAULT_SORT,
-    )
-
-
 class DocumentInput(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     kind = serializers.ChoiceField(choices=ProjectDocument.Kind.choices, required=False)
@@ -99,20 +90,36 @@ class DocumentInput(serializers.Serializer):
     description = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
     def validate_phase(self, value: int | None) -> ProjectPhase | None:
-        if value is None:
-            return None
-        project = self.context["project"]
-        phase = ProjectPhase.objects.filter(organization_id=project.organization_id, project=project, pk=value).first()
-        if phase is None:
-            raise serializers.ValidationError(_("Choose a phase of this project."))
-        return phase
+        return project_phase_or_error(self.context["project"], value)
+
+
+class DocumentUpdateInput(serializers.Serializer):
+    title = serializers.CharField(max_length=200, required=False)
+    kind = serializers.ChoiceField(choices=ProjectDocument.Kind.choices, required=False)
+    phase = serializers.IntegerField(required=False, allow_null=True, help_text="A phase of this project")
+    version_label = serializers.CharField(required=False, allow_blank=True, max_length=40)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+    def validate_phase(self, value: int | None) -> ProjectPhase | None:
+        return project_phase_or_error(self.context["project"], value)
+
+
+def project_phase_or_error(project: Any, value: int | None) -> ProjectPhase | None:
+    if value is None:
+        return None
+    phase = ProjectPhase.objects.filter(organization_id=project.organization_id, project=project, pk=value).first()
+    if phase is None:
+        raise serializers.ValidationError(_("Choose a phase of this project."))
+    return phase
 
 
 @extend_schema_view(
-    list=extend_schema(tags=TAGS, parameters=[PROJECT_ID, DocumentFilterInput], responses=DocumentOutput(many=True)),
+    list=extend_schema(tags=TAGS, parameters=[PROJECT_ID], responses=DocumentOutput(many=True)),
     retrieve=extend_schema(tags=TAGS, parameters=[PROJECT_ID], responses=DocumentOutput),
     create=extend_schema(tags=TAGS, parameters=[PROJECT_ID], request={"multipart/form-data": DocumentInput},
                          responses={201: DocumentOutput}),
+    partial_update=extend_schema(tags=TAGS, parameters=[PROJECT_ID], request=DocumentUpdateInput,
+                                 responses=DocumentOutput),
     destroy=extend_schema(tags=TAGS, parameters=[PROJECT_ID], responses={204: None}),
     download=extend_schema(
         tags=TAGS,
@@ -120,26 +127,28 @@ class DocumentInput(serializers.Serializer):
         responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY, description="The file")},
     ),
 )  # fmt: skip
-class DocumentViewSet(ProjectNestedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationViewSet):
-    """Documents of a project: ``?kind=`` and ``?phase=`` filter, ``?sort=`` orders (``-added`` by default)."""
+class DocumentViewSet(
+    SortKeysMixin, ProjectNestedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationViewSet
+):
+    """Documents of a project: ``?kind=`` and ``?phase=`` filter, ``?ordering=`` sorts by ``added``, ``title``,
+    ``kind`` or ``phase`` (``-added``, the newest first, by default)."""
 
     model = ProjectDocument
     serializer_class = DocumentOutput
+    filterset_class = filters.DocumentFilterSet
+    sort_keys = filters.DOCUMENT_SORTS
+    ordering = [selectors.DEFAULT_SORT]
     parser_classes = [parsers.MultiPartParser, parsers.FormParser, parsers.JSONParser]
     lookup_value_regex = "[0-9]+"
-    http_method_names = ["get", "post", "delete", "head", "options"]
-    capabilities = {"create": Capability.ORG_VIEW, "destroy": Capability.ORG_VIEW}
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    capabilities = {
+        "create": Capability.ORG_VIEW,
+        "partial_update": Capability.ORG_VIEW,
+        "destroy": Capability.ORG_VIEW,
+    }
 
     def restrict_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        filters = selectors.DocumentFilters()
-        if self.action == "list":
-            data = DocumentFilterInput(data=self.request.query_params)
-            data.is_valid(raise_exception=True)
-            values = data.validated_data
-            filters = selectors.DocumentFilters(
-                kind=values.get("kind") or "", phase=values.get("phase"), sort=values["sort"]
-            )
-        return selectors.project_documents(project=self.project, filters=filters, queryset=queryset)
+        return selectors.project_documents(project=self.project, queryset=queryset)
 
     def get_serializer_context(self) -> dict[str, Any]:
         context = dict(super().get_serializer_context())
@@ -165,6 +174,18 @@ class DocumentViewSet(ProjectNestedMixin, mixins.ListModelMixin, mixins.Retrieve
         )
         document = selectors.document_get(project=self.project, pk=document.pk)
         return Response(self.get_serializer(document).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Change the title, kind, phase, version or description (the file or link stays)."""
+        document = self.get_object()
+        self.require_change()
+        data = DocumentUpdateInput(data=request.data, partial=True, context={"project": self.project})
+        data.is_valid(raise_exception=True)
+        services.document_update(
+            organization=self.organization, actor=request.user, document=document, **data.validated_data
+        )
+        document = selectors.document_get(project=self.project, pk=document.pk)
+        return Response(self.get_serializer(document).data)
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         document = self.get_object()

@@ -43,17 +43,16 @@ def _check_link(url: str) -> str:
     return url
 
 
-def _validate(
+def _validate_details(
     *,
     organization: Organization,
     project: Project,
     title: str,
     kind: str,
-    upload: Any,
-    url: str,
     phase: ProjectPhase | None,
     version_label: str,
 ) -> dict[str, list[str]]:
+    """The errors of a document's title, kind, phase and version, by field."""
     errors: dict[str, list[str]] = {}
     if not title.strip():
         errors["title"] = [_("Give the document a title.")]
@@ -65,6 +64,23 @@ def _validate(
         errors["phase"] = [_("Choose a phase of this project.")]
     if len(version_label.strip()) > VERSION_MAX:
         errors["version_label"] = [_("A version has at most %(count)s characters.") % {"count": VERSION_MAX}]
+    return errors
+
+
+def _validate(
+    *,
+    organization: Organization,
+    project: Project,
+    title: str,
+    kind: str,
+    upload: Any,
+    url: str,
+    phase: ProjectPhase | None,
+    version_label: str,
+) -> dict[str, list[str]]:
+    errors = _validate_details(
+        organization=organization, project=project, title=title, kind=kind, phase=phase, version_label=version_label
+    )
     if len(url.strip()) > URL_MAX:
         errors["url"] = [_("A link has at most %(count)s characters.") % {"count": URL_MAX}]
     if upload is not None and url.strip():
@@ -156,3 +172,39 @@ def document_delete(*, organization: Organization, actor: Any, document: Project
     deleted, _rows = ProjectDocument.objects.filter(organization=organization, pk=document.pk).delete()
     if deleted and name:
         transaction.on_commit(lambda: default_storage.delete(name))
+
+
+UPDATABLE = ("title", "kind", "phase", "version_label", "description")
+
+
+@transaction.atomic
+def document_update(
+    *, organization: Organization, actor: Any, document: ProjectDocument, **changes: Any
+) -> ProjectDocument:
+    """Change a document's title, kind, phase, version or description (its file or link stays; add a new
+    document for a new version of the content). Raises ``ProjectReadOnly`` for a closed or cancelled project and
+    ``ValidationError`` (by field) for bad input or an unknown field; nothing is changed then. The document row is
+    locked, so two concurrent edits apply one after the other."""
+    unknown = sorted(set(changes) - set(UPDATABLE))
+    if unknown:
+        raise ValidationError({name: [_("This field cannot be changed.")] for name in unknown})
+    locked_project = _lock_project(organization=organization, project=document.project)
+    current = ProjectDocument.objects.select_for_update().get(organization=organization, pk=document.pk)
+    values = {name: changes.get(name, getattr(current, name)) for name in UPDATABLE}
+    errors = _validate_details(
+        organization=organization,
+        project=locked_project,
+        title=values["title"],
+        kind=values["kind"],
+        phase=values["phase"],
+        version_label=values["version_label"],
+    )
+    if errors:
+        raise ValidationError(errors)
+    current.title = values["title"].strip()
+    current.kind = values["kind"]
+    current.phase = values["phase"]
+    current.version_label = values["version_label"].strip()
+    current.description = values["description"].strip()
+    current.save(update_fields=list(UPDATABLE))
+    return current

@@ -24,8 +24,9 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from pmo.core.api_filters import SortKeysMixin
 from pmo.tenancy.api_base import OrganizationViewSet
-from projects.knowledge import permissions, selectors, services
+from projects.knowledge import filters, permissions, selectors, services
 from projects.knowledge.downloads import attachment_response
 from projects.knowledge.forms import MAX_TAGS
 from projects.knowledge.models import Article, Attachment
@@ -126,14 +127,6 @@ class ArticleDetailOutput(ArticleOutput):
 # --- Input
 
 
-class ArticleFilterInput(serializers.Serializer):
-    q = serializers.CharField(required=False, allow_blank=True, max_length=200, help_text="Words, Chinese or English")
-    kind = serializers.ChoiceField(choices=Article.Kind.choices, required=False, allow_blank=True)
-    tag = serializers.CharField(required=False, allow_blank=True, max_length=40)
-    category = serializers.CharField(required=False, allow_blank=True, max_length=80)
-    project = serializers.IntegerField(required=False, min_value=1)
-
-
 class ArticleInput(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Article.Kind.choices, required=False)
     title = serializers.CharField(max_length=250)
@@ -168,18 +161,21 @@ ARTICLE_ID = OpenApiParameter("article_pk", OpenApiTypes.INT, OpenApiParameter.P
 
 
 @extend_schema_view(
-    list=extend_schema(tags=TAGS, parameters=[ArticleFilterInput], responses=ArticleOutput(many=True)),
+    list=extend_schema(tags=TAGS, responses=ArticleOutput(many=True)),
     retrieve=extend_schema(tags=TAGS, responses=ArticleDetailOutput),
     create=extend_schema(tags=TAGS, request=ArticleInput, responses={201: ArticleDetailOutput}),
     partial_update=extend_schema(tags=TAGS, request=ArticleInput, responses=ArticleDetailOutput),
     destroy=extend_schema(tags=TAGS, responses={204: None}),
 )
-class ArticleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationViewSet):
+class ArticleViewSet(SortKeysMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationViewSet):
     """Articles of the knowledge base. ``?q=`` searches titles, summaries, text, categories and tags (Chinese and
-    English); ``?kind=``, ``?tag=``, ``?category=``, ``?project=`` filter."""
+    English; best match first); ``?kind=``, ``?tag=``, ``?category=``, ``?project=`` filter; newest first unless
+    ``ordering`` is given."""
 
     model = Article
     serializer_class = ArticleOutput
+    filterset_class = filters.ArticleFilterSet
+    sort_keys = selectors.ARTICLE_SORTS
     lookup_value_regex = "[0-9]+"
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     capabilities = {
@@ -191,20 +187,10 @@ class ArticleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organizat
     }
 
     def restrict_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        articles = selectors.articles_visible_to(access=self.access, queryset=queryset)
         if self.action == "list":
-            filters = ArticleFilterInput(data=self.request.query_params)
-            filters.is_valid(raise_exception=True)
-            data = filters.validated_data
-            return selectors.article_list(
-                access=self.access,
-                queryset=queryset,
-                query=data.get("q", ""),
-                kind=data.get("kind", ""),
-                tag=data.get("tag", ""),
-                category=data.get("category", ""),
-                project_id=data.get("project"),
-            )
-        return selectors.articles_visible_to(access=self.access, queryset=queryset).select_related("author", "project")
+            return articles.order_by("-updated_at", "-pk")
+        return articles.select_related("author", "project")
 
     def get_serializer_context(self) -> dict[str, Any]:
         context = dict(super().get_serializer_context())
@@ -220,7 +206,8 @@ class ArticleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organizat
         return Response(ArticleDetailOutput(article, context=context).data, status=status_code)
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        rows = list(self.paginate_queryset(self.get_queryset()) or [])
+        articles = selectors.with_list_details(self.filter_queryset(self.get_queryset()))
+        rows = list(self.paginate_queryset(articles) or [])
         context = {
             **self.get_serializer_context(),
             "visible_projects": selectors.visible_project_ids(access=self.access, articles=rows),
@@ -271,14 +258,15 @@ class ArticleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organizat
         responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY, description="The file")},
     ),
 )  # fmt: skip
-class ArticleAttachmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationViewSet):
+class ArticleAttachmentViewSet(SortKeysMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationViewSet):
     """Files of an article: anyone who may read the article lists and downloads them; its author (lessons and
     guides) and knowledge managers upload and delete."""
 
     model = Attachment
     serializer_class = ArticleAttachmentOutput
+    sort_keys = filters.ATTACHMENT_SORTS
+    ordering = ["uploaded"]
     parser_classes = [parsers.MultiPartParser, parsers.FormParser]
-    pagination_class = None
     lookup_value_regex = "[0-9]+"
     http_method_names = ["get", "post", "delete", "head", "options"]
     capabilities = {

@@ -52,18 +52,21 @@ def _filter(
         articles = articles.filter(category=category)
     if project_id is not None:
         articles = articles.filter(project_id=project_id)
+    return articles_matching(articles, query)
+
+
+def articles_matching(articles: QuerySet[Article], query: str) -> QuerySet[Article]:
+    """The articles matching every token of ``query``, best match first; all of them, newest first, without one."""
     search = _search_query(query)
-    if search is not None:
-        # The same expression as the GIN index ``article_search_gin``, so the index serves the match.
-        vector = SearchVector("search_document", config="simple")
-        articles = (
-            articles.annotate(document=vector, rank=SearchRank(vector, search))
-            .filter(document=search)
-            .order_by("-rank", "-updated_at", "-pk")
-        )
-    else:
-        articles = articles.order_by("-updated_at", "-pk")
-    return articles
+    if search is None:
+        return articles.order_by("-updated_at", "-pk")
+    # The same expression as the GIN index ``article_search_gin``, so the index serves the match.
+    vector = SearchVector("search_document", config="simple")
+    return (
+        articles.annotate(document=vector, rank=SearchRank(vector, search))
+        .filter(document=search)
+        .order_by("-rank", "-updated_at", "-pk")
+    )
 
 
 def articles_visible_to(*, access: OrgAccess, queryset: QuerySet[Article] | None = None) -> QuerySet[Article]:
@@ -103,6 +106,11 @@ def article_list(
     )
     if sort.removeprefix("-") in ARTICLE_SORTS:
         articles = articles.order_by(*sort_ordering(sort, ARTICLE_SORTS, default="-updated"))
+    return with_list_details(articles)
+
+
+def with_list_details(articles: QuerySet[Article]) -> QuerySet[Article]:
+    """What a list row shows: the author, the project and the number of attachments, in the same query."""
     return articles.select_related("author", "project").annotate(attachment_count=Count("attachments"))
 
 

@@ -12,19 +12,25 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from pmo.core.api_filters import PaginatedListMixin, SortKeysMixin, ordering_param
+from pmo.core.listing import sort_rows
 from pmo.tenancy.api_base import OrganizationAPIView, OrganizationViewSet
 from pmo.tenancy.roles import Capability
 from projects.api import ProjectNestedMixin, ProjectsAPIMixin
 from projects.api_fields import WeekField
 from projects.models import ControlPolicy, Rag, StatusReport, StatusRevision
-from projects.policy import POLICY_FIELDS, control_policy_get, control_policy_update
-from projects.status import selectors, services
+from projects.policy import POLICY_FIELDS, control_policy_get, control_policy_update, current_week_start
+from projects.status import filters, selectors, services
+from projects.status.forms import COMPLIANCE_STATES
+
+# The web list's sorts of a week's compliance rows (computed in Python, not SQL).
+from projects.status.views import COMPLIANCE_SORT_KEYS
 
 # --- Serializers --------------------------------------------------------------------------------------------------
 
@@ -149,12 +155,6 @@ class ReturnInput(serializers.Serializer):
     comment = serializers.CharField(allow_blank=True)
 
 
-class ListQuery(serializers.Serializer):
-    week = WeekField(required=False)
-    state = serializers.ChoiceField(choices=StatusReport.State.choices, required=False)
-    project = serializers.IntegerField(required=False, min_value=1)
-
-
 def _content(data: dict[str, Any]) -> dict[str, Any]:
     values = dict(data)
     if "escalations" in values:
@@ -172,12 +172,15 @@ TAGS = ["status"]
     retrieve=extend_schema(tags=TAGS, responses={200: StatusReportDetailOutput}),
 )
 class ProjectStatusReportViewSet(
-    ProjectNestedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationViewSet
+    SortKeysMixin, ProjectNestedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationViewSet
 ):
     """A project's weekly status reports (周报), one per ISO week."""
 
     model = StatusReport
     serializer_class = StatusReportOutput
+    filterset_class = filters.ProjectStatusReportFilterSet
+    sort_keys = filters.REPORT_SORTS
+    ordering = ["-week"]
     capabilities = {"accept": Capability.STATUS_REVIEW, "return_report": Capability.STATUS_REVIEW}
 
     def restrict_queryset(self, queryset: Any) -> Any:
@@ -287,39 +290,105 @@ class ProjectStatusReportViewSet(
 
 
 @extend_schema_view(
-    list=extend_schema(
-        tags=TAGS,
-        parameters=[
-            OpenApiParameter("week", str, description='ISO week, e.g. "2026-W47"'),
-            OpenApiParameter("state", str, enum=StatusReport.State.values),
-            OpenApiParameter("project", int),
-        ],
-        description="Reports of every project the caller may read, newest week first.",
-    ),
+    list=extend_schema(tags=TAGS, description="Reports of every project the caller may read, newest week first."),
     retrieve=extend_schema(tags=TAGS, responses={200: StatusReportDetailOutput}),
 )
-class StatusReportViewSet(ProjectsAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationViewSet):
+class StatusReportViewSet(
+    SortKeysMixin, ProjectsAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationViewSet
+):
     """The organisation's weekly status reports (of the projects the caller may read)."""
 
     model = StatusReport
     serializer_class = StatusReportOutput
+    filterset_class = filters.StatusReportFilterSet
+    sort_keys = filters.REPORT_SORTS
+    ordering = ["-week"]
 
     def restrict_queryset(self, queryset: Any) -> Any:
-        if self.action == "list":
-            query = ListQuery(data=self.request.query_params)
-            query.is_valid(raise_exception=True)
-            data = query.validated_data
-            return selectors.status_reports_visible_to(
-                access=self.access,
-                week_start=data.get("week"),
-                state=data.get("state", ""),
-                project=data.get("project"),
-                queryset=queryset,
-            )
-        return selectors.prefetch_revisions(selectors.status_reports_visible_to(access=self.access, queryset=queryset))
+        reports = selectors.status_reports_visible_to(access=self.access, queryset=queryset)
+        return reports if self.action == "list" else selectors.prefetch_revisions(reports)
 
     def get_serializer_class(self) -> Any:
         return StatusReportOutput if self.action == "list" else StatusReportDetailOutput
+
+
+# --- Compliance of a week -----------------------------------------------------------------------------------------
+
+
+class ComplianceQuery(serializers.Serializer):
+    week = WeekField(required=False, help_text="ISO week (default: the current week in the organisation's time zone)")
+    state = serializers.ChoiceField(choices=COMPLIANCE_STATES, required=False)
+    portfolio = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+    manager = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+    q = serializers.CharField(required=False, allow_blank=True, max_length=100, help_text="words of the code or name")
+    ordering = ordering_param(COMPLIANCE_SORT_KEYS, default="project")
+
+
+class ComplianceProjectOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    name = serializers.CharField()
+    manager = serializers.CharField(source="manager.get_full_name", default=None, allow_null=True)
+    portfolio = serializers.CharField(source="portfolio.name", default=None, allow_null=True)
+
+
+class ComplianceReportOutput(serializers.ModelSerializer):
+    reviewed_by = serializers.CharField(source="reviewed_by.get_full_name", default=None, allow_null=True)
+
+    class Meta:
+        model = StatusReport
+        fields = [
+            "id",
+            "state",
+            "revision",
+            *services.RAG_FIELDS,
+            "percent_complete",
+            "actual_cost",
+            "forecast_finish",
+            "first_submitted_at",
+            "submitted_at",
+            "reviewed_at",
+            "reviewed_by",
+        ]
+        read_only_fields = fields
+
+
+class ComplianceRowOutput(serializers.Serializer):
+    project = ComplianceProjectOutput()
+    state = serializers.ChoiceField(
+        choices=[*StatusReport.State.values, selectors.MISSING, "none"],
+        help_text="the report's state; missing: never submitted and past due; none: not started, not yet due",
+    )
+    late = serializers.BooleanField(help_text="first submitted after its due time, or still unsubmitted past it")
+    missing = serializers.BooleanField()
+    due_at = serializers.DateTimeField()
+    report = ComplianceReportOutput(allow_null=True)
+
+
+class StatusComplianceView(PaginatedListMixin, ProjectsAPIMixin, OrganizationAPIView):
+    """``status-compliance/``: a week's status compliance (the Weekly status page)."""
+
+    @extend_schema(
+        tags=TAGS,
+        parameters=[ComplianceQuery],
+        responses={200: ComplianceRowOutput(many=True)},
+        description="Each active or on-hold project the caller may read, with its report of the week (if any) and "
+        "whether it is late or missing; ``state`` also takes ``late`` and ``missing``. Sorted by project code "
+        "unless ``ordering`` is given (project, manager, portfolio, overall, state, submitted).",
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        query = ComplianceQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        compliance = selectors.status_compliance(
+            access=self.access,
+            week_start=data.get("week") or current_week_start(organization=self.organization),
+            portfolio=data.get("portfolio"),
+            manager=data.get("manager"),
+            search=data.get("q", ""),
+        )
+        rows = selectors.compliance_rows(compliance, state=data.get("state", ""))
+        return self.paginated(sort_rows(rows, data["ordering"], COMPLIANCE_SORT_KEYS), ComplianceRowOutput)
 
 
 # --- Control policy -----------------------------------------------------------------------------------------------

@@ -13,5 +13,6 @@ router.register("status-reports", api.StatusReportViewSet, basename="api-status-
 
 urlpatterns = [
     path("control-policy/", api.ControlPolicyView.as_view(), name="api-control-policy"),
+    path("status-compliance/", api.StatusComplianceView.as_view(), name="api-status-compliance"),
     *router.urls,
 ]

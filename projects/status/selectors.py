@@ -227,6 +227,15 @@ def status_compliance(
     return Compliance(week_start=week_start, due_at=due_at, rows=rows)
 
 
+def compliance_rows(compliance: Compliance, *, state: str = "") -> list[ComplianceRow]:
+    """The rows of ``compliance`` in ``state``: a report state, ``none`` (not started), ``missing`` or ``late``."""
+    if state == "late":
+        return [row for row in compliance.rows if row.late]
+    if state:
+        return [row for row in compliance.rows if row.state == state]
+    return list(compliance.rows)
+
+
 def describe_reasons(reasons: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The suggestion's reasons with a ``text`` in the active language (``projects.evm.describe_reason``)."""
     return [{**reason, "text": evm.describe_reason(reason)} for reason in reasons or []]
