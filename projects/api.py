@@ -264,7 +264,7 @@ class OverviewReportOutput(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class RagWeekOutput(serializers.Serializer):
+class OverviewRagWeekOutput(serializers.Serializer):
     week = WeekField()
     rag = serializers.ChoiceField(choices=Rag.choices, allow_null=True, help_text="null: no counted report")
 
@@ -319,7 +319,7 @@ class OverviewGateOutput(serializers.Serializer):
 
 class ProjectOverviewOutput(serializers.Serializer):
     latest = OverviewReportOutput(allow_null=True, help_text="the latest submitted or accepted status report")
-    rag_weeks = RagWeekOutput(many=True, help_text="the overall RAG of the last twelve weeks, oldest first")
+    rag_weeks = OverviewRagWeekOutput(many=True, help_text="the overall RAG of the last twelve weeks, oldest first")
     milestones = OverviewMilestoneOutput(many=True, help_text="the next open milestones")
     milestones_open = serializers.IntegerField()
     milestones_late = serializers.IntegerField()
