@@ -120,11 +120,11 @@ class ProjectNestedMixin(ProjectsAPIMixin):
 
 
 class ProjectOutput(serializers.ModelSerializer):
-    portfolio = serializers.CharField(source="portfolio.name", read_only=True, default=None)
-    manager = serializers.EmailField(source="manager.email", read_only=True, default=None)
-    programme = serializers.CharField(source="programme.name", read_only=True, default=None)
-    template = serializers.CharField(source="template.name", read_only=True, default=None)
-    current_phase = serializers.CharField(source="current_phase.name", read_only=True, default=None)
+    portfolio = serializers.CharField(source="portfolio.name", read_only=True, default=None, allow_null=True)
+    manager = serializers.EmailField(source="manager.email", read_only=True, default=None, allow_null=True)
+    programme = serializers.CharField(source="programme.name", read_only=True, default=None, allow_null=True)
+    template = serializers.CharField(source="template.name", read_only=True, default=None, allow_null=True)
+    current_phase = serializers.CharField(source="current_phase.name", read_only=True, default=None, allow_null=True)
     is_read_only = serializers.BooleanField(read_only=True)
 
     class Meta:
@@ -477,7 +477,7 @@ class ProjectViewSet(
 
 
 class MilestoneOutput(serializers.ModelSerializer):
-    phase_name = serializers.CharField(source="phase.name", default=None, read_only=True)
+    phase_name = serializers.CharField(source="phase.name", default=None, read_only=True, allow_null=True)
 
     class Meta:
         model = Milestone
@@ -608,6 +608,11 @@ class PhaseRefOutput(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class PhaseAdvanceRefusedOutput(serializers.Serializer):
+    detail = serializers.CharField()
+    missing = OpenItemOutput(many=True, required=False, help_text="what the phase still needs (gates, deliverables)")
+
+
 class PhaseAdvanceOutput(serializers.Serializer):
     completed = PhaseRefOutput()
     started = PhaseRefOutput()
@@ -635,7 +640,10 @@ class PhaseViewSet(
         request=None,
         responses={
             200: PhaseAdvanceOutput,
-            400: OpenApiResponse(description="Not allowed now; with unmet gate requirements, ``missing`` lists them."),
+            400: OpenApiResponse(
+                PhaseAdvanceRefusedOutput,
+                description="Not allowed now; with unmet gate requirements, ``missing`` lists them.",
+            ),
             409: OpenApiResponse(description="The project is closed or cancelled."),
         },
         tags=["lifecycle"],
@@ -1189,7 +1197,10 @@ CLOSURE_ACTION_RESPONSES = {
 class ClosureSubmitView(ClosureActionView):
     @extend_schema(
         request=None,
-        responses=CLOSURE_ACTION_RESPONSES,
+        responses={
+            **CLOSURE_ACTION_RESPONSES,
+            400: OpenApiResponse(description="The draft is not complete (at least one lesson learned)."),
+        },
         tags=["closure"],
         description="Hand the draft to the PMO (at least one lesson learned; the project's changers).",
     )

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import Http404
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -221,7 +221,7 @@ class TemplatePhaseViewSet(
         )
         return Response(TemplatePhaseOutput(phase).data)
 
-    @extend_schema(responses={204: None}, tags=TAGS)
+    @extend_schema(responses={204: None, 400: OpenApiResponse(description="A template keeps one phase.")}, tags=TAGS)
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         services.template_phase_delete(organization=self.organization, actor=request.user, phase=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -93,7 +93,10 @@ def crud_schema(tag: str, input_class: Any, output_class: Any, detail_class: Any
         retrieve=extend_schema(tags=[tag], responses={200: detail}),
         create=extend_schema(tags=[tag], request=input_class, responses={201: detail}),
         partial_update=extend_schema(tags=[tag], request=input_class, responses={200: detail}),
-        destroy=extend_schema(tags=[tag], responses={204: None}),
+        destroy=extend_schema(
+            tags=[tag],
+            responses={204: None, 400: OpenApiResponse(description="Still in use: move or delete what uses it first.")},
+        ),
     )
 
 

@@ -53,7 +53,9 @@ class ChangeRequestOutput(serializers.ModelSerializer):
     decided_by = PersonOutput(read_only=True, allow_null=True)
     approvals = ApprovalOutput(many=True, read_only=True)
     next_step = serializers.SerializerMethodField()
-    baseline_version = serializers.IntegerField(source="baseline.version", read_only=True, default=None)
+    baseline_version = serializers.IntegerField(
+        source="baseline.version", read_only=True, default=None, allow_null=True
+    )
     cost_delta = serializers.DecimalField(max_digits=16, decimal_places=2, read_only=True)
 
     class Meta:

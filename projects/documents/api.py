@@ -14,7 +14,7 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, parsers, serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -26,6 +26,7 @@ from pmo.tenancy.roles import Capability
 from projects.api import PersonOutput, ProjectNestedMixin
 from projects.documents import filters, selectors, services
 from projects.documents.models import ProjectDocument
+from projects.knowledge.api import DOWNLOAD_RESPONSES
 from projects.knowledge.downloads import attachment_response
 from projects.models import ProjectPhase
 
@@ -121,11 +122,7 @@ def project_phase_or_error(project: Any, value: int | None) -> ProjectPhase | No
     partial_update=extend_schema(tags=TAGS, parameters=[PROJECT_ID], request=DocumentUpdateInput,
                                  responses=DocumentOutput),
     destroy=extend_schema(tags=TAGS, parameters=[PROJECT_ID], responses={204: None}),
-    download=extend_schema(
-        tags=TAGS,
-        parameters=[PROJECT_ID],
-        responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY, description="The file")},
-    ),
+    download=extend_schema(tags=TAGS, parameters=[PROJECT_ID], responses=DOWNLOAD_RESPONSES),
 )  # fmt: skip
 class DocumentViewSet(
     SortKeysMixin, ProjectNestedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationViewSet

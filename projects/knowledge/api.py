@@ -31,6 +31,7 @@ from projects.knowledge.downloads import attachment_response
 from projects.knowledge.forms import MAX_TAGS
 from projects.knowledge.models import Article, Attachment
 from projects.knowledge.rendering import render_markdown
+from projects.knowledge.uploads import FILE_TYPES
 from projects.selectors import projects_visible_to
 
 TAGS = ["knowledge"]
@@ -158,6 +159,11 @@ def _check_kind(access: Any, kind: str | None) -> None:
 # --- Views
 
 ARTICLE_ID = OpenApiParameter("article_pk", OpenApiTypes.INT, OpenApiParameter.PATH)
+# A download answers the file with the content type it was stored with: one of the accepted upload types.
+DOWNLOAD_RESPONSES: dict[Any, Any] = {
+    (200, media_type): OpenApiResponse(OpenApiTypes.BINARY, description="The file")
+    for media_type in sorted({file_type.content_type.split(";")[0] for file_type in FILE_TYPES.values()})
+}
 
 
 @extend_schema_view(
@@ -252,11 +258,7 @@ class ArticleViewSet(SortKeysMixin, mixins.ListModelMixin, mixins.RetrieveModelM
     create=extend_schema(tags=TAGS, parameters=[ARTICLE_ID], request={"multipart/form-data": ArticleAttachmentInput},
                          responses={201: ArticleAttachmentOutput}),
     destroy=extend_schema(tags=TAGS, parameters=[ARTICLE_ID], responses={204: None}),
-    download=extend_schema(
-        tags=TAGS,
-        parameters=[ARTICLE_ID],
-        responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY, description="The file")},
-    ),
+    download=extend_schema(tags=TAGS, parameters=[ARTICLE_ID], responses=DOWNLOAD_RESPONSES),
 )  # fmt: skip
 class ArticleAttachmentViewSet(SortKeysMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationViewSet):
     """Files of an article: anyone who may read the article lists and downloads them; its author (lessons and

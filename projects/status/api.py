@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -61,8 +61,15 @@ class EscalationSerializer(serializers.Serializer):
 CONTENT_OUTPUT_FIELDS = [*services.CONTENT_FIELDS, *services.EVM_FIELDS]
 
 
+def suggested_rag_field() -> serializers.ChoiceField:
+    return serializers.ChoiceField(
+        choices=Rag.choices, allow_blank=True, read_only=True, help_text="empty until the report is first submitted"
+    )
+
+
 class RevisionOutput(serializers.ModelSerializer):
     submitted_by = serializers.EmailField(source="submitted_by.email", read_only=True)
+    suggested_rag = suggested_rag_field()
     suggested_reasons = ReasonsField(read_only=True)
     escalations = EscalationSerializer(many=True, read_only=True)
 
@@ -76,8 +83,9 @@ class StatusReportOutput(serializers.ModelSerializer):
     week = WeekField(source="week_start", read_only=True)
     project_code = serializers.CharField(source="project.code", read_only=True)
     is_late = serializers.BooleanField(read_only=True)
-    submitted_by = serializers.EmailField(source="submitted_by.email", read_only=True, default=None)
-    reviewed_by = serializers.EmailField(source="reviewed_by.email", read_only=True, default=None)
+    submitted_by = serializers.EmailField(source="submitted_by.email", read_only=True, default=None, allow_null=True)
+    reviewed_by = serializers.EmailField(source="reviewed_by.email", read_only=True, default=None, allow_null=True)
+    suggested_rag = suggested_rag_field()
     suggested_reasons = ReasonsField(read_only=True)
     escalations = EscalationSerializer(many=True, read_only=True)
 
@@ -279,7 +287,14 @@ class ProjectStatusReportViewSet(
         )
         return self._detail(report)
 
-    @extend_schema(tags=TAGS, request=None, responses={200: StatusReportDetailOutput})
+    @extend_schema(
+        tags=TAGS,
+        request=None,
+        responses={
+            200: StatusReportDetailOutput,
+            400: OpenApiResponse(description="Only a submitted or accepted report can be amended."),
+        },
+    )
     @action(detail=True, methods=["post"])
     def amend(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Reopen a submitted or accepted report as a draft; resubmitting adds the next revision."""
