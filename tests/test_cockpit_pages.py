@@ -137,7 +137,9 @@ def populate(world: OrgWorld, size: int, *, tag: str = "Q") -> Scene:
                 phase=phase,
                 code="G1",
                 name=f"{tag} gate {index}",
-                planned_date=now.date() - dt.timedelta(days=6),
+                # Six days before today in the organisation's time zone, which the page counts in.
+                planned_date=timezone.localtime(now, zoneinfo.ZoneInfo(organization.time_zone)).date()
+                - dt.timedelta(days=6),
             )
             StatusReport.objects.create(
                 organization=organization,
