@@ -51,4 +51,4 @@ USER pmo
 EXPOSE 8000
 
 # gunicorn reads WEB_CONCURRENCY (number of workers) and GUNICORN_CMD_ARGS from the environment.
-CMD ["gunicorn", "pmo.wsgi:application", "--bind", "0.0.0.0:8000", "--access-logfile", "-"]
+CMD ["gunicorn", "pmo.wsgi:application", "--bind", "0.0.0.0:8000", "--timeout", "120", "--access-logfile", "-"]

@@ -5,6 +5,7 @@ from rest_framework.routers import SimpleRouter
 
 from pmo.accounts.api import TokenObtainView
 from pmo.tenancy.api import InvitationViewSet, MemberViewSet, MyOrganizationsView, OrganizationDetailView
+from projects.project_export_api import ProjectExportAPIView
 
 router = SimpleRouter(trailing_slash=True)
 router.register("members", MemberViewSet, basename="api-member")
@@ -25,6 +26,12 @@ urlpatterns = [
     path("orgs/<slug:org_slug>/", include("resources.api_urls")),
     path("orgs/<slug:org_slug>/", include("risks.api_urls")),
     path("orgs/<slug:org_slug>/", include("reports.api_urls")),
+    path("orgs/<slug:org_slug>/", include("pmo.audit.api_urls")),
+    path(
+        "orgs/<slug:org_slug>/projects/<int:project_pk>/export/",
+        ProjectExportAPIView.as_view(),
+        name="api-project-export",
+    ),
     path("orgs/<slug:org_slug>/", include("pmo.imports.api_urls")),
     path("orgs/<slug:org_slug>/", include("pmo.calendars.api_urls")),
 ]

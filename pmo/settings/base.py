@@ -39,6 +39,8 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 SECRET_KEY = env_str("SECRET_KEY")
+# Old keys, newest first, still accepted while a key rotates (sessions, password resets, calendar feed addresses).
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS")
 DEBUG = env_bool("DEBUG")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -226,6 +228,7 @@ CELERY_BEAT_SCHEDULE = {
     "reminders-timesheets": {"task": "reminders.timesheets_all", "schedule": crontab(minute="7,37")},
     "notifications-digests": {"task": "notifications.send_digests_all", "schedule": crontab(minute=3)},
     "notifications-webhook-sweep": {"task": "notifications.sweep_webhooks_all", "schedule": crontab(minute="*/5")},
+    "imports-purge-batches": {"task": "imports.purge_batches", "schedule": crontab(minute=17, hour=3)},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(embedded.local_dir(BASE_DIR) / "celerybeat-schedule")
 
@@ -295,6 +298,11 @@ SPECTACULAR_SETTINGS = {
         "CalendarDayKindEnum": "resources.models.CalendarDay.Kind",
         "MeetingReportStateEnum": ["draft", "submitted", "returned", "accepted", "none"],
         "AlertSeverityEnum": "reports.models.Severity",
+        "AlertRuleScopeEnum": "reports.models.AlertRule.Scope",
+        "ImportBatchStatusEnum": "pmo.imports.models.ImportBatch.Status",
+        "ApiTokenScopeEnum": "pmo.accounts.models.ApiToken.Scope",
+        "ApiTokenStateEnum": "pmo.accounts.models.ApiToken.State",
+        "CalendarFeedScopeEnum": "pmo.calendars.models.CalendarFeed.Scope",
         "AlertStateEnum": "reports.models.Alert.State",
         "AlertSubjectTypeEnum": "reports.models.SubjectType",
         "RoleEnum": "pmo.tenancy.roles.Role",
