@@ -110,6 +110,7 @@ def test_the_parser_reads_the_feed_with_milestones_gates_and_status_due_dates(
     assert str(calendar["X-WR-CALNAME"]) == f"PMO · {org_a.organization.name}"
     assert str(calendar["X-WR-TIMEZONE"]) == org_a.organization.time_zone
     assert str(calendar["PRODID"]) == "-//PMO//Calendar feed//EN"
+    assert b"\r\nX-PUBLISHED-TTL:PT1H\r\n" in response.content  # an RFC 5545 duration, as Outlook reads it
     assert [str(tz["TZID"]) for tz in calendar.walk("VTIMEZONE")] == [org_a.organization.time_zone]
     events = events_by_uid(calendar)
 

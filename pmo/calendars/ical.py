@@ -31,7 +31,7 @@ def render_calendar(
         uid=f"{feed_uid}@{feed_host()}",
     )
     calendar.add("X-WR-TIMEZONE", time_zone)
-    calendar.add("X-PUBLISHED-TTL", REFRESH)
+    calendar.add("X-PUBLISHED-TTL", icalendar.vDuration(REFRESH))  # PT1H: an X- property is text by default
     calendar.add("CALSCALE", "GREGORIAN")
     calendar.add("METHOD", "PUBLISH")
     for event in events:
