@@ -431,19 +431,16 @@ def snapshot_tables() -> tuple[Table, ...]:
 
 
 def snapshot(organization: Organization) -> dict[str, tuple[int, str]]:
-    """Row count and a hash of the rows of each table of ``snapshot_tables``, as the organisation sees them
-    (inside its tenant context, so Row-Level Security applies)."""
+    """Row count and a hash of the rows of each table of ``snapshot_tables``, as the organisation sees them (inside
+    its tenant context, so Row-Level Security applies). The hash is a sum of the rows' hashes: no sort needed."""
     quote = connection.ops.quote_name
     parts = []
+    params: list[Any] = []
     for table in snapshot_tables():
         row = ", ".join(f"t.{quote(column)}" for column in table.columns)
         # Table and column names come from the models' metadata, quoted; the values are parameters.
-        select = (
-            f"SELECT %s, count(*), coalesce(md5(string_agg(ROW({row})::text, ',' ORDER BY t.{quote(table.pk)})), '')"
-        )
+        select = f"SELECT %s, count(*), coalesce(sum(hashtextextended(ROW({row})::text, 0)), 0)::text"
         parts.append(f"{select} FROM {quote(table.name)} t WHERE {table.scope}")
-    params: list[Any] = []
-    for table in snapshot_tables():
         params += [table.name, organization.pk]
     with tenant_context(organization), connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(parts), params)

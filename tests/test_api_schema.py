@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import yaml
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.management import call_command
 from django.test import Client
 from django.urls import path
@@ -22,7 +23,7 @@ from rest_framework.routers import SimpleRouter
 from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
-from pmo.core.api import WRITE_METHODS, may_conflict
+from pmo.core.api import WRITE_METHODS, exception_handler, may_conflict
 from pmo.core.schema import ERROR_DESCRIPTIONS
 from pmo.tenancy.models import Organization
 from tests.api_conformance_support import Operation, openapi_schema, operations
@@ -195,3 +196,24 @@ def test_the_hook_documents_400_and_404_by_what_the_operation_takes() -> None:
     assert "404" in paths["/things/{id}/archive/"]["post"]["responses"]  # a path parameter
     assert "404" not in paths["/gadget/"]["get"]["responses"]
     assert paths["/things/{id}/archive/"]["post"]["responses"]["404"]["description"] == ERROR_DESCRIPTIONS["404"]
+
+
+def test_times_are_documented_as_what_a_time_field_sends() -> None:
+    """JSON Schema's "time" needs an offset that DRF's TimeField never sends ("18:00:00")."""
+    text = str(openapi_schema())
+    assert "'format': 'time'" not in text
+    assert "'format': 'partial-time'" in text
+
+
+def test_a_400_detail_is_one_string_and_field_errors_stay_lists() -> None:
+    def handled(exc: Exception) -> Any:
+        response = exception_handler(exc, {})
+        assert response is not None and response.status_code == 400
+        return response.data
+
+    assert handled(serializers.ValidationError({"detail": ["Name a kind.", "Or two."]})) == {
+        "detail": "Name a kind. Or two."
+    }
+    assert handled(serializers.ValidationError("Not both.")) == {"detail": "Not both."}
+    assert handled(serializers.ValidationError({"name": ["Required."]})) == {"name": ["Required."]}
+    assert handled(DjangoValidationError({"detail": ["Closed."]})) == {"detail": "Closed."}

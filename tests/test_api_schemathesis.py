@@ -19,12 +19,14 @@ from __future__ import annotations
 import traceback
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 import pytest
 import schemathesis
 from django.utils import timezone
+from rest_framework.test import APIClient
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -69,19 +71,35 @@ CHECKS = [
     response_headers_conformance,
     response_schema_conformance,
 ]
-POSITIVE_EXAMPLES = 6
-NEGATIVE_EXAMPLES = 4
+POSITIVE_EXAMPLES = 5
+NEGATIVE_EXAMPLES = 3
 CALLS: Counter[str] = Counter()
 
 
+@dataclass
+class Acme:
+    """acme; the path values of every operation, read from its own lists; a revoked and an expired token of its
+    admin; a snapshot of its rows (each test rolls back what it wrote, so every test starts from these)."""
+
+    org: DemoOrg
+    paths: dict[str, dict[str, Any]]
+    revoked: str
+    expired: str
+    rows: dict[str, tuple[int, str]]
+
+
 @pytest.fixture(scope="module")
-def acme(demo_orgs: tuple[DemoOrg, DemoOrg], django_db_blocker: Any) -> Iterator[tuple[DemoOrg, dict[str, Any]]]:
-    """acme, and the path values of every operation read from its own lists."""
+def acme(demo_orgs: tuple[DemoOrg, DemoOrg], django_db_blocker: Any) -> Iterator[Acme]:
     org = demo_orgs[0]
     with django_db_blocker.unblock(), quiet_request_log():
         resolver = PathResolver(org)
         paths = {op.path: resolver.resolve(op.path) for op in OPERATIONS}
-    yield org, paths
+        revoked, revoked_raw = api_token_create(user=org.admin, name="revoked")
+        expired, expired_raw = api_token_create(user=org.admin, name="expired")
+        ApiToken.objects.filter(pk=revoked.pk).update(revoked_at=timezone.now())
+        ApiToken.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+        rows = snapshot(org.organization)
+    yield Acme(org=org, paths=paths, revoked=revoked_raw, expired=expired_raw, rows=rows)
     fuzzed = {label for label in CALLS if not label.startswith("refusal ")}
     lines = [
         f"operations in the schema: {len(OPERATIONS)}",
@@ -114,13 +132,12 @@ def _fuzz(operation: Operation, org: DemoOrg, path_values: dict[str, Any], mode:
 
 
 @pytest.mark.parametrize("operation", OPERATIONS, ids=[op.label for op in OPERATIONS])
-def test_operation_conforms_to_the_schema(operation: Operation, acme: tuple[DemoOrg, dict[str, Any]]) -> None:
-    org, paths = acme
-    _fuzz(operation, org, paths[operation.path], GenerationMode.POSITIVE, POSITIVE_EXAMPLES)
+def test_operation_conforms_to_the_schema(operation: Operation, acme: Acme) -> None:
+    paths = acme.paths[operation.path]
+    _fuzz(operation, acme.org, paths, GenerationMode.POSITIVE, POSITIVE_EXAMPLES)
     if takes_input(operation):
         # Invalid data in the body and the query; the path stays valid (an invalid one misses the route).
-        path_values = {**sample_values(), **paths[operation.path]}
-        _fuzz(operation, org, path_values, GenerationMode.NEGATIVE, NEGATIVE_EXAMPLES)
+        _fuzz(operation, acme.org, {**sample_values(), **paths}, GenerationMode.NEGATIVE, NEGATIVE_EXAMPLES)
 
 
 AUTHENTICATED = [op for op in OPERATIONS if op.authenticated]
@@ -132,26 +149,14 @@ def _refusal(client: Any, operation: Operation, url: str, **extra: Any) -> Any:
 
 
 @pytest.mark.parametrize("operation", AUTHENTICATED, ids=[op.label for op in AUTHENTICATED])
-def test_operation_refuses_calls_without_valid_credentials(
-    operation: Operation, acme: tuple[DemoOrg, dict[str, Any]]
-) -> None:
-    from rest_framework.test import APIClient
-
-    org, paths = acme
-    values = paths[operation.path]
-    url = fill_path(operation.path, {**sample_values(), **values})
-    revoked, revoked_raw = api_token_create(user=org.admin, name="revoked")
-    ApiToken.objects.filter(pk=revoked.pk).update(revoked_at=timezone.now())
-    expired, expired_raw = api_token_create(user=org.admin, name="expired")
-    ApiToken.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
-    before = snapshot(org.organization)
-
+def test_operation_refuses_calls_without_valid_credentials(operation: Operation, acme: Acme) -> None:
+    url = fill_path(operation.path, {**sample_values(), **acme.paths[operation.path]})
     refused = {
         "no credentials": _refusal(APIClient(), operation, url),
         "an unknown token": _refusal(APIClient(), operation, url, HTTP_AUTHORIZATION="Bearer pmo_not-a-token"),
         "a malformed header": _refusal(APIClient(), operation, url, HTTP_AUTHORIZATION="Bearer"),
-        "a revoked token": _refusal(APIClient(), operation, url, HTTP_AUTHORIZATION=f"Bearer {revoked_raw}"),
-        "an expired token": _refusal(APIClient(), operation, url, HTTP_AUTHORIZATION=f"Bearer {expired_raw}"),
+        "a revoked token": _refusal(APIClient(), operation, url, HTTP_AUTHORIZATION=f"Bearer {acme.revoked}"),
+        "an expired token": _refusal(APIClient(), operation, url, HTTP_AUTHORIZATION=f"Bearer {acme.expired}"),
     }
     for what, response in refused.items():
         assert response.status_code == 401, f"{operation.label} with {what}: {response.status_code}"
@@ -160,15 +165,15 @@ def test_operation_refuses_calls_without_valid_credentials(
         assert response["WWW-Authenticate"].startswith("Bearer")
 
     if operation.writes:
-        read_only = _refusal(APIClient(), operation, url, HTTP_AUTHORIZATION=f"Bearer {org.read_token}")
+        read_only = _refusal(APIClient(), operation, url, HTTP_AUTHORIZATION=f"Bearer {acme.org.read_token}")
         assert read_only.status_code == 403, f"{operation.label} with a read-only token: {read_only.status_code}"
         assert read_only.json().keys() == {"detail"}
         session = APIClient(enforce_csrf_checks=True)
-        session.force_login(org.admin)
+        session.force_login(acme.org.admin)
         without_csrf = _refusal(session, operation, url)
         assert without_csrf.status_code == 403, f"{operation.label} by session without CSRF: {without_csrf.status_code}"
         assert "CSRF" in without_csrf.json()["detail"]
-    assert changed_tables(before, snapshot(org.organization)) == []
+        assert changed_tables(acme.rows, snapshot(acme.org.organization)) == []
 
 
 def test_every_operation_is_fuzzed_and_every_authenticated_one_refused() -> None:
