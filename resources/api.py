@@ -35,7 +35,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from pmo.core.api import Conflict
+from pmo.core.api import WRITE_METHODS, Conflict
 from pmo.core.api_filters import SortKeysMixin
 from pmo.core.listing import SortKey
 from pmo.tenancy.api_base import OrganizationViewSet
@@ -62,7 +62,10 @@ READ_WRITE = {
 
 
 class ResourcesAPIMixin:
-    """Maps the services' conflicts (``ProjectsConflict``, of which ``ResourcesConflict``) to 409."""
+    """Maps the services' conflicts (``ProjectsConflict``, of which ``ResourcesConflict``) to 409: a stale version,
+    a name or date in use, an archived project; every write can meet one (documented in the schema)."""
+
+    conflict_on = WRITE_METHODS
 
     def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, ProjectsConflict):
@@ -205,6 +208,7 @@ class PersonSkillOutput(serializers.Serializer):
 
 
 class ResourcePersonOutput(serializers.ModelSerializer):
+    email = serializers.CharField(read_only=True, help_text="empty when not known")
     department = NamedRefOutput(read_only=True, allow_null=True)
     user = serializers.IntegerField(source="user_id", read_only=True, allow_null=True)
     skills = PersonSkillOutput(many=True, read_only=True)
@@ -358,7 +362,7 @@ class PersonViewSet(
         tags=["resources"],
         description="Replace the person's skills with this set (levels 1–5); skills left out are removed.",
     )
-    @action(detail=True, methods=["get", "put"])
+    @action(detail=True, methods=["get", "put"], pagination_class=None)
     def skills(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         person = self.get_object()
         if request.method == "PUT":

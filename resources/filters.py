@@ -7,23 +7,15 @@ from typing import Any
 
 import django_filters as filters
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema_field
 
 from pmo.core.api_filters import BooleanParamFilter, scoped
+from projects.api_fields import IsoWeekFilter
 from projects.models import Project
 from resources import selectors
-from resources.forms import WeekField
 from resources.models import Allocation, CalendarDay, Department, Person, PersonSkill, Skill, TimeOff, Timesheet
 from resources.timesheets import selectors as timesheet_selectors
 
 SEARCH_MAX = 100
-
-
-@extend_schema_field({"type": "string", "pattern": r"^\d{4}-W\d{2}$", "example": "2026-W47"})
-class WeekFilter(filters.Filter):
-    """An ISO week (``2026-W47``) → its Monday."""
-
-    field_class = WeekField
 
 
 def rename_filter(filterset: type[filters.FilterSet], attribute: str, name: str) -> None:
@@ -87,8 +79,8 @@ class AllocationFilterSet(filters.FilterSet):
     person = filters.ModelChoiceFilter(queryset=scoped(Person))
     project = filters.ModelChoiceFilter(queryset=scoped(Project))
     department = filters.ModelChoiceFilter(queryset=scoped(Department), field_name="person__department")
-    from_ = WeekFilter(field_name="end_week", lookup_expr="gte", help_text="allocations running in or after this week")
-    to = WeekFilter(field_name="start_week", lookup_expr="lte", help_text="allocations starting in or before this week")
+    from_ = IsoWeekFilter(field_name="end_week", lookup_expr="gte", help_text="running in or after this week")
+    to = IsoWeekFilter(field_name="start_week", lookup_expr="lte", help_text="starting in or before this week")
     role = filters.CharFilter(lookup_expr="icontains", max_length=SEARCH_MAX)
 
     class Meta:
@@ -104,7 +96,7 @@ class TimesheetFilterSet(filters.FilterSet):
     sheet the caller may read that matches."""
 
     person = filters.ModelChoiceFilter(queryset=scoped(Person))
-    week = WeekFilter(field_name="week_start")
+    week = IsoWeekFilter(field_name="week_start")
     state = filters.ChoiceFilter(choices=Timesheet.State.choices)
 
     class Meta:
@@ -120,7 +112,7 @@ class TimesheetFilterSet(filters.FilterSet):
 class ApprovalFilterSet(filters.FilterSet):
     person = filters.ModelChoiceFilter(queryset=scoped(Person))
     department = filters.ModelChoiceFilter(queryset=scoped(Department), field_name="person__department")
-    week = WeekFilter(field_name="week_start")
+    week = IsoWeekFilter(field_name="week_start")
     project = filters.ModelChoiceFilter(queryset=scoped(Project), method="filter_project", help_text="hours on it")
 
     class Meta:

@@ -152,7 +152,7 @@ class MemberViewSet(SortKeysMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
         updated.user = membership.user
         return Response(MemberOutput(updated).data)
 
-    @extend_schema(responses={204: None}, tags=["members"])
+    @extend_schema(responses={204: None, 400: None}, tags=["members"], description="400 for the last administrator.")
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         services.membership_remove(organization=self.organization, actor=request.user, membership=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -224,7 +224,12 @@ class InvitationViewSet(
         )
         return Response(InvitationOutput(invitation).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses={200: InvitationOutput}, tags=["members"])
+    @extend_schema(
+        request=None,
+        responses={200: InvitationOutput, 400: None},
+        tags=["members"],
+        description="400 for an invitation no longer open (accepted, revoked or expired).",
+    )
     @action(detail=True, methods=["post"])
     def revoke(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         invitation = services.invitation_revoke(

@@ -19,7 +19,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -300,7 +300,11 @@ class WebhookViewSet(
         )
         return self._secret_answer(webhook, secret)
 
-    @extend_schema(request=None, responses={202: WebhookDeliveryOutput}, tags=["webhooks"])
+    @extend_schema(
+        request=None,
+        responses={202: OpenApiResponse(WebhookDeliveryOutput, description="queued: the delivery to follow")},
+        tags=["webhooks"],
+    )
     @action(detail=True, methods=["post"])
     def test(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Queue a test event (``webhook.test``) to this webhook; answers its delivery."""
@@ -324,7 +328,11 @@ class WebhookViewSet(
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(WebhookDeliveryOutput(page, many=True).data)
 
-    @extend_schema(request=None, responses={202: WebhookDeliveryOutput}, tags=["webhooks"])
+    @extend_schema(
+        request=None,
+        responses={202: OpenApiResponse(WebhookDeliveryOutput, description="queued again: the delivery to follow")},
+        tags=["webhooks"],
+    )
     @action(detail=True, methods=["post"], url_path=r"deliveries/(?P<delivery_pk>\d+)/resend")
     def resend(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Send a failed or waiting delivery again now (a delivered one: 409)."""

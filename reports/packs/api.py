@@ -160,7 +160,7 @@ class ReportViewSet(SortKeysMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
 
     @extend_schema(
         request=ReportGenerateInput,
-        responses={202: ReportOutput},
+        responses={202: OpenApiResponse(ReportOutput, description="queued: ask for its pdf/ until it is ready")},
         tags=["reports"],
         description="Queue a report for rendering (or its regeneration: same id, next generation, the previous PDF "
         "is served until the new one is ready). The organisation's packs need REPORTS_GENERATE; a project's "
