@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 
 from pmo.tenancy.models import Invitation, Membership
 from tests.conftest import ROLES, OrgWorld
-from tests.factories import InvitationFactory, ProjectFactory
+from tests.factories import InvitationFactory, MembershipFactory, ProjectFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 ApiClientFactory = Callable[[Any], APIClient]
@@ -129,3 +129,23 @@ def test_invitations_pending_and_sorted(org_a: OrgWorld, api_client: ApiClientFa
     others = client.get(url + "?pending=false&ordering=email").json()["results"]
     assert [row["email"] for row in others] == ["gone@x.test", "old@x.test"]
     assert client.get(url + "?pending=soon").status_code == 400
+
+
+def test_member_and_invitation_lists_cost_the_same_at_two_sizes(
+    org_a: OrgWorld, api_client: ApiClientFactory, django_assert_max_num_queries: Any
+) -> None:
+    client = api_client(org_a.users["admin"])
+    paths = ["members/?ordering=role&q=of", "invitations/?pending=true&ordering=email"]
+    client.get(base(org_a) + "members/")
+    counts: dict[str, list[int]] = {path: [] for path in paths}
+    for size in (2, 12):
+        with org_a.ctx():
+            for i in range(size):
+                user = UserFactory(email=f"extra{size}-{i}@alpha.test", full_name=f"Extra {i} of alpha")
+                MembershipFactory(organization=org_a.organization, user=user, role="member")
+                InvitationFactory(organization=org_a.organization, email=f"invitee{size}-{i}@x.test")
+        for path in paths:
+            with django_assert_max_num_queries(15) as captured:
+                assert client.get(base(org_a) + path).status_code == 200
+            counts[path].append(len(captured.captured_queries))
+    assert all(small == large for small, large in counts.values()), counts

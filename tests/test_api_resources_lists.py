@@ -124,6 +124,31 @@ def test_person_capacity_strip(org_a: OrgWorld, api_client: ApiClientFactory) ->
     assert client.get(base(org_a) + "people/999999/capacity/").status_code == 404
 
 
+PLANNERS = {"admin", "pmo", "executive", "manager"}
+
+
+@pytest.mark.parametrize("role", [*ROLES, "outsider"])
+def test_planning_reads_by_role(org_a: OrgWorld, org_b: OrgWorld, api_client: ApiClientFactory, role: str) -> None:
+    eng = department(org_a, "Engineering")
+    ada = person(org_a, "Ada", dept=eng)
+    time_off(org_a, ada, week(10), week(10))
+    user = org_b.users["pmo"] if role == "outsider" else org_a.users[role]
+    client = api_client(user)
+    checks: dict[str, Callable[[Any], Any]] = {
+        f"people/{ada.pk}/capacity/?from=2030-W10&weeks=2": lambda body: body["person"] == ada.pk,
+        f"people/{ada.pk}/time-off/": lambda body: body["results"][0]["start"] == "2030-03-04",
+        f"capacity/drilldown/?group={eng.pk}&week=2030-W10": lambda body: body["people"][0]["person"]["name"] == "Ada",
+    }
+    for path, check in checks.items():
+        response = client.get(base(org_a) + path)
+        if role == "outsider":
+            assert response.status_code == 404, path
+        elif role in PLANNERS:
+            assert response.status_code == 200 and check(response.json()), (path, response.content)
+        else:
+            assert response.status_code == 403, path
+
+
 def approval_world(world: OrgWorld) -> dict[str, Any]:
     monday = this_week(world) - dt.timedelta(weeks=1)
     member = linked_person(world, "member")
@@ -184,21 +209,25 @@ def test_my_timesheets_without_filters_and_all_with_one(org_a: OrgWorld, api_cli
     assert pmo.get(base(org_a) + f"timesheets/{sheets['draft'].pk}/?state=approved").status_code == 200
 
 
-def grow(world: OrgWorld, n: int, tag: str) -> None:
+def grow(world: OrgWorld, n: int, tag: str, anchor: Any) -> None:
     dept = department(world, f"Dept {tag}")
     python = skill(world, f"Skill {tag}")
     for i in range(n):
         someone = person(world, f"P{tag}-{i}", dept=dept, skills=(python,))
         allocate(world, someone, world.projects[i % 3], week(10), week(12), 10)
         time_off(world, someone, week(11), week(11))
+        day = week(20 if tag == "a" else 30) + dt.timedelta(days=i)
+        time_off(world, anchor, day, day)
 
 
 def test_list_queries_do_not_grow_with_rows(
     org_a: OrgWorld, api_client: ApiClientFactory, django_assert_max_num_queries: Any
 ) -> None:
     approval_world(org_a)
+    anchor = person(org_a, "Anchor")
     client = api_client(org_a.users["pmo"])
     paths = [
+        f"people/{anchor.pk}/time-off/?ordering=-start",
         "people/?ordering=department",
         "departments/",
         "skills/?ordering=-holders",
@@ -210,7 +239,7 @@ def test_list_queries_do_not_grow_with_rows(
     client.get(base(org_a) + "people/")  # the first request of a token caches its lookup
     counts: dict[str, list[int]] = {path: [] for path in paths}
     for size, tag in ((2, "a"), (12, "b")):
-        grow(org_a, size, tag)
+        grow(org_a, size, tag, anchor)
         for path in paths:
             with django_assert_max_num_queries(20) as captured:
                 assert client.get(base(org_a) + path).status_code == 200, path

@@ -116,7 +116,14 @@ def test_raid_list_queries_do_not_grow(
     org_a: OrgWorld, api_client: ApiClientFactory, django_assert_max_num_queries: Any
 ) -> None:
     client = api_client(org_a.users["pmo"])
-    paths = ["risks/?ordering=owner", "issues/?overdue=true&ordering=severity", "risks/?escalated_to_me=true"]
+    anchor = risk(org_a, org_a.projects[0], 999)
+    paths = [
+        "risks/?ordering=owner",
+        "issues/?overdue=true&ordering=severity",
+        "risks/?escalated_to_me=true",
+        f"risks/{anchor.pk}/actions/?ordering=-due",
+        f"projects/{org_a.projects[0].pk}/assumptions/?ordering=validate_by",
+    ]
     client.get(base(org_a) + "risks/")
     counts: dict[str, list[int]] = {path: [] for path in paths}
     number = 0
@@ -125,6 +132,13 @@ def test_raid_list_queries_do_not_grow(
             number += 1
             risk(org_a, org_a.projects[number % 3], number, owner=org_a.users["manager"], escalation_level="pmo")
             issue(org_a, org_a.projects[number % 3], number, due_date=dt.date(2020, 1, 1))
+            with org_a.ctx():
+                RiskAction.objects.create(
+                    organization=org_a.organization, risk=anchor, title=f"Act {number}", owner=org_a.users["member"]
+                )
+                Assumption.objects.create(
+                    organization=org_a.organization, project=org_a.projects[0], title=f"Assume {number}"
+                )
         for path in paths:
             with django_assert_max_num_queries(20) as captured:
                 assert client.get(base(org_a) + path).status_code == 200

@@ -98,7 +98,8 @@ def test_the_cockpit_answers_what_the_page_shows(
         "returned": 2,
         "tailoring": 2,
     }
-    assert queues["gates"]["items"][0]["age_days"] == 6
+    # Planned six days ago by the server's date: six or seven days in Shanghai, depending on the hour.
+    assert queues["gates"]["items"][0]["age_days"] in (6, 7)
     assert all("OTHER" not in item["label"] for queue in body["queues"] for item in queue["items"])
     assert body["escalated"]["counts"] == {"pmo": 2, "executive": 0}
     assert body["quality"]["no_baseline"] >= 2

@@ -47,7 +47,7 @@ def _age(moment: dt.datetime | dt.date | None, context: Mapping[str, Any]) -> in
 # --- Output ----------------------------------------------------------------------------------------------------------
 
 
-class NotInOutput(serializers.Serializer):
+class CockpitNotInOutput(serializers.Serializer):
     project = ProjectRefOutput()
     manager = PersonOutput(source="project.manager", allow_null=True)
     due_at = serializers.DateTimeField(source="row.due_at")
@@ -56,14 +56,14 @@ class NotInOutput(serializers.Serializer):
     last_reminded_at = serializers.DateTimeField(allow_null=True)
 
 
-class StatusWeekOutput(serializers.Serializer):
+class CockpitStatusWeekOutput(serializers.Serializer):
     week = serializers.SerializerMethodField()
     due_at = serializers.DateTimeField(source="compliance.due_at")
     total = serializers.IntegerField(help_text="monitored projects")
     submitted = serializers.IntegerField()
     late = serializers.IntegerField()
     missing = serializers.IntegerField()
-    not_in = NotInOutput(many=True, help_text="most overdue first")
+    not_in = CockpitNotInOutput(many=True, help_text="most overdue first")
     reminders_enabled = serializers.BooleanField()
     reminders_to_managers = serializers.IntegerField(help_text="reminders the run would send now")
     reminded_managers = serializers.IntegerField()
@@ -73,7 +73,7 @@ class StatusWeekOutput(serializers.Serializer):
         return week_label(status.week_start)
 
 
-class QueueItemOutput(serializers.Serializer):
+class CockpitQueueItemOutput(serializers.Serializer):
     id = serializers.IntegerField(source="pk")
     label = serializers.SerializerMethodField()  # type: ignore[assignment]  # a declared field, not Field.label
     project = serializers.SerializerMethodField()
@@ -101,7 +101,7 @@ class QueueItemOutput(serializers.Serializer):
         return _age(selectors.queue_waiting_since(item), self.context)
 
 
-class QueueOutput(serializers.Serializer):
+class CockpitQueueOutput(serializers.Serializer):
     key = serializers.ChoiceField(choices=list(QUEUE_TITLES))
     title = serializers.SerializerMethodField()
     count = serializers.IntegerField()
@@ -112,7 +112,7 @@ class QueueOutput(serializers.Serializer):
         return str(QUEUE_TITLES[queue.key])
 
     def get_items(self, queue: selectors.Queue) -> list[dict[str, Any]]:
-        return list(QueueItemOutput(queue.items, many=True, context=self.context).data)
+        return list(CockpitQueueItemOutput(queue.items, many=True, context=self.context).data)
 
 
 class CockpitAlertOutput(serializers.Serializer):
@@ -123,12 +123,12 @@ class CockpitAlertOutput(serializers.Serializer):
     opened_at = serializers.DateTimeField()
 
 
-class AlertsOutput(serializers.Serializer):
+class CockpitAlertsOutput(serializers.Serializer):
     counts = serializers.DictField(child=serializers.IntegerField(), help_text="open alerts per severity, and total")
     newest = CockpitAlertOutput(many=True)
 
 
-class OverAllocatedOutput(serializers.Serializer):
+class CockpitOverAllocatedOutput(serializers.Serializer):
     person = serializers.SerializerMethodField()
     weeks = serializers.SerializerMethodField()
     peak_week = serializers.SerializerMethodField()
@@ -147,13 +147,13 @@ class OverAllocatedOutput(serializers.Serializer):
         return week_label(row.peak.week)
 
 
-class OverAllocationsOutput(serializers.Serializer):
+class CockpitOverAllocationsOutput(serializers.Serializer):
     start = serializers.DateField()
     weeks = serializers.IntegerField()
-    people = OverAllocatedOutput(many=True, help_text="the largest excess first")
+    people = CockpitOverAllocatedOutput(many=True, help_text="the largest excess first")
 
 
-class EscalatedRiskOutput(serializers.Serializer):
+class CockpitEscalatedRiskOutput(serializers.Serializer):
     id = serializers.IntegerField()
     code = serializers.CharField()
     title = serializers.CharField()
@@ -164,29 +164,29 @@ class EscalatedRiskOutput(serializers.Serializer):
     escalated_at = serializers.DateTimeField(allow_null=True)
 
 
-class EscalatedOutput(serializers.Serializer):
+class CockpitEscalatedOutput(serializers.Serializer):
     counts = serializers.DictField(child=serializers.IntegerField(), help_text="open escalated risks per level")
     total = serializers.IntegerField()
-    risks = EscalatedRiskOutput(many=True, help_text="the highest scores")
+    risks = CockpitEscalatedRiskOutput(many=True, help_text="the highest scores")
 
 
 class CockpitOutput(serializers.Serializer):
     today = serializers.DateField()
-    status = StatusWeekOutput()
-    queues = QueueOutput(many=True)
+    status = CockpitStatusWeekOutput()
+    queues = CockpitQueueOutput(many=True)
     waiting = serializers.IntegerField(help_text="items waiting in all the queues")
-    alerts = AlertsOutput()
-    over = OverAllocationsOutput()
-    escalated = EscalatedOutput()
+    alerts = CockpitAlertsOutput()
+    over = CockpitOverAllocationsOutput()
+    escalated = CockpitEscalatedOutput()
     quality = serializers.DictField(child=serializers.IntegerField(), help_text="failing projects per check")
 
 
-class RemindOutput(serializers.Serializer):
+class CockpitRemindOutput(serializers.Serializer):
     notifications = serializers.IntegerField(help_text="reminders sent now")
     planned = serializers.IntegerField(help_text="reminders due now, including those sent before")
 
 
-class QualityProjectOutput(serializers.Serializer):
+class CockpitQualityProjectOutput(serializers.Serializer):
     id = serializers.IntegerField()
     code = serializers.CharField()
     name = serializers.CharField()
@@ -201,7 +201,7 @@ class QualityProjectOutput(serializers.Serializer):
         return week_label(project.last_report_week) if project.last_report_week else None
 
 
-class QueueRowOutput(QueueItemOutput):
+class CockpitQueueRowOutput(CockpitQueueItemOutput):
     who = serializers.SerializerMethodField(help_text="the manager (gates, returned reports) or the proposer")
     detail = serializers.SerializerMethodField(help_text="who decides a gate, the return comment, the justification")
 
@@ -215,12 +215,12 @@ class QueueRowOutput(QueueItemOutput):
         return str(getattr(item, "review_comment", "") or getattr(item, "justification", ""))
 
 
-class QualityQuery(serializers.Serializer):
+class CockpitQualityQuery(serializers.Serializer):
     check = serializers.ChoiceField(choices=[(key, str(label)) for key, label in CHECK_LABELS.items()])
     ordering = ordering_param(selectors.QUALITY_ORDERINGS, default="code")
 
 
-class QueueQuery(serializers.Serializer):
+class CockpitQueueQuery(serializers.Serializer):
     queue = serializers.ChoiceField(choices=list(selectors.LISTED_QUEUES))
     ordering = serializers.ChoiceField(
         choices=["waiting", "code"], required=False, default="waiting", help_text="waiting longest first, or by code"
@@ -249,32 +249,32 @@ class CockpitView(CockpitAPIView):
 class CockpitRemindView(CockpitAPIView):
     capabilities = {"*": Capability.CONTROL_POLICY_MANAGE}
 
-    @extend_schema(request=None, responses={200: RemindOutput}, tags=TAGS)
+    @extend_schema(request=None, responses={200: CockpitRemindOutput}, tags=TAGS)
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Send the status reminders and escalations due now; what went out before is not sent again."""
         result = status_reminders_send(organization=self.organization)
-        return Response(RemindOutput(result).data)
+        return Response(CockpitRemindOutput(result).data)
 
 
 class CockpitQualityView(PaginatedListMixin, CockpitAPIView):
-    @extend_schema(parameters=[QualityQuery], responses={200: QualityProjectOutput(many=True)}, tags=TAGS)
+    @extend_schema(parameters=[CockpitQualityQuery], responses={200: CockpitQualityProjectOutput(many=True)}, tags=TAGS)
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """The active and on-hold projects failing one data-quality check."""
-        query = QualityQuery(data=request.query_params)
+        query = CockpitQualityQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         data = query.validated_data
         rows = selectors.quality_projects(access=self.access, check=data["check"], sort=data["ordering"])
-        return self.paginated(rows, QualityProjectOutput)
+        return self.paginated(rows, CockpitQualityProjectOutput)
 
 
 class CockpitQueueView(PaginatedListMixin, CockpitAPIView):
-    @extend_schema(parameters=[QueueQuery], responses={200: QueueRowOutput(many=True)}, tags=TAGS)
+    @extend_schema(parameters=[CockpitQueueQuery], responses={200: CockpitQueueRowOutput(many=True)}, tags=TAGS)
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """One queue in full, longest waiting first (or by project code)."""
-        query = QueueQuery(data=request.query_params)
+        query = CockpitQueueQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         context = self.age_context()
         rows = selectors.queue_rows(access=self.access, key=query.validated_data["queue"], today=context["today"])
         if query.validated_data["ordering"] == "code":
             rows = rows.order_by("project__code", "pk")
-        return self.paginated(rows, QueueRowOutput, context=context)
+        return self.paginated(rows, CockpitQueueRowOutput, context=context)

@@ -65,7 +65,7 @@ class DashboardFiltersOutput(serializers.Serializer):
     status = serializers.ChoiceField(choices=list(selectors.STATUS_SCOPES))
 
 
-class ClosureKpisOutput(serializers.Serializer):
+class DashboardClosureKpisOutput(serializers.Serializer):
     closed = serializers.IntegerField()
     met = serializers.IntegerField()
     partly = serializers.IntegerField()
@@ -78,7 +78,7 @@ class ClosureKpisOutput(serializers.Serializer):
     satisfaction = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True)
 
 
-class StatusKpiOutput(serializers.Serializer):
+class DashboardStatusKpiOutput(serializers.Serializer):
     expected = serializers.IntegerField()
     on_time = serializers.IntegerField()
     late = serializers.IntegerField()
@@ -86,7 +86,7 @@ class StatusKpiOutput(serializers.Serializer):
     rate = serializers.DecimalField(max_digits=7, decimal_places=4, allow_null=True)
 
 
-class ChangeKpisOutput(serializers.Serializer):
+class DashboardChangeKpisOutput(serializers.Serializer):
     decided = serializers.IntegerField()
     approved = serializers.IntegerField()
     rejected = serializers.IntegerField()
@@ -95,7 +95,7 @@ class ChangeKpisOutput(serializers.Serializer):
     baseline_changes = serializers.IntegerField()
 
 
-class UtilisationKpiOutput(serializers.Serializer):
+class DashboardUtilisationKpiOutput(serializers.Serializer):
     people = serializers.IntegerField()
     capacity_hours = serializers.DecimalField(max_digits=14, decimal_places=2)
     planned_hours = serializers.DecimalField(max_digits=14, decimal_places=2)
@@ -104,17 +104,17 @@ class UtilisationKpiOutput(serializers.Serializer):
     actual = serializers.DecimalField(max_digits=7, decimal_places=4, allow_null=True)
 
 
-class PmoKpisOutput(serializers.Serializer):
+class DashboardPmoKpisOutput(serializers.Serializer):
     start = serializers.DateField()
     end = serializers.DateField()
-    closures = ClosureKpisOutput(help_text="projects closed in the window")
-    closures_12_months = ClosureKpisOutput(help_text="projects closed in the trailing twelve months")
-    status = StatusKpiOutput()
-    changes = ChangeKpisOutput()
-    utilisation = UtilisationKpiOutput()
+    closures = DashboardClosureKpisOutput(help_text="projects closed in the window")
+    closures_12_months = DashboardClosureKpisOutput(help_text="projects closed in the trailing twelve months")
+    status = DashboardStatusKpiOutput()
+    changes = DashboardChangeKpisOutput()
+    utilisation = DashboardUtilisationKpiOutput()
 
 
-class RagWeekOutput(serializers.Serializer):
+class DashboardRagWeekOutput(serializers.Serializer):
     week_start = serializers.DateField()
     green = serializers.IntegerField()
     amber = serializers.IntegerField()
@@ -122,7 +122,7 @@ class RagWeekOutput(serializers.Serializer):
     total = serializers.IntegerField()
 
 
-class PortfolioBudgetOutput(serializers.Serializer):
+class DashboardPortfolioBudgetOutput(serializers.Serializer):
     portfolio_id = serializers.IntegerField(allow_null=True, help_text="null: projects without a portfolio")
     name = serializers.CharField()
     projects = serializers.IntegerField()
@@ -132,13 +132,13 @@ class PortfolioBudgetOutput(serializers.Serializer):
     consumed = serializers.DecimalField(max_digits=9, decimal_places=4, allow_null=True, help_text="AC ÷ BAC")
 
 
-class BudgetTotalsOutput(serializers.Serializer):
+class DashboardBudgetTotalsOutput(serializers.Serializer):
     bac = serializers.DecimalField(max_digits=18, decimal_places=2)
     ac = serializers.DecimalField(max_digits=18, decimal_places=2)
     eac = serializers.DecimalField(max_digits=18, decimal_places=2)
 
 
-class ProjectPointOutput(serializers.Serializer):
+class DashboardProjectPointOutput(serializers.Serializer):
     id = serializers.IntegerField(source="pk")
     code = serializers.CharField()
     name = serializers.CharField()
@@ -156,12 +156,12 @@ class DashboardMilestoneOutput(serializers.Serializer):
     forecast_date = serializers.DateField(allow_null=True)
 
 
-class MilestoneTotalsOutput(serializers.Serializer):
+class DashboardMilestoneTotalsOutput(serializers.Serializer):
     due = serializers.IntegerField()
     slipped = serializers.IntegerField()
 
 
-class ReportEscalationOutput(serializers.Serializer):
+class DashboardReportEscalationOutput(serializers.Serializer):
     project = serializers.SerializerMethodField()
     title = serializers.CharField(source="escalation.title")
     decision_from = serializers.CharField(source="escalation.decision_from")
@@ -170,7 +170,7 @@ class ReportEscalationOutput(serializers.Serializer):
         return {"id": row.project_pk, "code": row.project_code, "name": row.project_name}
 
 
-class RaidItemRefOutput(serializers.Serializer):
+class DashboardRaidItemRefOutput(serializers.Serializer):
     id = serializers.IntegerField()
     code = serializers.CharField()
     title = serializers.CharField()
@@ -178,7 +178,7 @@ class RaidItemRefOutput(serializers.Serializer):
     escalated_at = serializers.DateTimeField(allow_null=True)
 
 
-class ChangeRequestRefOutput(serializers.Serializer):
+class DashboardChangeRequestRefOutput(serializers.Serializer):
     id = serializers.IntegerField()
     code = serializers.CharField()
     title = serializers.CharField()
@@ -186,7 +186,7 @@ class ChangeRequestRefOutput(serializers.Serializer):
     assessed_at = serializers.DateTimeField(allow_null=True)
 
 
-class GateRefOutput(serializers.Serializer):
+class DashboardGateRefOutput(serializers.Serializer):
     id = serializers.IntegerField()
     code = serializers.CharField()
     name = serializers.CharField()
@@ -194,7 +194,7 @@ class GateRefOutput(serializers.Serializer):
     planned_date = serializers.DateField(allow_null=True)
 
 
-class IntakeRefOutput(serializers.Serializer):
+class DashboardIntakeRefOutput(serializers.Serializer):
     id = serializers.IntegerField()
     code = serializers.CharField()
     title = serializers.CharField()
@@ -202,17 +202,17 @@ class IntakeRefOutput(serializers.Serializer):
     score = serializers.DecimalField(max_digits=8, decimal_places=2, allow_null=True)
 
 
-class DecisionsOutput(serializers.Serializer):
-    report_escalations = ReportEscalationOutput(many=True)
-    risks = RaidItemRefOutput(many=True)
-    issues = RaidItemRefOutput(many=True)
-    change_requests = ChangeRequestRefOutput(many=True)
-    gates = GateRefOutput(many=True)
-    intake = IntakeRefOutput(many=True)
+class DashboardDecisionsOutput(serializers.Serializer):
+    report_escalations = DashboardReportEscalationOutput(many=True)
+    risks = DashboardRaidItemRefOutput(many=True)
+    issues = DashboardRaidItemRefOutput(many=True)
+    change_requests = DashboardChangeRequestRefOutput(many=True)
+    gates = DashboardGateRefOutput(many=True)
+    intake = DashboardIntakeRefOutput(many=True)
     total = serializers.IntegerField()
 
 
-class TopRiskOutput(serializers.Serializer):
+class DashboardTopRiskOutput(serializers.Serializer):
     id = serializers.IntegerField()
     code = serializers.CharField()
     title = serializers.CharField()
@@ -223,14 +223,14 @@ class TopRiskOutput(serializers.Serializer):
     level = serializers.ChoiceField(choices=LEVEL_CHOICES)
 
 
-class CapacityWeekOutput(serializers.Serializer):
+class DashboardCapacityWeekOutput(serializers.Serializer):
     week = serializers.DateField()
     capacity = serializers.DecimalField(max_digits=14, decimal_places=2)
     demand = serializers.DecimalField(max_digits=14, decimal_places=2, help_text="the organisation's allocated hours")
     shown = serializers.DecimalField(max_digits=14, decimal_places=2, help_text="hours on the projects shown")
 
 
-class IntakeRowOutput(serializers.Serializer):
+class DashboardIntakeRowOutput(serializers.Serializer):
     status = serializers.CharField()
     label = serializers.CharField()  # type: ignore[assignment]  # a declared field, not Field.label
     count = serializers.IntegerField()
@@ -243,20 +243,20 @@ class DashboardOutput(serializers.Serializer):
     counts = serializers.DictField(
         child=serializers.IntegerField(), help_text="projects per figure key (see dashboard/projects/)"
     )
-    kpis = PmoKpisOutput()
-    rag_weeks = RagWeekOutput(many=True)
-    budgets = PortfolioBudgetOutput(many=True)
-    budget_totals = BudgetTotalsOutput()
-    points = ProjectPointOutput(many=True, help_text="projects with both SPI and CPI (the quadrant)")
-    without_evm = ProjectPointOutput(many=True)
+    kpis = DashboardPmoKpisOutput()
+    rag_weeks = DashboardRagWeekOutput(many=True)
+    budgets = DashboardPortfolioBudgetOutput(many=True)
+    budget_totals = DashboardBudgetTotalsOutput()
+    points = DashboardProjectPointOutput(many=True, help_text="projects with both SPI and CPI (the quadrant)")
+    without_evm = DashboardProjectPointOutput(many=True)
     milestones_due = DashboardMilestoneOutput(many=True, help_text="the first ten in the next 30 days")
     milestones_slipped = DashboardMilestoneOutput(many=True, help_text="the first ten")
-    milestone_totals = MilestoneTotalsOutput()
-    decisions = DecisionsOutput()
-    top_risks = TopRiskOutput(many=True)
+    milestone_totals = DashboardMilestoneTotalsOutput()
+    decisions = DashboardDecisionsOutput()
+    top_risks = DashboardTopRiskOutput(many=True)
     heat_map = RiskHeatMapOutput(help_text="open risks of the projects shown")
-    capacity = CapacityWeekOutput(many=True)
-    intake = IntakeRowOutput(many=True)
+    capacity = DashboardCapacityWeekOutput(many=True)
+    intake = DashboardIntakeRowOutput(many=True)
 
 
 class DashboardProjectOutput(serializers.Serializer):
@@ -278,7 +278,7 @@ class DashboardProjectOutput(serializers.Serializer):
     next_milestone_date = serializers.DateField(allow_null=True)
 
 
-class DrillDownQuery(serializers.Serializer):
+class DashboardDrillDownQuery(serializers.Serializer):
     figure = serializers.CharField(
         max_length=60, help_text="a key of the dashboard's counts: rag_red, late_over, budget-12, risk-4-5 …"
     )
@@ -304,12 +304,14 @@ class DashboardProjectsView(PaginatedListMixin, OrganizationAPIView):
     capabilities = {"*": Capability.DASHBOARD_VIEW}
 
     @extend_schema(
-        parameters=[*FILTER_PARAMETERS, DrillDownQuery], responses={200: DashboardProjectOutput(many=True)}, tags=TAGS
+        parameters=[*FILTER_PARAMETERS, DashboardDrillDownQuery],
+        responses={200: DashboardProjectOutput(many=True)},
+        tags=TAGS,
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """The projects behind one figure of the dashboard, with the dashboard's filters (paginated)."""
         filters = checked_filters(request, self.access)
-        query = DrillDownQuery(data=request.query_params)
+        query = DashboardDrillDownQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         now = timezone.now()
         window = selectors.Window(today=timezone.localdate(now), now=now)

@@ -47,7 +47,7 @@ class MyProjectOutput(serializers.Serializer):
     can_change = serializers.BooleanField()
 
 
-class EarlierReportOutput(serializers.Serializer):
+class MyWorkEarlierReportOutput(serializers.Serializer):
     id = serializers.IntegerField(source="report.pk")
     project = ProjectRefOutput(source="report.project")
     week = serializers.CharField()
@@ -77,7 +77,7 @@ class MyRiskOutput(serializers.Serializer):
     open_actions = serializers.IntegerField()
 
 
-class RiskSummaryOutput(serializers.Serializer):
+class MyWorkRiskSummaryOutput(serializers.Serializer):
     top = MyRiskOutput(many=True, help_text="highest score first")
     total = serializers.IntegerField()
 
@@ -102,19 +102,19 @@ class MyIssueOutput(serializers.Serializer):
     due_date = serializers.DateField(allow_null=True)
 
 
-class ShownActionsOutput(serializers.Serializer):
+class MyWorkShownActionsOutput(serializers.Serializer):
     rows = MyActionOutput(many=True)
     total = serializers.IntegerField()
     overdue = serializers.IntegerField()
 
 
-class ShownIssuesOutput(serializers.Serializer):
+class MyWorkShownIssuesOutput(serializers.Serializer):
     rows = MyIssueOutput(many=True)
     total = serializers.IntegerField()
     overdue = serializers.IntegerField()
 
 
-class WeekCellOutput(serializers.Serializer):
+class MyWorkWeekCellOutput(serializers.Serializer):
     week = WeekField()
     hours = serializers.DecimalField(max_digits=8, decimal_places=2, help_text="on the row's projects")
     total = serializers.DecimalField(max_digits=8, decimal_places=2, help_text="on every project")
@@ -122,40 +122,40 @@ class WeekCellOutput(serializers.Serializer):
     over = serializers.BooleanField()
 
 
-class TeamRowOutput(serializers.Serializer):
+class MyWorkTeamRowOutput(serializers.Serializer):
     person = serializers.SerializerMethodField()
     projects = ProjectRefOutput(many=True)
-    cells = WeekCellOutput(many=True)
+    cells = MyWorkWeekCellOutput(many=True)
     over_weeks = serializers.IntegerField()
 
     def get_person(self, row: Any) -> dict[str, Any]:
         return {"id": row.person.pk, "name": row.person.full_name}
 
 
-class ManagerPartOutput(serializers.Serializer):
+class MyWorkManagerPartOutput(serializers.Serializer):
     projects = MyProjectOutput(many=True)
     reports_to_do = serializers.IntegerField()
-    earlier_reports = EarlierReportOutput(many=True)
+    earlier_reports = MyWorkEarlierReportOutput(many=True)
     changes = MyChangeOutput(many=True)
-    risks = RiskSummaryOutput()
-    actions_due = ShownActionsOutput(help_text="open actions on my projects owned by others, due within 14 days")
+    risks = MyWorkRiskSummaryOutput()
+    actions_due = MyWorkShownActionsOutput(help_text="open actions on my projects owned by others, due within 14 days")
     team_weeks = serializers.ListField(child=WeekField())
-    team = TeamRowOutput(many=True, help_text="over-allocated people first")
+    team = MyWorkTeamRowOutput(many=True, help_text="over-allocated people first")
 
 
-class AllocationRowOutput(serializers.Serializer):
+class MyWorkAllocationRowOutput(serializers.Serializer):
     project = ProjectRefOutput()
     role = serializers.CharField()
-    cells = WeekCellOutput(many=True)
+    cells = MyWorkWeekCellOutput(many=True)
 
 
 class MyAllocationsOutput(serializers.Serializer):
-    rows = AllocationRowOutput(many=True)
-    totals = WeekCellOutput(many=True)
+    rows = MyWorkAllocationRowOutput(many=True)
+    totals = MyWorkWeekCellOutput(many=True)
     over_weeks = serializers.IntegerField()
 
 
-class SheetRowOutput(serializers.Serializer):
+class MyWorkSheetRowOutput(serializers.Serializer):
     week = serializers.CharField()
     timesheet = serializers.IntegerField(source="timesheet.pk", allow_null=True, default=None)
     state = serializers.CharField(help_text="a timesheet state, or not_started")
@@ -166,11 +166,11 @@ class SheetRowOutput(serializers.Serializer):
 
 
 class MyTimesheetsOutput(serializers.Serializer):
-    this_week = SheetRowOutput()
-    earlier = SheetRowOutput(many=True, help_text="returned first, then unsubmitted drafts")
+    this_week = MyWorkSheetRowOutput()
+    earlier = MyWorkSheetRowOutput(many=True, help_text="returned first, then unsubmitted drafts")
 
 
-class MemberPartOutput(serializers.Serializer):
+class MyWorkMemberPartOutput(serializers.Serializer):
     person = serializers.SerializerMethodField()
     weeks = serializers.ListField(child=WeekField())
     allocations = MyAllocationsOutput(allow_null=True)
@@ -185,10 +185,10 @@ class MyWorkOutput(serializers.Serializer):
     today = serializers.DateField()
     week = WeekField(source="week_start")
     due_at = serializers.DateTimeField(help_text="this week's status reports are due then")
-    manager = ManagerPartOutput(allow_null=True)
-    member = MemberPartOutput(allow_null=True)
-    actions = ShownActionsOutput(help_text="open risk actions assigned to me")
-    issues = ShownIssuesOutput(help_text="open issues I own")
+    manager = MyWorkManagerPartOutput(allow_null=True)
+    member = MyWorkMemberPartOutput(allow_null=True)
+    actions = MyWorkShownActionsOutput(help_text="open risk actions assigned to me")
+    issues = MyWorkShownIssuesOutput(help_text="open issues I own")
 
 
 class MyWorkView(OrganizationAPIView):
