@@ -81,8 +81,13 @@ class Operation:
 
     @property
     def object_parameters(self) -> list[str]:
-        """The path parameters other than the organisation: the IDs (and the like) of objects."""
+        """The path parameters other than the organisation."""
         return [name for name in self.path_parameters if name != ORG_PARAMETER]
+
+    @property
+    def object_ids(self) -> list[str]:
+        """The path parameters that name an object of the organisation (not those of ``NOT_OBJECT_PARAMETERS``)."""
+        return [name for name in self.object_parameters if name not in NOT_OBJECT_PARAMETERS]
 
     @property
     def writes(self) -> bool:
@@ -234,7 +239,6 @@ class DemoOrg:
 # Path parameters that name no object: why, and a value that reaches the view (where one is needed, e.g. the
 # cross-organisation check; the fuzzing generates them).
 NOT_OBJECT_PARAMETERS: dict[str, tuple[str, Callable[[], str]]] = {
-    "verb": ("a step's name (closure/{verb}/), the same in every organisation", lambda: "submit"),
     "year": ("a calendar year (calendar/year/{year}/), not an object", lambda: str(timezone.localdate().year)),
     "key": ("a metric's key (metrics/{key}/values/), the same in every organisation", lambda: "spi"),
     "entity": ("what an import creates (imports/templates/{entity}.{fmt})", lambda: "risks"),

@@ -134,6 +134,8 @@ def _fuzz(operation: Operation, org: DemoOrg, path_values: dict[str, Any], mode:
 @pytest.mark.parametrize("operation", OPERATIONS, ids=[op.label for op in OPERATIONS])
 def test_operation_conforms_to_the_schema(operation: Operation, acme: Acme) -> None:
     paths = acme.paths[operation.path]
+    unresolved = [name for name in operation.object_ids if name not in paths]
+    assert not unresolved, f"acme has no object for {unresolved}: add one in api_conformance_support.complete_demo"
     _fuzz(operation, acme.org, paths, GenerationMode.POSITIVE, POSITIVE_EXAMPLES)
     if takes_input(operation):
         # Invalid data in the body and the query; the path stays valid (an invalid one misses the route).
