@@ -19,7 +19,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -246,7 +246,7 @@ class DashboardOutput(serializers.Serializer):
     kpis = DashboardPmoKpisOutput()
     rag_weeks = DashboardRagWeekOutput(many=True)
     budgets = DashboardPortfolioBudgetOutput(many=True)
-    budget_totals = DashboardBudgetTotalsOutput()
+    budget_totals = serializers.SerializerMethodField()
     points = DashboardProjectPointOutput(many=True, help_text="projects with both SPI and CPI (the quadrant)")
     without_evm = DashboardProjectPointOutput(many=True)
     milestones_due = DashboardMilestoneOutput(many=True, help_text="the first ten in the next 30 days")
@@ -257,6 +257,10 @@ class DashboardOutput(serializers.Serializer):
     heat_map = RiskHeatMapOutput(help_text="open risks of the projects shown")
     capacity = DashboardCapacityWeekOutput(many=True)
     intake = DashboardIntakeRowOutput(many=True)
+
+    @extend_schema_field(DashboardBudgetTotalsOutput)
+    def get_budget_totals(self, data: selectors.Dashboard) -> dict[str, Any]:
+        return dict(DashboardBudgetTotalsOutput(selectors.budget_totals(data.budgets)).data)
 
 
 class DashboardProjectOutput(serializers.Serializer):
@@ -296,7 +300,6 @@ class DashboardView(OrganizationAPIView):
         """Every figure of the executive dashboard for the filters (a fixed number of queries)."""
         filters = checked_filters(request, self.access)
         data = selectors.dashboard_data(access=self.access, filters=filters, now=timezone.now())
-        data.budget_totals = selectors.budget_totals(data.budgets)  # type: ignore[attr-defined]
         return Response(DashboardOutput(data).data)
 
 
