@@ -188,7 +188,12 @@ class ImportBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organ
         responses={
             201: BatchOutput,
             400: OpenApiResponse(
-                BatchRefusedOutput,
+                {
+                    "oneOf": [
+                        {"$ref": "#/components/schemas/BatchRefusedOutput"},
+                        {"$ref": "#/components/schemas/ValidationError"},
+                    ]
+                },
                 description='The file cannot be read (``{"file": [...]}``, no batch kept), or, with '
                 "``dry_run=false``, it has errors: the failed batch with its errors, nothing imported.",
             ),
