@@ -11,18 +11,19 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Max, Q
+from django.db.models import F, Max, OuterRef, Q, Subquery
 from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from pmo.core.bulk import RowChecks, single
 from pmo.tenancy.models import Membership, Organization
 from pmo.tenancy.permissions import object_permissions_grant, object_permissions_revoke
 from projects import permissions
@@ -112,11 +113,29 @@ def organization_today(organization: Organization) -> dt.date:
     return timezone.localdate(timezone=zoneinfo.ZoneInfo(organization.time_zone))
 
 
+def _refuse_read_only(project: Project) -> Project:
+    """``project`` unless it is closed or cancelled (``ProjectReadOnly``)."""
+    if project.is_read_only:
+        raise ProjectReadOnly(project)
+    return project
+
+
 def _lock_project(*, organization: Organization, project_id: int) -> Project:
     """Lock the project row for the rest of the transaction; refuse a closed or cancelled project."""
-    locked = Project.objects.select_for_update().get(organization=organization, pk=project_id)
-    if locked.is_read_only:
-        raise ProjectReadOnly(locked)
+    return _refuse_read_only(Project.objects.select_for_update().get(organization=organization, pk=project_id))
+
+
+def _lock_projects(*, organization: Organization, project_ids: Iterable[int]) -> dict[int, Project]:
+    """Lock these project rows for the rest of the transaction, in one query and in id order (so two bulk writers
+    cannot deadlock), by id. Closed or cancelled projects are returned too: a bulk service refuses them row by row
+    (``_refuse_read_only``). ``Project.DoesNotExist`` when one is missing, as for ``_lock_project``."""
+    wanted = sorted(set(project_ids))
+    if not wanted:
+        return {}
+    rows = Project.objects.select_for_update().filter(organization=organization, pk__in=wanted).order_by("pk")
+    locked = {project.pk: project for project in rows}
+    if len(locked) != len(wanted):
+        raise Project.DoesNotExist("Project matching query does not exist.")
     return locked
 
 
@@ -184,13 +203,22 @@ def templates_install_builtin(*, organization: Organization) -> list[ProcessTemp
     return installed
 
 
-def project_next_code(*, organization: Organization, prefix: str = "PRJ") -> str:
-    """The next free code ``<prefix>-NNN`` in the organisation (codes are unique per organisation)."""
+def _code_number(code: str, prefix: str) -> int | None:
+    """``7`` for ``PRJ-007`` (``prefix`` ``PRJ``); ``None`` for a code not numbered that way."""
+    tail = code.rsplit("-", 1)[1] if code.startswith(f"{prefix}-") else ""
+    return int(tail) if tail.isdigit() else None
+
+
+def _last_code_number(*, organization: Organization, prefix: str) -> int:
     codes = Project.objects.filter(organization=organization, code__startswith=f"{prefix}-").values_list(
         "code", flat=True
     )
-    numbers = [int(code.rsplit("-", 1)[1]) for code in codes if code.rsplit("-", 1)[1].isdigit()]
-    return f"{prefix}-{max(numbers, default=0) + 1:03d}"
+    return max((number for code in codes if (number := _code_number(code, prefix)) is not None), default=0)
+
+
+def project_next_code(*, organization: Organization, prefix: str = "PRJ") -> str:
+    """The next free code ``<prefix>-NNN`` in the organisation (codes are unique per organisation)."""
+    return f"{prefix}-{_last_code_number(organization=organization, prefix=prefix) + 1:03d}"
 
 
 @dataclass(frozen=True)
@@ -206,6 +234,32 @@ def _spread(start: dt.date | None, finish: dt.date | None, parts: int) -> list[d
         return [None] * parts
     span = (finish - start).days
     return [start + dt.timedelta(days=round(span * i / parts)) for i in range(1, parts + 1)]
+
+
+@dataclass(frozen=True)
+class NewProject:
+    """A project to create (``projects_create_many``): the arguments of ``project_create``."""
+
+    name: str
+    code: str | None = None
+    template: ProcessTemplate | None = None
+    manager: Any = None
+    sponsor: Any = None
+    portfolio: Any = None
+    programme: Any = None
+    description: str = ""
+    objectives: str = ""
+    objective_ids: Sequence[int] = ()
+    priority: int = Project.Priority.MEDIUM
+    planned_start: dt.date | None = None
+    planned_finish: dt.date | None = None
+    budget_at_completion: Decimal = Decimal(0)
+    tags: Sequence[str] = ()
+    milestones: Sequence[MilestoneSpec] | None = None
+    scope_statement: str = ""
+    quality_targets: str = ""
+    status: str = Project.Status.PLANNING
+    baseline_reason: str = ""
 
 
 @transaction.atomic
@@ -235,111 +289,185 @@ def project_create(
     baseline_reason: str = "",
 ) -> Project:
     """Create a project ready to run: phases, deliverables and gates copied from ``template``, its first phase
-    active, milestones (given, or one at the end of each phase, spread over the planned dates), baseline v1, and
-    the manager granted view and change permission on it.
+    active, milestones (given, or one at the end of each phase, spread over the planned dates, as are the gates'
+    planned dates), baseline v1, and the manager granted view and change permission on it. A closed or cancelled
+    project is refused (``ProjectReadOnly``).
 
     Used by intake approval and by the PMO creating a project directly.
     """
-    project = Project.objects.create(
-        organization=organization,
-        code=code or project_next_code(organization=organization),
+    new = NewProject(
         name=name,
-        description=description,
-        objectives=objectives,
-        status=status,
-        priority=priority,
+        code=code,
+        template=template,
+        manager=manager,
+        sponsor=sponsor,
         portfolio=portfolio,
         programme=programme,
-        template=template,
-        sponsor=sponsor,
-        manager=manager,
+        description=description,
+        objectives=objectives,
+        objective_ids=objective_ids,
+        priority=priority,
         planned_start=planned_start,
         planned_finish=planned_finish,
         budget_at_completion=budget_at_completion,
-        tags=list(tags),
+        tags=tags,
+        milestones=milestones,
+        scope_statement=scope_statement,
+        quality_targets=quality_targets,
+        status=status,
+        baseline_reason=baseline_reason,
     )
+    return single(lambda: projects_create_many(organization=organization, actor=actor, projects=[new]))
+
+
+@transaction.atomic
+def projects_create_many(*, organization: Organization, actor: Any, projects: Sequence[NewProject]) -> list[Project]:
+    """Create ``projects`` as ``project_create`` does, all or none, in a fixed number of statements whatever their
+    number (the grant of each manager's permissions aside): one INSERT per table for all of them. A project without
+    a code takes the next free ``PRJ-NNN`` in the order given (after the codes of earlier rows). A refused row
+    raises ``RowRefused`` with its index and ``project_create``'s exception for it."""
+    if not projects:
+        return []
+    checks = RowChecks(ProjectsConflict)
+    last = _last_code_number(organization=organization, prefix="PRJ")
+    rows: list[Project] = []
+    for index, new in enumerate(projects):
+        code = new.code
+        if code:
+            last = max(last, _code_number(code, "PRJ") or 0)
+        else:
+            last += 1
+            code = f"PRJ-{last:03d}"
+        project = Project(
+            organization=organization,
+            code=code,
+            name=new.name,
+            description=new.description,
+            objectives=new.objectives,
+            status=new.status,
+            priority=new.priority,
+            portfolio=new.portfolio,
+            programme=new.programme,
+            template=new.template,
+            sponsor=new.sponsor,
+            manager=new.manager,
+            planned_start=new.planned_start,
+            planned_finish=new.planned_finish,
+            budget_at_completion=new.budget_at_completion,
+            tags=list(new.tags),
+        )
+        with checks.row(index):
+            _refuse_read_only(project)
+        rows.append(project)
+    checks.raise_first()
+    created = Project.objects.bulk_create(rows)
     ProjectObjective.objects.bulk_create(
-        [ProjectObjective(organization=organization, project=project, objective_id=oid) for oid in objective_ids]
-    )
-    phases = _instantiate_template(organization=organization, project=project, template=template)
-    if phases:
-        first = phases[0]
-        first.status = ProjectPhase.Status.ACTIVE
-        first.started_at = timezone.now()
-        first.save(update_fields=["status", "started_at"])
-        project.current_phase = first
-        project.save(update_fields=["current_phase"])
-    phase_by_key = {phase.key: phase for phase in phases}
-    if milestones is None:
-        with translation.override(organization.default_language):
-            dates = _spread(planned_start, planned_finish, len(phases))
-            milestones = [
-                MilestoneSpec(_("%(phase)s complete") % {"phase": phase.name}, date, phase.key)
-                for phase, date in zip(phases, dates, strict=True)
-            ]
-        gate_dates = {phase.pk: date for phase, date in zip(phases, dates, strict=True)}
-        for gate in GateReview.objects.filter(organization=organization, project=project):
-            gate.planned_date = gate_dates.get(gate.phase_id)
-            gate.save(update_fields=["planned_date"])
-    created = Milestone.objects.bulk_create(
         [
+            ProjectObjective(organization=organization, project=project, objective_id=objective_id)
+            for project, new in zip(created, projects, strict=True)
+            for objective_id in new.objective_ids
+        ]
+    )
+    phases = _instantiate_templates(
+        organization=organization,
+        projects=created,
+        dated_gates={project.pk for project, new in zip(created, projects, strict=True) if new.milestones is None},
+    )
+    # Each new project's current phase is its first, the one phase inserted active (one UPDATE for all).
+    Project.objects.filter(
+        organization=organization, pk__in=[project.pk for project in created if project.current_phase]
+    ).update(
+        current_phase=Subquery(
+            ProjectPhase.objects.filter(
+                organization=organization, project=OuterRef("pk"), status=ProjectPhase.Status.ACTIVE
+            ).values("pk")[:1]
+        )
+    )
+    milestones: list[Milestone] = []
+    for project, new in zip(created, projects, strict=True):
+        specs = new.milestones
+        if specs is None:
+            with translation.override(organization.default_language):
+                dates = _spread(new.planned_start, new.planned_finish, len(phases[project.pk]))
+                specs = [
+                    MilestoneSpec(_("%(phase)s complete") % {"phase": phase.name}, date, phase.key)
+                    for phase, date in zip(phases[project.pk], dates, strict=True)
+                ]
+        phase_by_key = {phase.key: phase for phase in phases[project.pk]}
+        milestones += [
             Milestone(
                 organization=organization,
                 project=project,
                 phase=phase_by_key.get(spec.phase_key or ""),
                 name=spec.name,
-                order=i,
+                order=order,
                 baseline_date=spec.date,
                 forecast_date=spec.date,
             )
-            for i, spec in enumerate(milestones, start=1)
+            for order, spec in enumerate(specs, start=1)
         ]
+    Milestone.objects.bulk_create(milestones)
+    _initial_baselines(
+        organization=organization, actor=actor, projects=projects, created=created, milestones=milestones
     )
-    with translation.override(organization.default_language):
-        reason = baseline_reason or _("Initial baseline at approval")
-    baseline_create(
-        organization=organization,
-        actor=actor,
-        project=project,
-        reason=reason,
-        reason_category=Baseline.ReasonCategory.INITIAL,
-        scope_statement=scope_statement or objectives or description,
-        quality_targets=quality_targets,
-        milestones=created,
-    )
-    if manager is not None:
-        object_permissions_grant(
-            organization=organization, obj=project, user=manager, codenames=permissions.MANAGER_CODENAMES
-        )
-    return project
+    for project in created:
+        if project.manager is not None:
+            object_permissions_grant(
+                organization=organization, obj=project, user=project.manager, codenames=permissions.MANAGER_CODENAMES
+            )
+    return created
 
 
-def _instantiate_template(
-    *, organization: Organization, project: Project, template: ProcessTemplate | None
-) -> list[ProjectPhase]:
-    if template is None:
-        return []
-    template_phases = list(
-        TemplatePhase.objects.filter(organization=organization, template=template)
-        .prefetch_related("deliverables", "gates")
-        .order_by("order")
-    )
-    phases = ProjectPhase.objects.bulk_create(
-        [
-            ProjectPhase(
+def _instantiate_templates(
+    *, organization: Organization, projects: Sequence[Project], dated_gates: Collection[int]
+) -> dict[int, list[ProjectPhase]]:
+    """Copy each project's template into it: phases (the first one active, and the project's current phase),
+    deliverables and gates; the gates of the ``dated_gates`` projects are planned for the end of their phase (its
+    share of the planned dates). The phases of each project by project id; the templates are read in three
+    queries for all."""
+    template_phases: dict[int, list[TemplatePhase]] = defaultdict(list)
+    template_ids = {project.template_id for project in projects if project.template_id is not None}
+    if template_ids:
+        for template_phase in (
+            TemplatePhase.objects.filter(organization=organization, template_id__in=template_ids)
+            .prefetch_related("deliverables", "gates")
+            .order_by("order")
+        ):
+            template_phases[template_phase.template_id].append(template_phase)
+    now = timezone.now()
+    pairs: list[tuple[Project, TemplatePhase, ProjectPhase]] = []
+    for project in projects:
+        for order, template_phase in enumerate(template_phases.get(project.template_id or 0, [])):
+            phase = ProjectPhase(
                 organization=organization,
                 project=project,
-                order=tp.order,
-                key=tp.key,
-                name=tp.name,
-                optional=tp.optional,
+                order=template_phase.order,
+                key=template_phase.key,
+                name=template_phase.name,
+                optional=template_phase.optional,
             )
-            for tp in template_phases
-        ]
-    )
-    deliverables = []
-    gates = []
-    for tp, phase in zip(template_phases, phases, strict=True):
+            if order == 0:
+                phase.status, phase.started_at = ProjectPhase.Status.ACTIVE, now
+            pairs.append((project, template_phase, phase))
+    ProjectPhase.objects.bulk_create([phase for _project, _template_phase, phase in pairs])
+    phases: dict[int, list[ProjectPhase]] = {project.pk: [] for project in projects}
+    for project, _template_phase, phase in pairs:
+        if not phases[project.pk]:
+            project.current_phase = phase
+        phases[project.pk].append(phase)
+    gate_dates = {
+        phase.pk: date
+        for project in projects
+        if project.pk in dated_gates
+        for phase, date in zip(
+            phases[project.pk],
+            _spread(project.planned_start, project.planned_finish, len(phases[project.pk])),
+            strict=True,
+        )
+    }
+    deliverables: list[ProjectDeliverable] = []
+    gates: list[GateReview] = []
+    for project, template_phase, phase in pairs:
         deliverables += [
             ProjectDeliverable(
                 organization=organization,
@@ -349,7 +477,7 @@ def _instantiate_template(
                 name=td.name,
                 required=td.required,
             )
-            for td in tp.deliverables.all()
+            for td in template_phase.deliverables.all()
         ]
         gates += [
             GateReview(
@@ -361,12 +489,59 @@ def _instantiate_template(
                 name=tg.name,
                 kind=tg.kind,
                 decider=tg.decider,
+                planned_date=gate_dates.get(phase.pk),
             )
-            for tg in tp.gates.all()
+            for tg in template_phase.gates.all()
         ]
     ProjectDeliverable.objects.bulk_create(deliverables)
     GateReview.objects.bulk_create(gates)
     return phases
+
+
+def _initial_baselines(
+    *,
+    organization: Organization,
+    actor: Any,
+    projects: Sequence[NewProject],
+    created: Sequence[Project],
+    milestones: Sequence[Milestone],
+) -> list[Baseline]:
+    """Baseline v1 of new projects (as ``baseline_create`` records it for a project's first version): the
+    project's budget and planned dates, its milestones' dates."""
+    milestone_dates: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for milestone in milestones:
+        milestone_dates[milestone.project_id].append(
+            {
+                "milestone": milestone.pk,
+                "name": milestone.name,
+                "date": milestone.baseline_date.isoformat() if milestone.baseline_date else None,
+                "weight": milestone.weight,
+            }
+        )
+    with translation.override(organization.default_language):
+        default_reason = _("Initial baseline at approval")
+    now = timezone.now()
+    return Baseline.objects.bulk_create(
+        [
+            Baseline(
+                organization=organization,
+                project=project,
+                version=1,
+                budget=project.budget_at_completion,
+                start_date=project.planned_start,
+                finish_date=project.planned_finish,
+                milestone_dates=milestone_dates[project.pk],
+                phase_dates=[],
+                scope_statement=new.scope_statement or new.objectives or new.description,
+                quality_targets=new.quality_targets,
+                reason=new.baseline_reason or default_reason,
+                reason_category=Baseline.ReasonCategory.INITIAL,
+                approved_by=actor,
+                approved_at=now,
+            )
+            for project, new in zip(created, projects, strict=True)
+        ]
+    )
 
 
 @transaction.atomic
@@ -941,14 +1116,23 @@ MILESTONE_EDITABLE_FIELDS = frozenset({"name", "forecast_date", "actual_date", "
 
 
 def _milestone_validate(
-    *, organization: Organization, project: Project, fields: Mapping[str, Any], exclude_pk: int | None = None
+    *,
+    organization: Organization,
+    project: Project,
+    fields: Mapping[str, Any],
+    exclude_pk: int | None = None,
+    names: Collection[str] | None = None,
 ) -> None:
+    """``names``: the names the project's milestones have, when the caller loaded them for a batch; else the name is
+    looked up."""
     errors: dict[str, list[str]] = {}
     if "name" in fields:
         if not fields["name"]:
             errors["name"] = [_("A milestone needs a name.")]
         elif (
-            Milestone.objects.filter(organization=organization, project=project, name=fields["name"])
+            fields["name"] in names
+            if names is not None
+            else Milestone.objects.filter(organization=organization, project=project, name=fields["name"])
             .exclude(pk=exclude_pk)
             .exists()
         ):
@@ -966,6 +1150,18 @@ def _milestone_validate(
         raise ValidationError(errors)
 
 
+@dataclass(frozen=True)
+class NewMilestone:
+    """A milestone to add (``milestones_create_many``): the arguments of ``milestone_create``."""
+
+    project: Project
+    name: str
+    forecast_date: dt.date | None = None
+    actual_date: dt.date | None = None
+    phase: ProjectPhase | None = None
+    weight: int = 1
+
+
 @transaction.atomic
 def milestone_create(
     *,
@@ -979,21 +1175,56 @@ def milestone_create(
     weight: int = 1,
 ) -> Milestone:
     """Add a milestone at the end of the project's list. It has no baseline date until the next baseline."""
-    locked = _lock_project(organization=organization, project_id=project.pk)
-    name = (name or "").strip()
-    fields = {"name": name, "actual_date": actual_date, "phase": phase, "weight": weight}
-    _milestone_validate(organization=organization, project=locked, fields=fields)
-    last = Milestone.objects.filter(organization=organization, project=locked).aggregate(m=Max("order"))["m"] or 0
-    return Milestone.objects.create(
-        organization=organization,
-        project=locked,
-        name=name,
-        order=last + 1,
-        forecast_date=forecast_date,
-        actual_date=actual_date,
-        phase=phase,
-        weight=weight,
+    new = NewMilestone(
+        project=project, name=name, forecast_date=forecast_date, actual_date=actual_date, phase=phase, weight=weight
     )
+    return single(lambda: milestones_create_many(organization=organization, actor=actor, milestones=[new]))
+
+
+@transaction.atomic
+def milestones_create_many(
+    *, organization: Organization, actor: Any, milestones: Sequence[NewMilestone]
+) -> list[Milestone]:
+    """Add ``milestones`` in one go, with the rules and refusals of ``milestone_create``, all or none: each at the
+    end of its project's list, in the order given. Each distinct project is locked once (in id order) and its
+    milestone names and last position read in one query for all; one INSERT for all. A refused row raises
+    ``RowRefused`` with its index and ``milestone_create``'s exception for it."""
+    if not milestones:
+        return []
+    checks = RowChecks(ProjectsConflict)
+    projects = _lock_projects(organization=organization, project_ids=[new.project.pk for new in milestones])
+    for index, new in checks.pending(milestones):
+        with checks.row(index):
+            _refuse_read_only(projects[new.project.pk])
+    names: dict[int, set[str]] = defaultdict(set)
+    last: dict[int, int] = defaultdict(int)
+    existing = Milestone.objects.filter(organization=organization, project_id__in=list(projects))
+    for project_id, name, order in existing.values_list("project_id", "name", "order"):
+        names[project_id].add(name)
+        last[project_id] = max(last[project_id], order)
+    rows: list[Milestone] = []
+    for index, new in checks.pending(milestones):
+        project = projects[new.project.pk]
+        name = (new.name or "").strip()
+        with checks.row(index):
+            fields = {"name": name, "actual_date": new.actual_date, "phase": new.phase, "weight": new.weight}
+            _milestone_validate(organization=organization, project=project, fields=fields, names=names[project.pk])
+        names[project.pk].add(name)
+        last[project.pk] += 1
+        rows.append(
+            Milestone(
+                organization=organization,
+                project=project,
+                name=name,
+                order=last[project.pk],
+                forecast_date=new.forecast_date,
+                actual_date=new.actual_date,
+                phase=new.phase,
+                weight=new.weight,
+            )
+        )
+    checks.raise_first()
+    return Milestone.objects.bulk_create(rows)
 
 
 @transaction.atomic

@@ -15,6 +15,8 @@ Who: ``resources.manage`` (the PMO), or whoever may change the project (its mana
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -23,6 +25,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
+from pmo.core.bulk import RowChecks, single
 from pmo.tenancy.access import OrgAccess
 from pmo.tenancy.models import Organization
 from pmo.tenancy.roles import Capability
@@ -31,7 +34,7 @@ from projects.changes.services import actor_access
 from projects.models import Project, ProjectUserObjectPermission
 from projects.policy import week_label
 from projects.selectors import project_can_change
-from projects.services import ProjectsConflict, _lock_project
+from projects.services import ProjectsConflict, _lock_project, _lock_projects, _refuse_read_only
 from resources.models import Allocation, Person
 
 MIN_HOURS = Decimal("0.5")
@@ -62,10 +65,14 @@ def changeable_project_ids(*, access: OrgAccess) -> frozenset[int] | None:
     )
 
 
+def _not_yours() -> PermissionDenied:
+    return PermissionDenied(_("You may change the allocations of your own projects only."))
+
+
 def _require(*, organization: Organization, actor: Any, project: Project) -> None:
     access = actor_access(organization=organization, actor=actor)
     if not allocation_may_change(access=access, project=project):
-        raise PermissionDenied(_("You may change the allocations of your own projects only."))
+        raise _not_yours()
 
 
 def _clean(values: dict[str, Any]) -> dict[str, Any]:
@@ -105,25 +112,54 @@ def _clean(values: dict[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
-def _lock_person(*, organization: Organization, person_id: int, require_active: bool = True) -> Person:
-    """Lock the person row: the lock that serialises overlap checks of that person's allocations."""
-    person = Person.objects.select_for_update().get(organization=organization, pk=person_id)
-    if require_active and not person.active:
+def _refuse_inactive(person: Person) -> Person:
+    if not person.active:
         raise ValidationError({"person": [_("%(name)s is inactive and cannot be allocated.") % {"name": person}]})
     return person
 
 
+def _lock_person(*, organization: Organization, person_id: int, require_active: bool = True) -> Person:
+    """Lock the person row: the lock that serialises overlap checks of that person's allocations."""
+    person = Person.objects.select_for_update().get(organization=organization, pk=person_id)
+    return _refuse_inactive(person) if require_active else person
+
+
+def _lock_people(*, organization: Organization, person_ids: Iterable[int]) -> dict[int, Person]:
+    """Lock these person rows (in id order, in one query), by id; ``Person.DoesNotExist`` when one is missing."""
+    wanted = sorted(set(person_ids))
+    locked = {
+        person.pk: person
+        for person in Person.objects.select_for_update().filter(organization=organization, pk__in=wanted).order_by("pk")
+    }
+    if len(locked) != len(wanted):
+        raise Person.DoesNotExist("Person matching query does not exist.")
+    return locked
+
+
 def _refuse_overlap(
-    *, organization: Organization, person: Person, project: Project, start: dt.date, end: dt.date, exclude: int | None
+    *,
+    organization: Organization,
+    person: Person,
+    project: Project,
+    start: dt.date,
+    end: dt.date,
+    exclude: int | None,
+    booked: Sequence[Allocation] | None = None,
 ) -> None:
-    clash = (
-        Allocation.objects.filter(
-            organization=organization, person=person, project=project, start_week__lte=end, end_week__gte=start
+    """Refuse a second allocation of ``person`` to ``project`` in any of these weeks. ``booked``: the person's
+    allocations to the project, when the caller loaded them for a batch; else they are looked up."""
+    if booked is None:
+        clash = (
+            Allocation.objects.filter(
+                organization=organization, person=person, project=project, start_week__lte=end, end_week__gte=start
+            )
+            .exclude(pk=exclude)
+            .order_by("start_week")
+            .first()
         )
-        .exclude(pk=exclude)
-        .order_by("start_week")
-        .first()
-    )
+    else:
+        overlapping = [item for item in booked if item.start_week <= end and item.end_week >= start]
+        clash = min(overlapping, key=lambda item: item.start_week, default=None)
     if clash is not None:
         raise ValidationError(
             {
@@ -143,6 +179,18 @@ def _refuse_overlap(
         )
 
 
+@dataclass(frozen=True)
+class NewAllocation:
+    """An allocation to plan (``allocations_create_many``): the arguments of ``allocation_create``."""
+
+    person: Person
+    project: Project
+    start_week: dt.date
+    end_week: dt.date
+    hours_per_week: Decimal | int | str
+    role: str = ""
+
+
 @transaction.atomic
 def allocation_create(
     *,
@@ -158,19 +206,73 @@ def allocation_create(
     """Plan ``person`` on ``project`` for ``start_week``–``end_week`` (Mondays, inclusive) at ``hours_per_week``.
     Refuses an inactive person, a closed or cancelled project and an overlap with another allocation of the same
     person to the same project."""
-    locked_project = _lock_project(organization=organization, project_id=project.pk)
-    _require(organization=organization, actor=actor, project=locked_project)
-    values = _clean({"start_week": start_week, "end_week": end_week, "hours_per_week": hours_per_week, "role": role})
-    locked_person = _lock_person(organization=organization, person_id=person.pk)
-    _refuse_overlap(
-        organization=organization,
-        person=locked_person,
-        project=locked_project,
-        start=values["start_week"],
-        end=values["end_week"],
-        exclude=None,
+    new = NewAllocation(
+        person=person,
+        project=project,
+        start_week=start_week,
+        end_week=end_week,
+        hours_per_week=hours_per_week,
+        role=role,
     )
-    return Allocation.objects.create(organization=organization, person=locked_person, project=locked_project, **values)
+    return single(lambda: allocations_create_many(organization=organization, actor=actor, allocations=[new]))
+
+
+@transaction.atomic
+def allocations_create_many(
+    *, organization: Organization, actor: Any, allocations: Sequence[NewAllocation]
+) -> list[Allocation]:
+    """Plan ``allocations`` in one go, with the rules, locks and refusals of ``allocation_create``, all or none:
+    the distinct projects are locked once (in id order), the actor's right checked once for all
+    (``changeable_project_ids``), then the distinct people locked once (in id order) and their allocations to these
+    projects read in one query, so an overlap with a stored allocation or an earlier row is refused; one INSERT for
+    all. A refused row raises ``RowRefused`` with its index and ``allocation_create``'s exception for it."""
+    if not allocations:
+        return []
+    checks = RowChecks(ProjectsConflict)
+    projects = _lock_projects(organization=organization, project_ids=[new.project.pk for new in allocations])
+    for index, new in checks.pending(allocations):
+        with checks.row(index):
+            _refuse_read_only(projects[new.project.pk])
+    with checks.every_row(len(allocations)):
+        changeable = changeable_project_ids(access=actor_access(organization=organization, actor=actor))
+    values: dict[int, dict[str, Any]] = {}
+    for index, new in checks.pending(allocations):
+        with checks.row(index):
+            if changeable is not None and new.project.pk not in changeable:
+                raise _not_yours()
+            values[index] = _clean(
+                {
+                    "start_week": new.start_week,
+                    "end_week": new.end_week,
+                    "hours_per_week": new.hours_per_week,
+                    "role": new.role,
+                }
+            )
+    people = _lock_people(organization=organization, person_ids=[new.person.pk for new in allocations])
+    booked: dict[tuple[int, int], list[Allocation]] = {}
+    for allocation in Allocation.objects.filter(
+        organization=organization, person_id__in=list(people), project_id__in=list(projects)
+    ):
+        booked.setdefault((allocation.person_id, allocation.project_id), []).append(allocation)
+    rows: list[Allocation] = []
+    for index, new in checks.pending(allocations):
+        person, project = people[new.person.pk], projects[new.project.pk]
+        row = Allocation(organization=organization, person=person, project=project, **values[index])
+        with checks.row(index):
+            _refuse_inactive(person)
+            _refuse_overlap(
+                organization=organization,
+                person=person,
+                project=project,
+                start=row.start_week,
+                end=row.end_week,
+                exclude=None,
+                booked=booked.get((person.pk, project.pk), []),
+            )
+        booked.setdefault((person.pk, project.pk), []).append(row)
+        rows.append(row)
+    checks.raise_first()
+    return Allocation.objects.bulk_create(rows)
 
 
 def _lock_allocation(*, organization: Organization, allocation: Allocation) -> Allocation:

@@ -14,8 +14,8 @@ an archived project.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
@@ -24,6 +24,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
+from pmo.core.bulk import RowChecks, single
 from pmo.tenancy.access import OrgAccess
 from pmo.tenancy.models import Membership, Organization
 from pmo.tenancy.roles import Capability
@@ -99,15 +100,38 @@ def _same_org(obj: Any, organization: Organization, field: str) -> None:
 # --- People ------------------------------------------------------------------------------------------------------
 
 
-def _check_user_link(*, organization: Organization, user_id: int | None, person_pk: int | None) -> None:
+def _user_links(
+    *, organization: Organization, user_ids: Iterable[int], person_pk: int | None = None
+) -> tuple[set[int], dict[int, str]]:
+    """Of ``user_ids``: the members of the organisation, and those linked to a person (other than ``person_pk``)
+    with that person's name; two queries."""
+    wanted = set(user_ids)
+    members = set(
+        Membership.objects.filter(organization=organization, user_id__in=wanted).values_list("user_id", flat=True)
+    )
+    linked = (
+        Person.objects.filter(organization=organization, user_id__in=wanted)
+        .exclude(pk=person_pk)
+        .values_list("user_id", "full_name")
+    )
+    return members, {user_id: name for user_id, name in linked if user_id is not None}
+
+
+def _refuse_user_link(user_id: int | None, *, members: set[int], linked: Mapping[int, str]) -> None:
     """A person may be linked to a user of this organisation who is not linked to another person."""
     if user_id is None:
         return
-    if not Membership.objects.filter(organization=organization, user_id=user_id).exists():
+    if user_id not in members:
         raise ValidationError({"user": [_("Link a member of this organisation.")]})
-    taken = Person.objects.filter(organization=organization, user_id=user_id).exclude(pk=person_pk).first()
-    if taken is not None:
-        raise ValidationError({"user": [_("This user is linked to %(name)s already.") % {"name": taken.full_name}]})
+    if user_id in linked:
+        raise ValidationError({"user": [_("This user is linked to %(name)s already.") % {"name": linked[user_id]}]})
+
+
+def _check_user_link(*, organization: Organization, user_id: int | None, person_pk: int | None) -> None:
+    if user_id is None:
+        return
+    members, linked = _user_links(organization=organization, user_ids=[user_id], person_pk=person_pk)
+    _refuse_user_link(user_id, members=members, linked=linked)
 
 
 def _clean_person(values: Mapping[str, Any], *, organization: Organization) -> dict[str, Any]:
@@ -145,6 +169,22 @@ def _clean_person(values: Mapping[str, Any], *, organization: Organization) -> d
     return cleaned
 
 
+@dataclass(frozen=True)
+class NewPerson:
+    """A person to add (``people_create_many``): the arguments of ``person_create``, and the skill levels that
+    ``person_skills_set`` would give them."""
+
+    full_name: str
+    email: str = ""
+    department: Department | None = None
+    job_role: str = ""
+    cost_rate: Decimal | int | str = 0
+    weekly_capacity: Decimal | int | str = Decimal(40)
+    active: bool = True
+    user_id: int | None = None
+    skills: Mapping[Skill, Any] = field(default_factory=dict)
+
+
 @transaction.atomic
 def person_create(
     *,
@@ -160,21 +200,67 @@ def person_create(
     user_id: int | None = None,
 ) -> Person:
     """Add a person whose time the PMO plans; optionally linked to a member (``user_id``) not linked elsewhere."""
-    _require_manage(organization=organization, actor=actor)
-    values = _clean_person(
-        {
-            "full_name": full_name,
-            "email": email,
-            "department": department,
-            "job_role": job_role,
-            "cost_rate": cost_rate,
-            "weekly_capacity": weekly_capacity,
-            "active": active,
-        },
-        organization=organization,
+    new = NewPerson(
+        full_name=full_name,
+        email=email,
+        department=department,
+        job_role=job_role,
+        cost_rate=cost_rate,
+        weekly_capacity=weekly_capacity,
+        active=active,
+        user_id=user_id,
     )
-    _check_user_link(organization=organization, user_id=user_id, person_pk=None)
-    return Person.objects.create(organization=organization, user_id=user_id, **values)
+    return single(lambda: people_create_many(organization=organization, actor=actor, people=[new]))
+
+
+@transaction.atomic
+def people_create_many(*, organization: Organization, actor: Any, people: Sequence[NewPerson]) -> list[Person]:
+    """Add ``people`` with their skill levels in one go, all or none, with the rules and refusals of
+    ``person_create`` and ``person_skills_set``: the right is checked once, the member links in two queries for
+    all (a member linked by an earlier row is taken), one INSERT for the people and one for their skills. A refused
+    row raises ``RowRefused`` with its index and the single service's exception for it."""
+    if not people:
+        return []
+    checks = RowChecks()
+    with checks.every_row(len(people)):
+        _require_manage(organization=organization, actor=actor)
+    values: dict[int, dict[str, Any]] = {}
+    for index, new in checks.pending(people):
+        with checks.row(index):
+            values[index] = _clean_person(
+                {
+                    "full_name": new.full_name,
+                    "email": new.email,
+                    "department": new.department,
+                    "job_role": new.job_role,
+                    "cost_rate": new.cost_rate,
+                    "weekly_capacity": new.weekly_capacity,
+                    "active": new.active,
+                },
+                organization=organization,
+            )
+    members, linked = _user_links(
+        organization=organization, user_ids=[new.user_id for new in people if new.user_id is not None]
+    )
+    levels: dict[int, dict[int, int]] = {}
+    for index, new in checks.pending(people):
+        with checks.row(index):
+            _refuse_user_link(new.user_id, members=members, linked=linked)
+            levels[index] = _clean_levels(organization=organization, levels=new.skills)
+        if new.user_id is not None:
+            linked.setdefault(new.user_id, values[index]["full_name"])
+    checks.raise_first()
+    created = Person.objects.bulk_create(
+        [Person(organization=organization, user_id=new.user_id, **values[index]) for index, new in enumerate(people)]
+    )
+    PersonSkill.objects.bulk_create(
+        [
+            PersonSkill(organization=organization, person=person, skill_id=skill_id, level=level)
+            for index, person in enumerate(created)
+            for skill_id, level in levels[index].items()
+        ]
+    )
+    return created
 
 
 def _lock_person(*, organization: Organization, person: Person) -> Person:
@@ -231,13 +317,8 @@ def person_delete(*, organization: Organization, actor: Any, person: Person) -> 
     locked.delete()
 
 
-@transaction.atomic
-def person_skills_set(
-    *, organization: Organization, actor: Any, person: Person, levels: Mapping[Skill, Any]
-) -> list[PersonSkill]:
-    """Replace a person's skills with ``levels`` (skill → level 1–5). Skills left out are removed."""
-    _require_manage(organization=organization, actor=actor)
-    locked = _lock_person(organization=organization, person=person)
+def _clean_levels(*, organization: Organization, levels: Mapping[Skill, Any]) -> dict[int, int]:
+    """Skill → level 1–5 as skill id → level; ``ValidationError`` on ``skills``."""
     cleaned: dict[int, int] = {}
     for skill, level in levels.items():
         _same_org(skill, organization, "skills")
@@ -246,6 +327,17 @@ def person_skills_set(
                 {"skills": [_("The level of %(skill)s must be a whole number from 1 to 5.") % {"skill": skill.name}]}
             )
         cleaned[skill.pk] = level
+    return cleaned
+
+
+@transaction.atomic
+def person_skills_set(
+    *, organization: Organization, actor: Any, person: Person, levels: Mapping[Skill, Any]
+) -> list[PersonSkill]:
+    """Replace a person's skills with ``levels`` (skill → level 1–5). Skills left out are removed."""
+    _require_manage(organization=organization, actor=actor)
+    locked = _lock_person(organization=organization, person=person)
+    cleaned = _clean_levels(organization=organization, levels=levels)
     current = {row.skill_id: row for row in PersonSkill.objects.filter(organization=organization, person=locked)}
     PersonSkill.objects.filter(organization=organization, person=locked).exclude(skill_id__in=list(cleaned)).delete()
     for skill_id, level in cleaned.items():

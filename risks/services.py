@@ -15,22 +15,24 @@ Project items are kept by whoever may change the project; portfolio-level items 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, Max, Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from pmo.core.bulk import RowChecks, single
 from pmo.tenancy.access import OrgAccess
 from pmo.tenancy.models import Membership, Organization
 from portfolio.models import Portfolio
 from projects.changes.services import actor_access
 from projects.models import Project
 from projects.selectors import project_can_change
-from projects.services import ProjectsConflict, StaleVersion, _lock_project
+from projects.services import ProjectsConflict, StaleVersion, _lock_project, _lock_projects, _refuse_read_only
 from risks import permissions
 from risks.models import ESCALATION_ORDER, Assumption, EscalationLevel, Issue, Risk, RiskAction
 from risks.scoring import HIGH, MEDIUM, level_of, risk_settings_get, risk_settings_lock
@@ -107,15 +109,37 @@ def _check_version(item: Any, version: int | None) -> None:
         raise RaidStale(item)
 
 
-def _member(organization: Organization, user: Any, errors: dict[str, list[str]], name: str = "owner") -> Any:
-    """``user`` (a user or an id) if a member of ``organization``; ``None`` stays ``None``."""
+def _user_id(user: Any) -> int:
+    return int(getattr(user, "pk", user))
+
+
+def _members(organization: Organization, users: Iterable[Any]) -> dict[int, Any]:
+    """The members of ``organization`` among ``users`` (users or ids; blanks left out) by user id, in one query."""
+    ids = {_user_id(user) for user in users if user not in (None, "")}
+    if not ids:
+        return {}
+    memberships = Membership.objects.filter(organization=organization, user_id__in=ids).select_related("user")
+    return {membership.user_id: membership.user for membership in memberships}
+
+
+def _member(
+    organization: Organization,
+    user: Any,
+    errors: dict[str, list[str]],
+    name: str = "owner",
+    members: Mapping[int, Any] | None = None,
+) -> Any:
+    """``user`` (a user or an id) if a member of ``organization``; ``None`` stays ``None``. ``members``: the
+    members loaded for a batch (``_members``), else they are looked up."""
     if user in (None, ""):
         return None
-    user_id = getattr(user, "pk", user)
-    if not Membership.objects.filter(organization=organization, user_id=user_id).exists():
+    if members is None:
+        members = _members(organization, [user])
+    member = members.get(_user_id(user))
+    if member is None:
         errors[name] = [_("Choose a member of the organisation.")]
         return None
-    return user if hasattr(user, "pk") else get_user_model()._default_manager.get(pk=user_id)
+    return user if hasattr(user, "pk") else member
 
 
 def _date(value: Any, name: str, errors: dict[str, list[str]]) -> dt.date | None:
@@ -148,9 +172,11 @@ def _choice(value: Any, name: str, choices: Any, errors: dict[str, list[str]]) -
     return str(value)
 
 
-def _clean(organization: Organization, values: dict[str, Any], *, scale: int = 5) -> dict[str, Any]:
+def _clean(
+    organization: Organization, values: dict[str, Any], *, scale: int = 5, members: Mapping[int, Any] | None = None
+) -> dict[str, Any]:
     """Strip and check the fields present in ``values`` (risks, issues, assumptions, actions); ``ValidationError``
-    with every problem."""
+    with every problem. ``members``: see ``_member``."""
     errors: dict[str, list[str]] = {}
     cleaned = dict(values)
     for name in TEXT_FIELDS:
@@ -168,7 +194,7 @@ def _clean(organization: Organization, values: dict[str, Any], *, scale: int = 5
         if name in cleaned:
             cleaned[name] = _date(cleaned[name], name, errors)
     if "owner" in cleaned:
-        cleaned["owner"] = _member(organization, cleaned["owner"], errors)
+        cleaned["owner"] = _member(organization, cleaned["owner"], errors, members=members)
     if errors:
         raise ValidationError(errors)
     return cleaned
@@ -222,6 +248,26 @@ def _may_keep_risk(access: OrgAccess, item: Risk | Issue) -> bool:
     return may_keep(access=access, project=item.project)
 
 
+@dataclass(frozen=True)
+class NewRisk:
+    """A risk to log (``risks_create_many``): the arguments of ``risk_create``."""
+
+    title: str
+    category: str
+    probability: int
+    impact: int
+    strategy: str = Risk.Strategy.MITIGATE
+    project: Project | None = None
+    portfolio: Portfolio | None = None
+    cause: str = ""
+    event: str = ""
+    effect: str = ""
+    proximity: dt.date | None = None
+    owner: Any = None
+    response_plan: str = ""
+    contingency: str = ""
+
+
 @transaction.atomic
 def risk_create(
     *,
@@ -246,40 +292,97 @@ def risk_create(
     """Log a risk on ``project`` (or, without one, on ``portfolio``). It takes the organisation's next number
     (R-001 …) under the risk-settings lock, so concurrent creations never share one. Probability and impact must
     be on the organisation's scale."""
-    project, portfolio = _scope(project=project, portfolio=portfolio)
-    access = _access(organization, actor)
-    locked_project = _lock_scope(organization=organization, project_id=project.pk if project else None)
-    _require(may_keep(access=access, project=locked_project))
-    settings = risk_settings_lock(organization=organization)
-    values = _clean(
-        organization,
-        {
-            "title": title,
-            "category": category,
-            "probability": probability,
-            "impact": impact,
-            "strategy": strategy,
-            "cause": cause,
-            "event": event,
-            "effect": effect,
-            "proximity": proximity,
-            "owner": owner,
-            "response_plan": response_plan,
-            "contingency": contingency,
-        },
-        scale=settings.scale,
-    )
-    _risk_choices(values)
-    now = at or timezone.now()
-    return Risk.objects.create(
-        organization=organization,
-        project=locked_project,
+    new = NewRisk(
+        title=title,
+        category=category,
+        probability=probability,
+        impact=impact,
+        strategy=strategy,
+        project=project,
         portfolio=portfolio,
-        number=_next_number(Risk, organization),
-        created_by=actor,
-        created_at=now,
-        last_reviewed_at=now,
-        **values,
+        cause=cause,
+        event=event,
+        effect=effect,
+        proximity=proximity,
+        owner=owner,
+        response_plan=response_plan,
+        contingency=contingency,
+    )
+    return single(lambda: risks_create_many(organization=organization, actor=actor, risks=[new], at=at))
+
+
+@transaction.atomic
+def risks_create_many(
+    *, organization: Organization, actor: Any, risks: Sequence[NewRisk], at: dt.datetime | None = None
+) -> list[Risk]:
+    """Log ``risks`` in one go, with the rules and refusals of ``risk_create``, all or none; they take the next
+    numbers in the order given. Each distinct project is locked once (in id order) and the actor's right to keep
+    its items checked once; the risk-settings lock is taken once and the numbers allocated under it, so a
+    concurrent creation never shares a number and leaves no gap; one INSERT for all (the history triggers record
+    each row). A refused row raises ``RowRefused`` with its index and ``risk_create``'s exception for it."""
+    if not risks:
+        return []
+    checks = RowChecks(ProjectsConflict)
+    scopes: dict[int, tuple[Project | None, Portfolio | None]] = {}
+    for index, new in checks.pending(risks):
+        with checks.row(index):
+            scopes[index] = _scope(project=new.project, portfolio=new.portfolio)
+    with checks.every_row(len(risks)):
+        access = _access(organization, actor)
+    projects = _lock_projects(
+        organization=organization, project_ids=[project.pk for project, _ in scopes.values() if project is not None]
+    )
+    may: dict[int | None, bool] = {}
+    for index, _new in checks.pending(risks):
+        with checks.row(index):
+            project = scopes[index][0]
+            locked = None if project is None else _refuse_read_only(projects[project.pk])
+            key = None if locked is None else locked.pk
+            if key not in may:
+                may[key] = may_keep(access=access, project=locked)
+            _require(may[key])
+    settings = risk_settings_lock(organization=organization)
+    members = _members(organization, [new.owner for _index, new in checks.pending(risks)])
+    values: dict[int, dict[str, Any]] = {}
+    for index, new in checks.pending(risks):
+        with checks.row(index):
+            values[index] = _clean(
+                organization,
+                {
+                    "title": new.title,
+                    "category": new.category,
+                    "probability": new.probability,
+                    "impact": new.impact,
+                    "strategy": new.strategy,
+                    "cause": new.cause,
+                    "event": new.event,
+                    "effect": new.effect,
+                    "proximity": new.proximity,
+                    "owner": new.owner,
+                    "response_plan": new.response_plan,
+                    "contingency": new.contingency,
+                },
+                scale=settings.scale,
+                members=members,
+            )
+            _risk_choices(values[index])
+    checks.raise_first()
+    now = at or timezone.now()
+    first = _next_number(Risk, organization)
+    return Risk.objects.bulk_create(
+        [
+            Risk(
+                organization=organization,
+                project=None if project is None else projects[project.pk],
+                portfolio=portfolio,
+                number=first + index,
+                created_by=actor,
+                created_at=now,
+                last_reviewed_at=now,
+                **values[index],
+            )
+            for index, (project, portfolio) in sorted(scopes.items())
+        ]
     )
 
 
