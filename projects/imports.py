@@ -1,5 +1,6 @@
-"""Projects and milestones from a spreadsheet (see ``pmo/imports/specs.py``). Each row goes through
-``services.project_create`` or ``services.milestone_create``.
+"""Projects and milestones from a spreadsheet (see ``pmo/imports/specs.py``). The rows go through
+``services.projects_create_many`` or ``services.milestones_create_many`` (the rules of ``project_create`` and
+``milestone_create``, in a fixed number of queries).
 
 - Projects need ``projects.create``. A project gets the process template named in its row (by default the built-in
   standard lifecycle), so its phases, gates, milestones and baseline v1 are those of a project created on the page.
@@ -273,25 +274,30 @@ class ProjectSpec(EntitySpec):
         if values.get("template") is None and row.ok("template"):
             values["template"] = ctx.cache["standard_template"]
 
-    def create(self, ctx: ImportContext, values: dict[str, Any]) -> Project:
-        return services.project_create(
+    def create_many(self, ctx: ImportContext, rows: list[dict[str, Any]]) -> list[Project]:
+        return services.projects_create_many(
             organization=ctx.organization,
             actor=ctx.actor,
-            name=values["name"],
-            code=values["code"] or None,
-            template=values["template"],
-            status=values["status"],
-            priority=values["priority"],
-            portfolio=values["portfolio"],
-            programme=values["programme"],
-            manager=values["manager"],
-            sponsor=values["sponsor"],
-            planned_start=values["planned_start"],
-            planned_finish=values["planned_finish"],
-            budget_at_completion=values["budget_at_completion"],
-            tags=values["tags"],
-            description=values["description"],
-            objectives=values["objectives"],
+            projects=[
+                services.NewProject(
+                    name=values["name"],
+                    code=values["code"] or None,
+                    template=values["template"],
+                    status=values["status"],
+                    priority=values["priority"],
+                    portfolio=values["portfolio"],
+                    programme=values["programme"],
+                    manager=values["manager"],
+                    sponsor=values["sponsor"],
+                    planned_start=values["planned_start"],
+                    planned_finish=values["planned_finish"],
+                    budget_at_completion=values["budget_at_completion"],
+                    tags=values["tags"],
+                    description=values["description"],
+                    objectives=values["objectives"],
+                )
+                for values in rows
+            ],
         )
 
 
@@ -396,16 +402,21 @@ class MilestoneSpec(EntitySpec):
         if actual is not None and actual > ctx.today:
             row.error("actual_date", _("An actual date cannot lie in the future."))
 
-    def create(self, ctx: ImportContext, values: dict[str, Any]) -> Milestone:
-        return services.milestone_create(
+    def create_many(self, ctx: ImportContext, rows: list[dict[str, Any]]) -> list[Milestone]:
+        return services.milestones_create_many(
             organization=ctx.organization,
             actor=ctx.actor,
-            project=values["project"],
-            name=values["name"],
-            phase=values["phase"] or None,
-            forecast_date=values["forecast_date"],
-            actual_date=values["actual_date"],
-            weight=values["weight"],
+            milestones=[
+                services.NewMilestone(
+                    project=values["project"],
+                    name=values["name"],
+                    phase=values["phase"] or None,
+                    forecast_date=values["forecast_date"],
+                    actual_date=values["actual_date"],
+                    weight=values["weight"],
+                )
+                for values in rows
+            ],
         )
 
 

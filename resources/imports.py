@@ -1,11 +1,12 @@
-"""People and allocations from a spreadsheet (see ``pmo/imports/specs.py``). Each row goes through
-``services.person_create`` (and ``person_skills_set``) or ``allocations.allocation_create``.
+"""People and allocations from a spreadsheet (see ``pmo/imports/specs.py``). The rows go through
+``services.people_create_many`` (the rules of ``person_create`` and ``person_skills_set``) or
+``allocations.allocations_create_many`` (those of ``allocation_create``).
 
 - People need ``resources.manage``. Departments and skills must exist in the catalogue (a typo would otherwise
   become a new department). A person whose e-mail is a member's, not yet linked to another person, is linked to
   that member (for their own timesheets). An e-mail already used by a person is refused.
 - Allocations: the PMO allocates on any project, a project's manager on the projects they may change (the rule of
-  the allocation service, checked per row: ``project X not found or not yours``). A person is named by e-mail or,
+  the allocation service: ``project X not found or not yours``). A person is named by e-mail or,
   when unambiguous, by name.
 """
 
@@ -206,24 +207,25 @@ class PeopleSpec(EntitySpec):
         if member is not None and member.pk not in ctx.cache["linked_users"]:
             row.values["user_id"] = member.pk
 
-    def create(self, ctx: ImportContext, values: dict[str, Any]) -> Person:
-        person = services.person_create(
+    def create_many(self, ctx: ImportContext, rows: list[dict[str, Any]]) -> list[Person]:
+        return services.people_create_many(
             organization=ctx.organization,
             actor=ctx.actor,
-            full_name=values["full_name"],
-            email=values["email"],
-            department=values["department"],
-            job_role=values["job_role"],
-            weekly_capacity=values["weekly_capacity"],
-            cost_rate=values["cost_rate"],
-            active=values["active"],
-            user_id=values["user_id"],
+            people=[
+                services.NewPerson(
+                    full_name=values["full_name"],
+                    email=values["email"],
+                    department=values["department"],
+                    job_role=values["job_role"],
+                    weekly_capacity=values["weekly_capacity"],
+                    cost_rate=values["cost_rate"],
+                    active=values["active"],
+                    user_id=values["user_id"],
+                    skills=values["skills"],
+                )
+                for values in rows
+            ],
         )
-        if values["skills"]:
-            services.person_skills_set(
-                organization=ctx.organization, actor=ctx.actor, person=person, levels=values["skills"]
-            )
-        return person
 
 
 # --- Allocations ----------------------------------------------------------------------------------------------
@@ -393,16 +395,21 @@ class AllocationSpec(EntitySpec):
                 return
         ctx.cache["in_file"].setdefault(key, []).append((row.line, start, end))
 
-    def create(self, ctx: ImportContext, values: dict[str, Any]) -> Allocation:
-        return allocations.allocation_create(
+    def create_many(self, ctx: ImportContext, rows: list[dict[str, Any]]) -> list[Allocation]:
+        return allocations.allocations_create_many(
             organization=ctx.organization,
             actor=ctx.actor,
-            person=values["person"],
-            project=values["project"],
-            start_week=values["start_week"],
-            end_week=values["end_week"],
-            hours_per_week=values["hours_per_week"],
-            role=values["role"],
+            allocations=[
+                allocations.NewAllocation(
+                    person=values["person"],
+                    project=values["project"],
+                    start_week=values["start_week"],
+                    end_week=values["end_week"],
+                    hours_per_week=values["hours_per_week"],
+                    role=values["role"],
+                )
+                for values in rows
+            ],
         )
 
 

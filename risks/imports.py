@@ -1,5 +1,6 @@
-"""Risks from a spreadsheet (see ``pmo/imports/specs.py``). Each row goes through ``services.risk_create``, which
-numbers it (R-001 …) and rates it on the organisation's scale.
+"""Risks from a spreadsheet (see ``pmo/imports/specs.py``). The rows go through ``services.risks_create_many``
+(the rules of ``risk_create``), which numbers them (R-001 …) in the file's order and rates them on the
+organisation's scale.
 
 A risk belongs to a project the importer may change (``project X not found or not yours`` otherwise, the same
 words for a missing project) or, with no project, to a portfolio (``portfolio.manage``).
@@ -131,24 +132,29 @@ class RiskSpec(EntitySpec):
         elif project is not None and portfolio is not None:
             row.error("portfolio", _("Give the project or the portfolio, not both."))
 
-    def create(self, ctx: ImportContext, values: dict[str, Any]) -> Risk:
-        return services.risk_create(
+    def create_many(self, ctx: ImportContext, rows: list[dict[str, Any]]) -> list[Risk]:
+        return services.risks_create_many(
             organization=ctx.organization,
             actor=ctx.actor,
-            project=values["project"],
-            portfolio=values["portfolio"],
-            title=values["title"],
-            category=values["category"],
-            probability=values["probability"],
-            impact=values["impact"],
-            strategy=values["strategy"],
-            owner=values["owner"],
-            proximity=values["proximity"],
-            cause=values["cause"],
-            event=values["event"],
-            effect=values["effect"],
-            response_plan=values["response_plan"],
-            contingency=values["contingency"],
+            risks=[
+                services.NewRisk(
+                    project=values["project"],
+                    portfolio=values["portfolio"],
+                    title=values["title"],
+                    category=values["category"],
+                    probability=values["probability"],
+                    impact=values["impact"],
+                    strategy=values["strategy"],
+                    owner=values["owner"],
+                    proximity=values["proximity"],
+                    cause=values["cause"],
+                    event=values["event"],
+                    effect=values["effect"],
+                    response_plan=values["response_plan"],
+                    contingency=values["contingency"],
+                )
+                for values in rows
+            ],
         )
 
 

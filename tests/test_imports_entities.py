@@ -422,25 +422,26 @@ def test_no_two_columns_share_a_header_in_any_language() -> None:
 def test_a_row_refused_by_the_service_on_commit_leaves_nothing(
     org_a: OrgWorld, org_b: OrgWorld, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Validation cannot foresee everything a service checks under its locks: when the last row is refused, the
-    rows before it are rolled back too, the batch failed with that row named."""
+    """Validation cannot foresee everything a service checks under its locks: when the bulk service refuses the
+    last row (after writing the others, here), everything is rolled back, the batch failed with that row named."""
     from django.core.exceptions import ValidationError
 
+    from pmo.core.bulk import RowRefused
     from risks import services as risk_services
 
-    real = risk_services.risk_create
+    real = risk_services.risks_create_many
 
-    def refuse_the_last(**kwargs: Any) -> Risk:
-        if kwargs["title"] == "Risk 30":
-            raise ValidationError({"title": ["Refused under the lock."]})
-        return real(**kwargs)
+    def refuse_the_last(**kwargs: Any) -> list[Risk]:
+        real(**kwargs)
+        last = [new.title for new in kwargs["risks"]].index("Risk 30")
+        raise RowRefused(last, ValidationError({"title": ["Refused under the lock."]}))
 
     header = ["Project", "Title", "Category", "Probability", "Impact"]
     rows = [["ALPHA-0", f"Risk {n}", "cost", "2", "2"] for n in range(1, 31)]
     outcome = preview(org_a, "risks", *make_file("xlsx", header, rows))
     assert outcome.ok
     before = snapshot(org_a, org_b)
-    monkeypatch.setattr(risk_services, "risk_create", refuse_the_last)
+    monkeypatch.setattr(risk_services, "risks_create_many", refuse_the_last)
     failed = commit(org_a, outcome.batch)
     assert [(error.line, error.column, error.message) for error in failed.errors] == [
         (31, "title", "Refused under the lock.")

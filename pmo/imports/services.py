@@ -103,7 +103,7 @@ def batch_create(*, organization: Organization, actor: Any, entity: str, file_na
 
 @transaction.atomic
 def batch_commit(*, organization: Organization, actor: Any, batch: ImportBatch) -> Outcome:
-    """Import every row of ``batch`` through the entity's services, or none.
+    """Import every row of ``batch`` through the entity's bulk service (a fixed number of queries), or none.
 
     The batch row is locked first, so a second request (a double click) waits and then finds it imported
     (``ImportConflict``). The rows are validated again, as ``actor`` and against the data as it is now; any

@@ -3,8 +3,9 @@
 
 Each app describes its own entities next to its services (``projects/imports.py``, ``resources/imports.py``,
 ``risks/imports.py``): the columns (key, header, required, how a cell is read, help and an example), the checks
-across columns and rows (``check_row``), and ``create``, which calls the app's service for one row so that
-history, permissions and side effects stay those of the service.
+across columns and rows (``check_row``), and ``create_many``, which calls the app's bulk service
+(``<entities>_create_many``) with every row, so that the rules, history, permissions and side effects stay those
+of the service while the import costs a fixed number of queries.
 
 Validation costs a fixed number of queries whatever the number of rows: each field loads every value of its
 column at once (``Field.prepare``), each spec what its checks need (``EntitySpec.prepare``); a row is then checked
@@ -36,6 +37,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl.utils import get_column_letter
 
+from pmo.core.bulk import RowRefused
 from pmo.tenancy.access import OrgAccess
 from pmo.tenancy.models import Membership, Organization
 
@@ -453,7 +455,7 @@ class Row:
 
 
 class EntitySpec:
-    """An importable entity. Subclasses set the class attributes and implement ``may_import`` and ``create``;
+    """An importable entity. Subclasses set the class attributes and implement ``may_import`` and ``create_many``;
     ``prepare`` and ``check_row`` add checks across columns and rows."""
 
     key: str
@@ -461,7 +463,8 @@ class EntitySpec:
     description: str | Promise
     columns: Sequence[Column]
     list_url_name: str = ""
-    # The services' refusals that ``create`` may raise: the import stops and names the row.
+    # The service's refusals: the import stops and names the row (``RowRefused``), or the first row for a refusal
+    # that concerns them all.
     refusals: tuple[type[Exception], ...] = (ValidationError,)
 
     def may_import(self, access: OrgAccess) -> bool:
@@ -473,7 +476,9 @@ class EntitySpec:
     def check_row(self, ctx: ImportContext, row: Row) -> None:
         """Rules across columns and rows (duplicates within the file, against the database …); ``row.error``."""
 
-    def create(self, ctx: ImportContext, values: dict[str, Any]) -> Any:
+    def create_many(self, ctx: ImportContext, rows: list[dict[str, Any]]) -> list[Any]:
+        """Create the rows' objects (``Row.values``), in their order, through the app's bulk service, all or none;
+        a refused row raises ``RowRefused`` with its index."""
         raise NotImplementedError
 
     def count_label(self, count: int) -> str:
@@ -665,23 +670,21 @@ def refusal_messages(exc: Exception) -> list[tuple[str, str]]:
 
 
 def run_import(validation: Validation, ctx: ImportContext, header: list[str]) -> tuple[list[int], list[RowError]]:
-    """Create every row through the spec's service, all or nothing: the ids created, or (nothing created) the
-    errors of the first row a service refused."""
+    """Create every row through the spec's bulk service, all or nothing: the ids created, or (nothing created) the
+    errors of the first row the service refused."""
     spec = validation.spec
     layout = _layout(spec, header, [])
-    created: list[int] = []
-    failed: Row | None = None
+    refusal: Exception
     try:
         with transaction.atomic():
-            for row in validation.rows:
-                try:
-                    created.append(spec.create(ctx, row.values).pk)
-                except spec.refusals as exc:
-                    failed = row
-                    for name, message in refusal_messages(exc):
-                        row.error(name if name in spec.column_by_key else "", message)
-                    raise
-    except spec.refusals:
-        assert failed is not None
-        return [], [_row_error(layout, failed, key, message) for key, message in failed.problems]
-    return created, []
+            created = spec.create_many(ctx, [row.values for row in validation.rows])
+    except RowRefused as refused:
+        failed, refusal = validation.rows[refused.index], refused.error
+    except spec.refusals as exc:
+        # A refusal of the whole batch: the first row is where a row-by-row import would have stopped.
+        failed, refusal = validation.rows[0], exc
+    else:
+        return [obj.pk for obj in created], []
+    for name, message in refusal_messages(refusal):
+        failed.error(name if name in spec.column_by_key else "", message)
+    return [], [_row_error(layout, failed, key, message) for key, message in failed.problems]
