@@ -60,3 +60,14 @@ screenshots: install-dev
 	rm -f test-artifacts/journeys/timings.txt
 	PMO_SCREENSHOTS_DIR=docs/screenshots DJANGO_SETTINGS_MODULE=pmo.settings.test $(PY) -m pytest -p no:cacheprovider $(PYTEST_ARGS) tests/test_journeys_*.py
 	@cat test-artifacts/journeys/timings.txt
+
+# The benchmark (docs/performance.md): generated data of a tier (S, M or L) in a database of its own, served by
+# gunicorn; prints latency and query figures against the targets and writes them as JSON.
+TIER     ?= M
+BENCH_DB ?= pmo_bench_$(shell echo $(TIER) | tr A-Z a-z)
+.PHONY: bench
+bench: install-dev
+	PMO_DB_NAME=$(BENCH_DB) $(PY) manage.py ensure_database
+	PMO_DB_NAME=$(BENCH_DB) $(PY) manage.py migrate --noinput
+	PMO_DB_NAME=$(BENCH_DB) $(PY) manage.py seed_scale --tier $(TIER)
+	PMO_DB_NAME=$(BENCH_DB) $(PY) manage.py bench $(BENCH_ARGS)

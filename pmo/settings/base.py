@@ -129,6 +129,10 @@ if env_str("DATABASE_URL"):
     }
 else:
     DATABASES = {"default": embedded.postgres_database_settings(BASE_DIR)}
+# PMO_DB_NAME picks another database on the same server (the benchmark's generated data lives apart from the demo);
+# `manage.py ensure_database` creates it.
+if env_str("PMO_DB_NAME"):
+    DATABASES["default"]["NAME"] = env_str("PMO_DB_NAME")
 # Every request runs in one transaction: the tenant is set transaction-locally (set_config(..., true)) inside it.
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
