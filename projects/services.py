@@ -25,7 +25,11 @@ from django.utils.translation import gettext as _
 
 from pmo.core.bulk import RowChecks, single
 from pmo.tenancy.models import Membership, Organization
-from pmo.tenancy.permissions import object_permissions_grant, object_permissions_revoke
+from pmo.tenancy.permissions import (
+    object_permissions_grant,
+    object_permissions_grant_many,
+    object_permissions_revoke,
+)
 from projects import permissions
 from projects.knowledge.services import article_create
 from projects.lifecycle_defaults import BUILTIN_TEMPLATES, pick
@@ -410,11 +414,11 @@ def projects_create_many(*, organization: Organization, actor: Any, projects: Se
     _initial_baselines(
         organization=organization, actor=actor, projects=projects, created=created, milestones=milestones
     )
-    for project in created:
-        if project.manager is not None:
-            object_permissions_grant(
-                organization=organization, obj=project, user=project.manager, codenames=permissions.MANAGER_CODENAMES
-            )
+    object_permissions_grant_many(
+        organization=organization,
+        grants=[(project, project.manager) for project in created if project.manager is not None],
+        codenames=permissions.MANAGER_CODENAMES,
+    )
     return created
 
 

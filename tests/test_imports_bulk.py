@@ -724,9 +724,10 @@ FILES: dict[str, tuple[list[str], Callable[[OrgWorld, int], list[Any]]]] = {
     "allocations": (["Person", "Project", "From week", "To week", "Hours per week"],
                     lambda w, n: [f"ann{n % 5}@x.test", w.projects[n % 2].code, f"2027-W{n // 10 + 1:02d}",
                                   f"2027-W{n // 10 + 1:02d}", "4"]),
-    # Without a manager: granting a manager's permissions still costs a few statements per project.
-    "projects": (["Code", "Project name", "Portfolio", "Planned start", "Planned finish"],
-                 lambda w, n: ["", f"P {n}", "alpha portfolio", "2027-01-04", "2027-06-30"]),
+    # Every project with a manager: the grants of all of them are one INSERT.
+    "projects": (["Code", "Project name", "Portfolio", "Manager", "Planned start", "Planned finish"],
+                 lambda w, n: ["", f"P {n}", "alpha portfolio", w.users["manager"].email, "2027-01-04",
+                               "2027-06-30"]),
 }  # fmt: skip
 
 

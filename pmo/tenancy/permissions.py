@@ -39,20 +39,39 @@ def object_permission_model(obj: models.Model) -> type[TenantUserObjectPermissio
     raise LookupError(f"{type(obj).__name__} has no direct object-permission table")
 
 
-@transaction.atomic
 def object_permissions_grant(
     *, organization: Organization, obj: TenantModel, user: Any, codenames: Iterable[str]
 ) -> None:
     """Grant ``user`` the given permissions on ``obj`` (idempotent). The object must belong to ``organization``."""
-    if obj.organization_id != organization.pk:
+    object_permissions_grant_many(organization=organization, grants=[(obj, user)], codenames=codenames)
+
+
+@transaction.atomic
+def object_permissions_grant_many(
+    *, organization: Organization, grants: Iterable[tuple[TenantModel, Any]], codenames: Iterable[str]
+) -> None:
+    """Grant each ``(object, user)`` pair the given permissions (idempotent), in two statements per object type
+    whatever the number of pairs: one to read the permissions, one INSERT. Every object must belong to
+    ``organization``."""
+    pairs = list(grants)
+    if any(obj.organization_id != organization.pk for obj, _user in pairs):
         raise ValueError("object of another organisation")
-    model = object_permission_model(obj)
-    content_type = ContentType.objects.get_for_model(type(obj))
-    permissions = Permission.objects.filter(content_type=content_type, codename__in=list(codenames))
-    model.objects.bulk_create(
-        [cast(Any, model)(organization=organization, user=user, permission=p, content_object=obj) for p in permissions],
-        ignore_conflicts=True,
-    )
+    codenames = list(codenames)
+    by_type: dict[type[models.Model], list[tuple[TenantModel, Any]]] = {}
+    for obj, user in pairs:
+        by_type.setdefault(type(obj), []).append((obj, user))
+    for object_type, typed_pairs in by_type.items():
+        model = object_permission_model(typed_pairs[0][0])
+        content_type = ContentType.objects.get_for_model(object_type)
+        permissions = list(Permission.objects.filter(content_type=content_type, codename__in=codenames))
+        model.objects.bulk_create(
+            [
+                cast(Any, model)(organization=organization, user=user, permission=p, content_object=obj)
+                for obj, user in typed_pairs
+                for p in permissions
+            ],
+            ignore_conflicts=True,
+        )
 
 
 @transaction.atomic
