@@ -8,7 +8,8 @@ Rules (also in docs/resources.md):
   working days − their working days off that week); time-off periods that overlap count each day once.
 - Allocated hours of a week are the sum of the person's allocations covering that week (an allocation covers every
   week from its start week to its end week inclusive); the services refuse two allocations of one person to one
-  project in the same week, so nothing is counted twice.
+  project in the same week, so nothing is counted twice. The database expands the allocations into weeks and sums
+  them (one grouped query), so the cost follows the people and weeks asked for, not the length of the allocations.
 - A person-week is over-allocated when allocated hours exceed its capacity.
 """
 
@@ -20,9 +21,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db import connection
+
 from pmo.tenancy.models import Organization
 from projects.policy import week_start_of
-from resources.models import Allocation, CalendarDay, Person, TimeOff
+from resources.models import CalendarDay, Person, TimeOff
 
 CENT = Decimal("0.01")
 WORKDAYS_PER_WEEK = 5
@@ -95,8 +98,6 @@ class Grid:
     weeks: list[dt.date]
     capacity: dict[tuple[int, dt.date], Decimal] = field(default_factory=dict)
     allocated: dict[tuple[int, dt.date], Decimal] = field(default_factory=dict)
-    # (person id, week) → [(project id, hours)]
-    allocations: dict[tuple[int, dt.date], list[tuple[int, Decimal]]] = field(default_factory=dict)
 
     def free(self, person_id: int, week: dt.date) -> Decimal:
         return self.capacity.get((person_id, week), Decimal(0)) - self.allocated.get((person_id, week), Decimal(0))
@@ -111,8 +112,47 @@ class Grid:
         return sorted(rows, key=lambda row: (row[1], row[0]))
 
 
+# Each allocation joined to the asked weeks it covers (from the Monday of its start week to the Monday of its end
+# week), summed per person and week. The range test on the raw columns comes first so that the (organisation,
+# person, start week) index narrows the rows before the expansion.
+_ALLOCATED_SQL = """
+    SELECT a.person_id, w.week, SUM(a.hours_per_week)
+    FROM resources_allocation a
+    JOIN unnest(%(weeks)s::date[]) AS w(week)
+      ON w.week BETWEEN date_trunc('week', a.start_week)::date AND date_trunc('week', a.end_week)::date
+    WHERE a.organization_id = %(org)s AND a.person_id = ANY(%(people)s)
+      AND a.start_week <= %(last)s AND a.end_week >= %(first)s
+    GROUP BY a.person_id, w.week
+"""
+
+
+def allocated_hours(
+    *, organization: Organization, person_ids: Sequence[int], weeks: Sequence[dt.date]
+) -> dict[tuple[int, dt.date], Decimal]:
+    """Allocated hours per (person id, week) of ``weeks`` (Mondays; any other day has none), for the person-weeks
+    that have any: one grouped query, the expansion of allocations into weeks done by the database."""
+    mondays = sorted({week for week in weeks if week.weekday() == 0})
+    if not mondays or not person_ids:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _ALLOCATED_SQL,
+            {
+                "weeks": mondays,
+                "org": organization.pk,
+                "people": list(person_ids),
+                "first": min(weeks),
+                "last": max(weeks),
+            },
+        )
+        return {(person_id, week): hours for person_id, week, hours in cursor.fetchall()}
+
+
 def capacity_grid(*, organization: Organization, people: Sequence[Person], weeks: Sequence[dt.date]) -> Grid:
-    """Capacity and allocated hours of ``people`` in ``weeks`` (three queries however many people and weeks)."""
+    """Capacity and allocated hours of ``people`` in ``weeks`` (three queries however many people and weeks).
+
+    Capacity is computed here from the calendar and the time off (people without time off in the window share one
+    figure per weekly capacity and week); allocated hours come summed from the database (``allocated_hours``)."""
     grid = Grid(weeks=list(weeks))
     if not weeks or not people:
         return grid
@@ -125,19 +165,17 @@ def capacity_grid(*, organization: Organization, people: Sequence[Person], weeks
     ).values_list("person_id", "start", "end"):
         periods[person_id].append((start, end))
     working = {week: calendar.working_days(week) for week in weeks}
+    figures: dict[tuple[Decimal, int, int], Decimal] = {}
     for person in people:
+        taken = periods.get(person.pk)
         for week in weeks:
-            days_off = working_days_off(calendar=calendar, week_start=week, periods=periods.get(person.pk, ()))
-            grid.capacity[(person.pk, week)] = week_capacity(
-                weekly_capacity=person.weekly_capacity, working_days=working[week], days_off=days_off
-            )
-    wanted = set(weeks)
-    for person_id, project_id, start, end, hours in Allocation.objects.filter(
-        organization=organization, person_id__in=ids, start_week__lte=max(weeks), end_week__gte=min(weeks)
-    ).values_list("person_id", "project_id", "start_week", "end_week", "hours_per_week"):
-        for week in weeks_between(start, end):
-            if week in wanted:
-                key = (person_id, week)
-                grid.allocated[key] = grid.allocated.get(key, Decimal(0)) + hours
-                grid.allocations.setdefault(key, []).append((project_id, hours))
+            days_off = working_days_off(calendar=calendar, week_start=week, periods=taken) if taken else 0
+            key = (person.weekly_capacity, working[week], days_off)
+            figure = figures.get(key)
+            if figure is None:
+                figure = figures[key] = week_capacity(
+                    weekly_capacity=person.weekly_capacity, working_days=working[week], days_off=days_off
+                )
+            grid.capacity[(person.pk, week)] = figure
+    grid.allocated = allocated_hours(organization=organization, person_ids=ids, weeks=weeks)
     return grid

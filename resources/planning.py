@@ -148,6 +148,21 @@ def over_allocations(*, organization: Organization, start: dt.date, weeks: int) 
     ]
 
 
+@dataclass(frozen=True)
+class OverAllocationCount:
+    person_weeks: int
+    people: int
+
+
+def over_allocation_count(*, organization: Organization, start: dt.date, weeks: int) -> OverAllocationCount:
+    """How many person-weeks ``over_allocations`` would list, and of how many people, without reading the
+    allocations themselves: the grid of the active people (four queries)."""
+    window = weeks_from(start, weeks)
+    people = list(Person.objects.filter(organization=organization, active=True).only("pk", "weekly_capacity"))
+    over = capacity_grid(organization=organization, people=people, weeks=window).over()
+    return OverAllocationCount(person_weeks=len(over), people=len({person_id for person_id, *_rest in over}))
+
+
 # --- Capacity vs demand -----------------------------------------------------------------------------------------
 
 

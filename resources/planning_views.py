@@ -251,7 +251,7 @@ class ResourcesHomeView(ExportableListMixin, PlanningPage):
             else _("Demand as a share of capacity, by skill"),
             empty_message=_("No departments yet.") if by == "department" else _("No skills yet."),
         )
-        over = selectors.over_allocations(organization=self.organization, start=self.this_week(), weeks=13)
+        over = selectors.over_allocation_count(organization=self.organization, start=self.this_week(), weeks=13)
         return self.render_to_response(
             self.get_context_data(
                 form=form,
@@ -261,8 +261,8 @@ class ResourcesHomeView(ExportableListMixin, PlanningPage):
                 by=by,
                 start=start,
                 last=report.weeks[-1],
-                over_count=len(over),
-                over_people=len({row.person.pk for row in over}),
+                over_count=over.person_weeks,
+                over_people=over.people,
             )
         )
 
