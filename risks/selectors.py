@@ -11,7 +11,19 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+    Window,
+)
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
@@ -213,30 +225,56 @@ def action_get(*, access: OrgAccess, risk: Risk, pk: Any) -> RiskAction:
 # --- Escalated to me ---------------------------------------------------------------------------------------------
 
 
+# How many items of each kind "escalated to me" shows; the rest are counted and a link opens the filtered list.
+ESCALATED_SHOWN = 10
+
+
 @dataclass
 class EscalatedToMe:
     levels: list[str]
     risks: list[Risk] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
+    risk_total: int = 0
+    issue_total: int = 0
 
     @property
     def count(self) -> int:
-        return len(self.risks) + len(self.issues)
+        return self.risk_total + self.issue_total
+
+    @property
+    def more_risks(self) -> int:
+        return self.risk_total - len(self.risks)
+
+    @property
+    def more_issues(self) -> int:
+        return self.issue_total - len(self.issues)
 
 
-def escalated_to_me(*, access: OrgAccess, settings: RiskSettings | None = None) -> EscalatedToMe:
+def _first_with_total(queryset: QuerySet[Any], limit: int) -> tuple[list[Any], int]:
+    """The first ``limit`` rows and how many rows the queryset has, in one query (a window count)."""
+    rows = list(queryset.annotate(total_rows=Window(Count("pk")))[:limit])
+    return rows, (rows[0].total_rows if rows else 0)
+
+
+def escalated_to_me(
+    *, access: OrgAccess, settings: RiskSettings | None = None, limit: int = ESCALATED_SHOWN
+) -> EscalatedToMe:
     """Open risks and issues at the levels the actor owns: the PMO level for the PMO, the executive level for the
-    executives (two queries, none when the actor owns no level)."""
+    executives. The ``limit`` highest-scored risks and newest issues with the totals of each (two queries and the
+    risks' actions, none when the actor owns no level); a large organisation has hundreds."""
     levels = permissions.levels_owned_by(access)
     result = EscalatedToMe(levels=levels)
     if not levels:
         return result
-    result.risks = list(
+    result.risks, result.risk_total = _first_with_total(
         risks_visible_to(access=access, settings=settings, filters=RiskFilters(status=Risk.Status.OPEN)).filter(
             escalated_to_q(access)
-        )
+        ),
+        limit,
     )
-    result.issues = list(issues_visible_to(access=access).filter(escalated_to_q(access), status__in=OPEN_ISSUE_STATES))
+    result.issues, result.issue_total = _first_with_total(
+        issues_visible_to(access=access).filter(escalated_to_q(access), status__in=OPEN_ISSUE_STATES), limit
+    )
     return result
 
 
