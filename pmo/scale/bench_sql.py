@@ -285,7 +285,7 @@ allocated AS (
     FROM resources_allocation a
     JOIN weeks w ON w.monday BETWEEN a.start_week AND a.end_week
     JOIN projects_project p ON p.id = a.project_id AND p.organization_id = a.organization_id
-    WHERE a.organization_id = %(org)s
+    WHERE a.organization_id = %(org)s AND a.start_week <= %(capacity_last)s AND a.end_week >= %(util_first)s
     GROUP BY 1, 2
 ),
 per_week AS (
@@ -451,7 +451,7 @@ allocated AS (
     FROM resources_allocation a
     JOIN resources_person pp ON pp.id = a.person_id AND pp.organization_id = a.organization_id AND pp.active
     JOIN weeks w ON w.monday BETWEEN a.start_week AND a.end_week
-    WHERE a.organization_id = %(org)s
+    WHERE a.organization_id = %(org)s AND a.start_week <= %(this_week)s::date + 28 AND a.end_week >= %(this_week)s
     GROUP BY 1, 2
 ),
 days_off AS (
@@ -568,6 +568,7 @@ class Window:
             "due_weeks": (this_week - due_first).days // 7,
             "util_first": util_first,
             "capacity_weeks": (this_week - util_first).days // 7 + 12,
+            "capacity_last": this_week + dt.timedelta(weeks=11),
             "user": self.user_id,
             "week": week_label(this_week),
             "recent_week": this_week - dt.timedelta(days=14),
