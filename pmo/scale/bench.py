@@ -62,6 +62,7 @@ DEFAULT_REQUESTS = 100
 DEFAULT_WARMUP = 10
 DEFAULT_PASSWORD = "demo12345"  # noqa: S105 (every generated and demo account's published password)
 SIZE_LABELS = ("large", "small", "xl")
+LARGE_TABLE_ROWS = 1000  # below this, default estimates do little harm
 PG_SETTINGS = ["jit", "jit_above_cost", "shared_buffers", "work_mem", "effective_cache_size", "random_page_cost"]
 _VERSION_INPUT = re.compile(rb'name="version" value="(\d+)"')
 
@@ -170,8 +171,9 @@ class Bench:
             postgres_settings = {name: f"{value}{unit or ''}" for name, value, unit in cursor.fetchall()}
             # Tables never analysed plan on default estimates: figures on freshly loaded data mislead.
             cursor.execute(
-                "SELECT relname FROM pg_stat_user_tables WHERE n_live_tup > 0 AND last_analyze IS NULL "
-                "AND last_autoanalyze IS NULL ORDER BY relname"
+                "SELECT relname FROM pg_stat_user_tables WHERE n_live_tup >= %s AND last_analyze IS NULL "
+                "AND last_autoanalyze IS NULL ORDER BY relname",
+                [LARGE_TABLE_ROWS],
             )
             never_analyzed = [row[0] for row in cursor.fetchall()]
         if never_analyzed:

@@ -1,14 +1,17 @@
-"""The executive dashboard's figures as hand-written SQL: the benchmark's reference for what the database can do.
+"""The dashboard's and the cockpit's figures as hand-written SQL: the benchmark's reference for what the database
+can do.
 
 ``reports.dashboard.selectors.dashboard_data`` computes the page's figures through the ORM (forty-odd statements).
-These nine statements compute the same figures for the default filters (active projects) and a reader who sees
-every project (an executive), the way a PostgreSQL expert would write them by hand: a lateral join for each
+The ten statements of ``STATEMENTS`` compute the same figures for the default filters (active projects) and a reader
+who sees every project (an executive), the way a PostgreSQL expert would write them by hand: a lateral join for each
 project's latest report, ``FILTER`` clauses for the counts, one grouped query per chart, the lists with their
-``LIMIT`` and the capacity grid with ``generate_series``. Only the values the page needs are read.
+``LIMIT`` and the capacity grid with ``generate_series``. Only the values the page needs are read. The six of
+``COCKPIT_STATEMENTS`` do the same for the PMO cockpit (``reports.cockpit.selectors.cockpit``).
 
-``run_dashboard_sql`` runs them as the application role inside one transaction that sets ``app.organization_id``
-with ``set_config(..., true)``, so Row-Level Security applies exactly as it does to the application; parameters are
-bound on the client as Django does. ``tests/test_bench.py`` checks that the results agree with ``dashboard_data``.
+``run_dashboard_sql`` (``run_cockpit_sql``) runs them as the application role inside one transaction that sets
+``app.organization_id`` with ``set_config(..., true)``, so Row-Level Security applies exactly as it does to the
+application; parameters are bound on the client as Django does. ``tests/test_bench.py`` checks that the results
+agree with the selectors'.
 """
 
 from __future__ import annotations
