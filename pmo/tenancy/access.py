@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.http import Http404
@@ -10,6 +10,7 @@ from django.http import Http404
 from pmo.tenancy import context
 from pmo.tenancy.models import Membership, Organization
 from pmo.tenancy.roles import Capability, capabilities_of, role_can
+from pmo.tenancy.selectors import memberships_of_user
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,9 @@ class OrgAccess:
 
     organization: Organization
     membership: Membership
+    # Every active membership of the user, by organisation name (the organisation switcher), when the resolution
+    # read them; empty otherwise (services and tasks build an OrgAccess without them).
+    memberships: tuple[Membership, ...] = field(default=(), compare=False)
 
     @property
     def role(self) -> str:
@@ -36,16 +40,17 @@ def resolve_organization(*, user: Any, org_slug: str) -> OrgAccess:
 
     Raises ``Http404`` alike for an unknown slug, an inactive organisation and a non-member, so that the answer never
     reveals whether an organisation exists.
+
+    Three statements: the user's id for RLS, every active membership of the user with its organisation (the one
+    cross-organisation read RLS allows, ``memberships_of_user``; the switcher in the header shows the same rows,
+    kept on ``OrgAccess.memberships``), then the organisation for RLS, the ORM and the audit trail. A non-member
+    never has the organisation activated.
     """
     if user is None or not user.is_authenticated:
         raise Http404
-    organization = Organization.objects.filter(slug=org_slug, is_active=True).first()
-    if organization is None:
-        raise Http404
-    context.activate(organization.pk, user_id=user.pk)
-    membership = Membership.objects.filter(user_id=user.pk).first()
+    memberships = memberships_of_user(user=user)
+    membership = next((m for m in memberships if m.organization.slug == org_slug), None)
     if membership is None:
-        context.activate(None)
         raise Http404
-    membership.organization = organization
-    return OrgAccess(organization=organization, membership=membership)
+    context.activate(membership.organization_id)
+    return OrgAccess(organization=membership.organization, membership=membership, memberships=tuple(memberships))

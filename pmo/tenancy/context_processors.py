@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +13,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from pmo.tenancy.models import Membership
 from pmo.tenancy.roles import Capability
 from pmo.tenancy.selectors import memberships_of_user
 
@@ -60,9 +62,12 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    with transaction.atomic(savepoint=False):
-        memberships = memberships_of_user(user=user)
     access = getattr(request, "org_access", None)
+    # On an organisation page the resolution read the user's memberships already (``OrgAccess.memberships``).
+    memberships: Sequence[Membership] = access.memberships if access is not None else ()
+    if not memberships:
+        with transaction.atomic(savepoint=False):
+            memberships = memberships_of_user(user=user)
     items: list[NavItem] = []
     if access is not None:
         slug = access.organization.slug
