@@ -35,6 +35,7 @@ class Gen:
     portfolio_ids: list[int] = field(default_factory=list)
     programmes: dict[int, list[int]] = field(default_factory=dict)  # portfolio id → programme ids
     person_of_user: dict[int, int] = field(default_factory=dict)  # user id → person id
+    person_names: dict[int, str] = field(default_factory=dict)  # the active people: person id → name
 
     @property
     def org_id(self) -> int:

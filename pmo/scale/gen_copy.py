@@ -10,7 +10,7 @@ does. It must run inside ``tenant_context``.
 from __future__ import annotations
 
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -19,11 +19,12 @@ from psycopg.types.json import Jsonb
 
 
 class BulkWriter:
-    """Inserts rows of Django models in bulk and counts them per table (``counts``) and the seconds spent writing."""
+    """Inserts rows of Django models in bulk; counts them (``counts``) and the seconds spent writing them, triggers
+    included (``seconds``), per table."""
 
     def __init__(self) -> None:
         self.counts: Counter[str] = Counter()
-        self.seconds = 0.0
+        self.seconds: defaultdict[str, float] = defaultdict(float)
         self._columns: dict[type[models.Model], dict[str, models.Field[Any, Any]]] = {}
         self._pools: dict[type[models.Model], list[int]] = {}
         self._chunks: dict[type[models.Model], int] = {}
@@ -90,6 +91,6 @@ class BulkWriter:
             if written:
                 cursor.execute(f'INSERT INTO "{table}" ({column_list}) SELECT {column_list} FROM "{temp}"')  # noqa: S608
             cursor.execute(f'DROP TABLE "{temp}"')
-        self.seconds += time.monotonic() - started
+        self.seconds[table] += time.monotonic() - started
         self.counts[table] += written
         return written

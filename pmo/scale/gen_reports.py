@@ -118,7 +118,7 @@ class ReportsGenerator:
             p = self.projects[subject_id]
             return f"{p.code} {p.name}", p.code, p.name
         if subject_type == SubjectType.PERSON:
-            return self.gen.t("Person", "人员") + f" {subject_id}", None, None
+            return self.gen.person_names.get(subject_id, str(subject_id)), None, None
         return self.gen.organization.name, None, None
 
     def owner(self, subject_type: str, subject_id: int) -> int | None:
@@ -179,7 +179,7 @@ class ReportsGenerator:
         live = [p.id for p in self.gen.projects if p.status in (Project.Status.ACTIVE, Project.Status.ON_HOLD)]
         return {
             SubjectType.PROJECT: live,
-            SubjectType.PERSON: list(self.user_of_person) or [],
+            SubjectType.PERSON: list(self.gen.person_names),
             SubjectType.ORGANIZATION: [self.org_id],
         }
 

@@ -150,6 +150,8 @@ class ResourcesGenerator:
                     "department": spec.key,
                 }
                 people.append(person)
+                if person["active"]:
+                    gen.person_names[person_id] = full_name
                 if user is not None:
                     gen.person_of_user[user.pk] = person_id
                 rows.append(

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -54,6 +54,17 @@ PHASES = ("frame", "projects", "status", "risks", "resources", "alerts and repor
 Log = Callable[[str], None]
 
 
+def declare_no_ignored_triggers() -> None:
+    """Say, for the rest of the transaction, that no trigger is to be ignored (``pgtrigger.ignore`` = ``{}``).
+
+    Every pghistory trigger first asks pgtrigger whether it is ignored; when the setting was never defined in the
+    session, reading it raises an error that the check catches in a subtransaction, which costs three quarters of
+    the trigger's time (measured: 0.23 ms a row, 0.06 ms with the setting defined). Defining it as the empty list
+    ignores nothing: every trigger still fires and records its event."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('pgtrigger.ignore', '{}', true)")
+
+
 class ScaleTierConflict(Exception):
     """The database holds scale organisations that do not belong to the requested tier."""
 
@@ -66,6 +77,7 @@ class ScaleResult:
     projects: int = 0
     rows: Counter[str] = field(default_factory=Counter)  # every tenant table's rows in the generated organisations
     phases: dict[str, float] = field(default_factory=lambda: dict.fromkeys(PHASES, 0.0))  # seconds per phase
+    write_seconds: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))  # inserting, per table
     reset_seconds: float = 0.0
     analyze_seconds: float = 0.0
     seconds: float = 0.0
@@ -101,6 +113,7 @@ def scale_reset(*, log: Log) -> float:
     tables = tenant_tables()
     for organization in scale_organizations():
         with transaction.atomic():
+            declare_no_ignored_triggers()
             with tenant_context(organization), connection.cursor() as cursor:
                 for table in tables:
                     cursor.execute(f'DELETE FROM "{table}" WHERE organization_id = %s', [organization.pk])  # noqa: S608
@@ -155,9 +168,7 @@ def _table_rows(tables: list[str]) -> Counter[str]:
     return rows
 
 
-def organization_generate(
-    plan: OrgPlan, *, seed: int, password_hash: str, tables: list[str], result: ScaleResult
-) -> None:
+def organization_generate(plan: OrgPlan, *, seed: int, password_hash: str, result: ScaleResult) -> None:
     """One organisation, all or nothing."""
     phases = result.phases
     mark = time.monotonic()
@@ -170,6 +181,7 @@ def organization_generate(
 
     with transaction.atomic():
         organization = organization_create(plan)
+        declare_no_ignored_triggers()
         with tenant_context(organization):
             now = timezone.now()
             gen = Gen(
@@ -198,7 +210,8 @@ def organization_generate(
             lap("resources")
             reports_generate(gen)
             lap("alerts and reports")
-            result.rows.update(_table_rows(tables))
+            for table, seconds in gen.writer.seconds.items():
+                result.write_seconds[table] += seconds
         result.rows["accounts_user"] += len(gen.managers) + len(gen.users) - 1
     lap("commit")
     result.generated.append(plan.slug)
@@ -223,7 +236,7 @@ def scale_generate(
         tables = tenant_tables()
         for plan in missing:
             org_started = time.monotonic()
-            organization_generate(plan, seed=seed, password_hash=password_hash, tables=tables, result=result)
+            organization_generate(plan, seed=seed, password_hash=password_hash, result=result)
             log(f"  {plan.slug} ({plan.name}, {plan.language}): {plan.projects} projects in "
                 f"{time.monotonic() - org_started:.1f} s")  # fmt: skip
         analyze_started = time.monotonic()
@@ -231,6 +244,10 @@ def scale_generate(
             for table in [*tables, "accounts_user", "tenancy_organization"]:
                 cursor.execute(f'ANALYZE "{table}"')
         result.analyze_seconds = time.monotonic() - analyze_started
+        # Counted after ANALYZE, so that each count reads its organisation's rows by index.
+        for organization in Organization.objects.filter(slug__in=result.generated):
+            with tenant_context(organization):
+                result.rows.update(_table_rows(tables))
     result.seconds = time.monotonic() - started
     return result
 

@@ -58,6 +58,11 @@ class Command(BaseCommand):
             for phase in PHASES:
                 self.stdout.write(f"  {phase:<20} {result.phases[phase]:8.1f} s")
             self.stdout.write(f"  {'analyze':<20} {result.analyze_seconds:8.1f} s")
+            writing = sum(result.write_seconds.values())
+            self.stdout.write(f"Inserting the bulk rows (COPY, INSERT, triggers) took {writing:.1f} s, most in:")
+            slowest = sorted(result.write_seconds.items(), key=lambda item: -item[1])[:8]
+            for table, seconds in slowest:
+                self.stdout.write(f"  {table:<42} {seconds:8.1f} s")
             self.stdout.write("Rows per table (generated organisations):")
             for table, count in sorted(result.rows.items()):
                 self.stdout.write(f"  {table:<42} {count:>10,}")
