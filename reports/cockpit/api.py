@@ -33,11 +33,14 @@ from projects.api import PersonOutput, ProjectRefOutput
 from projects.policy import organization_zone, week_label
 from reports.cockpit import selectors
 from reports.cockpit.views import CHECK_LABELS, QUEUE_TITLES
+from reports.dashboard import caching
 from reports.reminders.services import status_reminders_send
 from risks.models import EscalationLevel
 from risks.scoring import LEVEL_CHOICES
 
 TAGS = ["cockpit"]
+# Bump when the output changes shape (a deployment must not serve the old code's entries).
+OUTPUT_CACHE = "cockpit-api-v1"
 
 
 def _age(moment: dt.datetime | dt.date | None, context: Mapping[str, Any]) -> int | None:
@@ -242,8 +245,15 @@ class CockpitView(CockpitAPIView):
     @extend_schema(responses={200: CockpitOutput}, tags=TAGS)
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Everything the cockpit shows (a fixed number of queries)."""
-        board = selectors.cockpit(access=self.access)
-        return Response(CockpitOutput(board, context=self.age_context()).data)
+        # Cached until a write touches the organisation (``reports.dashboard.caching``).
+        context = self.age_context()
+        output = caching.cached_result(
+            OUTPUT_CACHE,
+            access=self.access,
+            parts=(caching.reader(self.access, per_user=True), context["today"]),
+            compute=lambda: CockpitOutput(selectors.cockpit(access=self.access), context=context).data,
+        )
+        return Response(output)
 
 
 class CockpitRemindView(CockpitAPIView):

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -35,10 +36,13 @@ from projects.models import ChangeRequest
 from projects.policy import organization_zone, week_label
 from reports.alerts.selectors import metric_label
 from reports.cockpit import selectors
+from reports.dashboard import caching
 from reports.reminders.services import status_reminders_send
 from risks.scoring import risk_settings_get
 
 PAGE_SIZE = 25
+# Bump when the body's template or context changes shape (a deployment must not serve the old code's bodies).
+BODY_CACHE = "cockpit-body-v1"
 # The cockpit lists the most overdue reports only; the status list has them all.
 STATUS_SHOWN = 10
 
@@ -146,11 +150,26 @@ class CockpitPage(OrganizationViewMixin):
 
 
 class CockpitView(WorkspaceMixin, CockpitPage, TemplateView):
+    """The page: its body (everything in the layout's content block) is cached per organisation, user, language and
+    day until a write touches the organisation (``reports.dashboard.caching``)."""
+
     workspace_key = "cockpit"
     template_name = "reports/cockpit/page.html"
+    body_template = "reports/cockpit/_body.html"
 
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        data = super().get_context_data(**kwargs)
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        body = caching.cached_result(
+            BODY_CACHE,
+            access=self.access,
+            parts=(caching.reader(self.access, per_user=True), self.today),
+            compute=lambda: caching.render_body(self.body_template, self.body_context()),
+        )
+        if caching.CSRF_PLACEHOLDER in body:
+            body = caching.with_csrf(body, get_token(request))
+        return self.render_to_response(self.get_context_data(body=body))
+
+    def body_context(self) -> dict[str, Any]:
+        data = self.get_context_data()
         board = selectors.cockpit(access=self.access)
         status = board.status
         data.update(

@@ -29,13 +29,15 @@ from pmo.core.listing import SortKey, sort_ordering
 from pmo.tenancy.api_base import OrganizationAPIView
 from pmo.tenancy.roles import Capability
 from projects.api import ProjectRefOutput
-from reports.dashboard import selectors
+from reports.dashboard import caching, selectors
 from reports.dashboard.forms import DashboardFilterForm
 from reports.dashboard.views import SORTS
 from risks.api import RiskHeatMapOutput
 from risks.scoring import LEVEL_CHOICES
 
 TAGS = ["dashboard"]
+# Bump when the output changes shape (a deployment must not serve the old code's entries).
+OUTPUT_CACHE = "dashboard-api-v1"
 FILTER_PARAMETERS = [
     OpenApiParameter("portfolio", OpenApiTypes.INT, description="a portfolio's id"),
     OpenApiParameter("programme", OpenApiTypes.INT, description="a programme's id"),
@@ -298,9 +300,20 @@ class DashboardView(OrganizationAPIView):
     @extend_schema(parameters=FILTER_PARAMETERS, responses={200: DashboardOutput}, tags=TAGS)
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Every figure of the executive dashboard for the filters (a fixed number of queries)."""
+        # Cached until a write touches the organisation (``reports.dashboard.caching``).
         filters = checked_filters(request, self.access)
-        data = selectors.dashboard_data(access=self.access, filters=filters, now=timezone.now())
-        return Response(DashboardOutput(data).data)
+        now = timezone.now()
+
+        def compute() -> Any:
+            return DashboardOutput(selectors.dashboard_data(access=self.access, filters=filters, now=now)).data
+
+        output = caching.cached_result(
+            OUTPUT_CACHE,
+            access=self.access,
+            parts=(caching.reader(self.access), caching.organization_today(self.access, now), filters),
+            compute=compute,
+        )
+        return Response(output)
 
 
 class DashboardProjectsView(PaginatedListMixin, OrganizationAPIView):

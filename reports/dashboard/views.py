@@ -24,7 +24,7 @@ from pmo.tenancy.roles import Capability
 from pmo.tenancy.views_base import OrganizationViewMixin
 from pmo.tenancy.workspaces import WorkspaceMixin
 from projects.models import Project
-from reports.dashboard import presentation
+from reports.dashboard import caching, presentation
 from reports.dashboard.forms import DashboardFilterForm
 from reports.dashboard.selectors import (
     RAG_LABELS,
@@ -40,6 +40,8 @@ from reports.dashboard.selectors import (
 )
 
 PAGE_SIZE = 25
+# Bump when the body's template or context changes shape (a deployment must not serve the old code's bodies).
+BODY_CACHE = "dashboard-body-v1"
 
 
 class DashboardMixin(WorkspaceMixin, OrganizationViewMixin):
@@ -81,16 +83,31 @@ def filter_summary(form: DashboardFilterForm, filters: DashboardFilters) -> list
 
 
 class DashboardView(DashboardMixin, TemplateView):
+    """The page: its body (everything in the layout's content block) is cached per organisation, reader, language,
+    day and filters until a write touches the organisation (``reports.dashboard.caching``)."""
+
     template_name = "reports/dashboard/page.html"
+    body_template = "reports/dashboard/_body.html"
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         filters = self.check_filters()
         if filters is None:
-            context = self.get_context_data(form=self.form, invalid=True)
-            return self.render_to_response(context, status=400)
-        data = dashboard_data(access=self.access, filters=filters, now=timezone.now())
+            body = caching.render_body(self.body_template, self.get_context_data(form=self.form, invalid=True))
+            return self.render_to_response(self.get_context_data(body=body), status=400)
+        now = timezone.now()
+        submitted = tuple((name, self.form.data.get(name, "")) for name in self.form.fields)
+        body = caching.cached_result(
+            BODY_CACHE,
+            access=self.access,
+            parts=(caching.reader(self.access), caching.organization_today(self.access, now), filters, submitted),
+            compute=lambda: caching.render_body(self.body_template, self.body_context(filters, now)),
+        )
+        return self.render_to_response(self.get_context_data(body=body))
+
+    def body_context(self, filters: DashboardFilters, now: Any) -> dict[str, Any]:
+        data = dashboard_data(access=self.access, filters=filters, now=now)
         links = presentation.Links(self.organization.slug, filters)
-        context = self.get_context_data(
+        return self.get_context_data(
             form=self.form,
             filters=filters,
             summary=filter_summary(self.form, filters),
@@ -106,7 +123,6 @@ class DashboardView(DashboardMixin, TemplateView):
             intake_total=sum(row.count for row in data.intake),
             filter_query=_query(filters),
         )
-        return self.render_to_response(context)
 
 
 def _query(filters: DashboardFilters) -> str:
