@@ -20,9 +20,12 @@ SCAN_MAX_S = 10.0
 PACK_MAX_S = 30.0
 XL_DASHBOARD_P95_MS = 400.0
 
+# The workspaces are held to the target computed (after a write to the organisation) and served from the data cache.
 P95_TARGETS: dict[str, float] = {
     "dashboard": DASHBOARD_P95_MS,
     "cockpit": DASHBOARD_P95_MS,
+    "dashboard_cached": DASHBOARD_P95_MS,
+    "cockpit_cached": DASHBOARD_P95_MS,
     "project_list": LIST_DETAIL_P95_MS,
     "project_list_api": LIST_DETAIL_P95_MS,
     "project_detail": LIST_DETAIL_P95_MS,
@@ -104,6 +107,7 @@ def evaluate_targets(result: dict[str, Any]) -> list[Target]:
         found: dict[str, Any] | None = pages.get(key, {}).get("results", {}).get(size)
         return found
 
+    notes = {"dashboard": "computed", "cockpit": "computed", "dashboard_cached": "cached", "cockpit_cached": "cached"}
     for key, limit in P95_TARGETS.items():
         measured = page(key, "large")
         targets.append(
@@ -112,6 +116,7 @@ def evaluate_targets(result: dict[str, Any]) -> list[Target]:
                 f"≤ {limit:.0f} ms",
                 _ms(measured["p95_ms"]) if measured else "—",
                 measured["p95_ms"] <= limit if measured else None,
+                notes.get(key, ""),
             )
         )
     for key in SAME_QUERIES:
@@ -162,16 +167,17 @@ def evaluate_targets(result: dict[str, Any]) -> list[Target]:
             "" if pdf else "skipped",
         )
     )
-    xl = page("dashboard", "xl")
-    targets.append(
-        Target(
-            "tier L dashboard p95 (scale-xl)",
-            f"≤ {XL_DASHBOARD_P95_MS:.0f} ms",
-            _ms(xl["p95_ms"]) if xl else "—",
-            xl["p95_ms"] <= XL_DASHBOARD_P95_MS if xl else None,
-            "" if xl else "no scale-xl organisation",
+    for key in ("dashboard", "dashboard_cached"):
+        xl = page(key, "xl")
+        targets.append(
+            Target(
+                f"tier L {key} p95 (scale-xl)",
+                f"≤ {XL_DASHBOARD_P95_MS:.0f} ms",
+                _ms(xl["p95_ms"]) if xl else "—",
+                xl["p95_ms"] <= XL_DASHBOARD_P95_MS if xl else None,
+                "" if xl else "no scale-xl organisation",
+            )
         )
-    )
     return targets
 
 
