@@ -31,8 +31,9 @@ ISSUE_COLUMNS = (
 )  # fmt: skip
 # Probability and impact lean to the middle of the grid, as registers do; a troubled project's lean higher.
 LEVELS = (1, 2, 3, 4, 5)
-LEVEL_WEIGHTS = (24, 36, 27, 10, 3)
-TROUBLED_LEVEL_WEIGHTS = (14, 28, 32, 18, 8)
+ESCALATING = (Issue.Severity.HIGH, Issue.Severity.CRITICAL)
+LEVEL_WEIGHTS = (26, 38, 26, 8, 2)
+TROUBLED_LEVEL_WEIGHTS = (16, 30, 32, 16, 6)
 
 
 class RisksGenerator:
@@ -103,12 +104,12 @@ class RisksGenerator:
             status = Risk.Status.OCCURRED
         # Most registers are kept up to date; a neglected one has many risks overdue for review.
         stale = status == Risk.Status.OPEN and rng.random() < (
-            0.45 if p is not None and p.id in self.neglected else 0.06
+            0.45 if p is not None and p.id in self.neglected else 0.03
         )
         reviewed_days = self.review_days + rng.randint(5, 90) if stale else rng.randint(0, max(self.review_days - 2, 1))
         reviewed = max(created, self.days_ago(reviewed_days))
         level, escalated_at, escalated_by, note = EscalationLevel.PROJECT, None, None, ""
-        if status == Risk.Status.OPEN and (p is None or score >= 12) and rng.random() < (0.3 if troubled else 0.03):
+        if status == Risk.Status.OPEN and (p is None or score >= 12) and rng.random() < (0.08 if troubled else 0.01):
             if (score >= 16 and rng.random() < 0.35) or (p is None and rng.random() < 0.5):
                 level, escalated_by = EscalationLevel.EXECUTIVE, self.pmo
                 note = gen.t(
@@ -196,7 +197,7 @@ class RisksGenerator:
             resolved = status in (Issue.Status.RESOLVED, Issue.Status.CLOSED)
             level = EscalationLevel.PROJECT
             troubled = p is None or p.story != "healthy"
-            if not resolved and troubled and severity in (Issue.Severity.HIGH, Issue.Severity.CRITICAL):
+            if not resolved and troubled and severity in ESCALATING and rng.random() < 0.35:
                 level = EscalationLevel.EXECUTIVE if severity == Issue.Severity.CRITICAL else EscalationLevel.PMO
             escalated = level != EscalationLevel.PROJECT
             manager = p.manager_id if p else self.pmo
