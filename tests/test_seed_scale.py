@@ -18,7 +18,8 @@ from django.db import connection, models
 from django.test import Client
 from django.urls import reverse
 
-from pmo.scale.gen_plan import tier_plans
+from pmo.scale import generator
+from pmo.scale.gen_plan import OrgPlan, tier_plans
 from pmo.tenancy.context import tenant_context
 from pmo.tenancy.models import Membership, Organization, TenantModel
 from pmo.tenancy.roles import Role
@@ -344,6 +345,19 @@ def test_another_tier_is_refused_without_reset(scale_s: Generated) -> None:
     with pytest.raises(CommandError, match="scale-001 holds 40 projects where this tier plans 400"):
         call_command("seed_scale", tier="M", stdout=StringIO())
     assert snapshot() == before
+
+
+def test_a_larger_tier_adds_only_its_missing_organisations(scale_s: Generated, monkeypatch: Any) -> None:
+    """As ``--tier L`` on tier M adds only ``scale-xl``: here a tier of S's organisations and a small extra one."""
+    before = snapshot()
+    extra = OrgPlan("scale-xl", "Quadrant XL", 5, "en", "controlling", "Asia/Shanghai", "CNY")
+    monkeypatch.setattr(generator, "tier_plans", lambda tier: [*tier_plans("S"), extra])
+    result = generator.scale_generate(tier="L")
+    assert (result.generated, result.existing) == (["scale-xl"], list(S_PROJECTS))
+    connection.check_constraints()
+    after = snapshot()
+    assert after.pop("scale-xl")[1] == 5
+    assert after == before
 
 
 def test_reset_regenerates_without_touching_the_demo(scale_s: Generated) -> None:
