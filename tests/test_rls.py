@@ -143,3 +143,17 @@ def test_a_request_leaves_no_tenant_behind(org_a: OrgWorld, client) -> None:
     client.force_login(org_a.users["admin"])
     assert client.get(f"/o/{org_a.slug}/").status_code == 200
     assert current_organization_id() is None
+
+
+def test_the_tenant_defines_no_ignored_triggers_and_history_is_still_recorded(org_a: OrgWorld) -> None:
+    """pgtrigger's triggers read ``pgtrigger.ignore``; defined as the empty list with the tenant, no trigger is
+    skipped (pghistory still records the write) and none pays the error that an undefined setting raises."""
+    with org_a.ctx(), connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('pgtrigger.ignore', true)")
+        (ignored,) = cursor.fetchone()
+        project = org_a.projects[0]
+        before = project.events.count()
+        Project.objects.filter(pk=project.pk).update(name="Renamed under the tenant")
+        after = project.events.count()
+    assert ignored == "{}"
+    assert after == before + 1
