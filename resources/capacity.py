@@ -104,23 +104,26 @@ class Grid:
 
     def over(self) -> list[tuple[int, dt.date, Decimal, Decimal]]:
         """(person id, week, capacity, allocated) of every over-allocated person-week, by week then person."""
-        rows = [
-            (person_id, week, self.capacity.get((person_id, week), Decimal(0)), hours)
-            for (person_id, week), hours in self.allocated.items()
-            if hours > self.capacity.get((person_id, week), Decimal(0))
-        ]
+        capacity, zero = self.capacity, Decimal(0)
+        rows = []
+        for (person_id, week), hours in self.allocated.items():
+            available = capacity.get((person_id, week), zero)
+            if hours > available:
+                rows.append((person_id, week, available, hours))
         return sorted(rows, key=lambda row: (row[1], row[0]))
 
 
-# Each allocation joined to the asked weeks it covers (from the Monday of its start week to the Monday of its end
-# week), summed per person and week. The range test on the raw columns comes first so that the (organisation,
-# person, start week) index narrows the rows before the expansion.
+# Each allocation joined to the asked weeks it covers, summed per person and week. An allocation covers the Monday
+# ``week`` when the Monday of its start week is not after it (its start is not after that week's Sunday) and the
+# Monday of its end week is not before it (its end is not before that Monday): plain date comparisons against the
+# weeks' Mondays and Sundays, passed in. The range test on the raw columns narrows the rows first, from the index
+# ``allocation_org_end_week_idx`` alone.
 _ALLOCATED_SQL = """
     SELECT a.person_id, w.week, SUM(a.hours_per_week)
     FROM resources_allocation a
-    JOIN unnest(%(weeks)s::date[]) AS w(week)
-      ON w.week BETWEEN date_trunc('week', a.start_week)::date AND date_trunc('week', a.end_week)::date
-    WHERE a.organization_id = %(org)s AND a.person_id = ANY(%(people)s)
+    JOIN unnest(%(weeks)s::date[], %(sundays)s::date[]) AS w(week, sunday)
+      ON a.start_week <= w.sunday AND a.end_week >= w.week
+    WHERE a.organization_id = %(org)s AND a.person_id = ANY(%(people)s::bigint[])
       AND a.start_week <= %(last)s AND a.end_week >= %(first)s
     GROUP BY a.person_id, w.week
 """
@@ -139,6 +142,7 @@ def allocated_hours(
             _ALLOCATED_SQL,
             {
                 "weeks": mondays,
+                "sundays": [week + dt.timedelta(days=6) for week in mondays],
                 "org": organization.pk,
                 "people": list(person_ids),
                 "first": min(weeks),

@@ -185,6 +185,12 @@ class Allocation(TenantModel):
         indexes = [
             models.Index(fields=["organization", "person", "start_week"], name="allocation_org_person_idx"),
             models.Index(fields=["organization", "project", "start_week"], name="allocation_org_project_idx"),
+            # The capacity grid's weeks (allocations ending in or after a window, read from the index alone).
+            models.Index(
+                fields=["organization", "end_week"],
+                include=["start_week", "person", "hours_per_week"],
+                name="allocation_org_end_week_idx",
+            ),
         ]
 
     def __str__(self) -> str:

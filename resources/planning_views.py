@@ -226,7 +226,11 @@ class ResourcesHomeView(ExportableListMixin, PlanningPage):
         if form.is_bound and not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form, report=None), status=400)
         by = self.by
-        report = self.report()
+        start, weeks = self.window(self.form, back=0, weeks=12)
+        overview = selectors.capacity_overview(
+            organization=self.organization, start=start, weeks=weeks, by=by, over_start=self.this_week(), over_weeks=13
+        )
+        report, over = overview.demand, overview.over
         start = report.weeks[0]
         slug = self.organization.slug
         cells = [
@@ -251,7 +255,6 @@ class ResourcesHomeView(ExportableListMixin, PlanningPage):
             else _("Demand as a share of capacity, by skill"),
             empty_message=_("No departments yet.") if by == "department" else _("No skills yet."),
         )
-        over = selectors.over_allocation_count(organization=self.organization, start=self.this_week(), weeks=13)
         return self.render_to_response(
             self.get_context_data(
                 form=form,

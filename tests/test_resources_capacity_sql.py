@@ -12,7 +12,7 @@ from typing import Any
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from resources import planning
+from resources import capacity, planning
 from resources.capacity import capacity_grid, weeks_between, weeks_from
 from resources.models import Allocation, Person
 from tests.conftest import OrgWorld
@@ -77,7 +77,7 @@ def test_the_grid_costs_three_queries_however_many_and_long_the_allocations(org_
     assert counts == [3, 3]
 
 
-def test_the_heat_map_page_counts_the_over_allocations_it_links_to(org_a: OrgWorld) -> None:
+def test_the_heat_map_page_counts_the_over_allocations_it_links_to_from_the_same_grid(org_a: OrgWorld) -> None:
     ann, bob, cai = (person(org_a, name, capacity=cap) for name, cap in (("Ann", 40), ("Bob", 30), ("Cai", 20)))
     gone = person(org_a, "Gone", active=False)
     holiday(org_a, week(10))  # Ann W10: 32 h capacity
@@ -90,11 +90,45 @@ def test_the_heat_map_page_counts_the_over_allocations_it_links_to(org_a: OrgWor
 
     with org_a.ctx():
         listed = planning.over_allocations(organization=org_a.organization, start=week(10), weeks=4)
-        counted = planning.over_allocation_count(organization=org_a.organization, start=week(10), weeks=4)
+        overview = planning.capacity_overview(
+            organization=org_a.organization, start=week(11), weeks=2, by="department", over_start=week(10), over_weeks=4
+        )
+        alone = planning.capacity_demand(organization=org_a.organization, start=week(11), weeks=2, by="department")
 
     assert [(row.person.full_name, row.week) for row in listed] == [
         ("Ann", week(10)),
         ("Cai", week(11)),
         ("Bob", week(12)),
     ]
-    assert (counted.person_weeks, counted.people) == (3, 3)
+    assert (overview.over.person_weeks, overview.over.people) == (3, 3)
+    # The heat map of its own window, as capacity_demand reads it alone.
+    assert overview.demand.weeks == alone.weeks == [week(11), week(12)]
+    assert overview.demand.cells == alone.cells
+
+
+def test_the_allocated_hours_are_read_from_the_end_week_index(org_a: OrgWorld) -> None:
+    """The grid's query finds the window's allocations through ``allocation_org_end_week_idx`` (on a vacuumed table,
+    from the index alone). Its people go as bigint[]: a smallint array made PostgreSQL probe the person index once
+    per person instead, reading every allocation of those people."""
+    people = [person(org_a, f"Idx {i}") for i in range(30)]
+    for i, who in enumerate(people):
+        for n in range(10):
+            first = week(1) + dt.timedelta(weeks=5 * n + i % 3)
+            allocate(org_a, who, org_a.projects[n % 3], first, first + dt.timedelta(weeks=2), 4)
+    weeks = weeks_from(week(45), 8)  # the latest allocations only: most of them ended before
+    params = {
+        "weeks": weeks,
+        "sundays": [monday + dt.timedelta(days=6) for monday in weeks],
+        "org": org_a.organization.pk,
+        "people": [who.pk for who in people],
+        "first": weeks[0],
+        "last": weeks[-1],
+    }
+    with org_a.ctx(), connection.cursor() as cursor:
+        cursor.execute("ANALYZE resources_allocation")
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a test's table is too small to need an index
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        cursor.execute("EXPLAIN " + capacity._ALLOCATED_SQL, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "using allocation_org_end_week_idx" in plan, plan
+    assert "Index Cond: ((organization_id = " in plan and "end_week >= " in plan, plan
