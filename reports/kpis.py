@@ -36,6 +36,8 @@ closures, reports and change requests. Without it, they cover the whole organisa
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -99,6 +101,25 @@ def _days(value: dt.timedelta | None) -> Decimal | None:
     if value is None:
         return None
     return (Decimal(value.total_seconds()) / DAY_SECONDS).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+_PLACEHOLDER = re.compile(r"(?<!%)%s")
+
+
+def embed(queryset: QuerySet[Any], prefix: str) -> tuple[str, dict[str, Any]]:
+    """``queryset``'s SQL with its positional parameters named ``%(prefix_0)s`` …, to sit inside a statement with
+    named parameters (the ORM decides the set of rows, the statement around it what is computed of them)."""
+    sql, params = queryset.query.sql_with_params()
+    names: dict[str, Any] = {}
+    counter = itertools.count()
+
+    def name(_match: re.Match[str]) -> str:
+        index = next(counter)
+        key = f"{prefix}_{index}"
+        names[key] = params[index]
+        return f"%({key})s"
+
+    return _PLACEHOLDER.sub(name, sql), names
 
 
 class _Median(Aggregate):
@@ -262,12 +283,12 @@ expected AS (
     SELECT p.id AS project_id, w.week_start
     FROM {project} p CROSS JOIN weeks w
     WHERE p.organization_id = %(org)s AND p.status = ANY(%(monitored)s) AND p.created_at <= w.due_at
-      AND (%(every)s OR p.id = ANY(%(ids)s::bigint[]))
+      AND {project_in}
     UNION
     SELECT r.project_id, r.week_start
     FROM {report} r JOIN weeks w ON w.week_start = r.week_start
     WHERE r.organization_id = %(org)s AND r.first_submitted_at IS NOT NULL
-      AND (%(every)s OR r.project_id = ANY(%(ids)s::bigint[]))
+      AND {report_in}
 )
 SELECT COUNT(*),
        COUNT(*) FILTER (WHERE r.first_submitted_at <= r.due_at),
@@ -286,20 +307,28 @@ def status_compliance_kpi(
     end: dt.date,
     now: dt.datetime | None = None,
     projects: QuerySet[Project] | None = None,
+    due: list[tuple[dt.date, dt.datetime]] | None = None,
 ) -> StatusComplianceKpi:
-    """Status compliance of the window (see the module's definitions): two queries, three with ``projects``."""
-    weeks = due_weeks(organization=organization, start=start, end=end, now=now)
+    """Status compliance of the window (see the module's definitions): two queries (one when ``due``, the window's
+    ``due_weeks``, is given), ``projects`` narrowing it inside the same statement."""
+    weeks = due if due is not None else due_weeks(organization=organization, start=start, end=end, now=now)
     if not weeks:
         return StatusComplianceKpi(weeks=())
-    sql = _COMPLIANCE_SQL.format(project=Project._meta.db_table, report=StatusReport._meta.db_table)
     params: dict[str, Any] = {
         "weeks": [monday for monday, _due in weeks],
         "dues": [due for _monday, due in weeks],
         "org": organization.pk,
         "monitored": [str(status) for status in MONITORED_STATUSES],
-        "every": projects is None,
-        "ids": [] if projects is None else list(projects.values_list("pk", flat=True)),
     }
+    project_in = report_in = "TRUE"
+    if projects is not None:
+        projects_sql, projects_params = embed(projects.order_by().values("pk"), "projects")
+        params |= projects_params
+        project_in = f"p.id IN ({projects_sql})"
+        report_in = f"r.project_id IN ({projects_sql})"
+    sql = _COMPLIANCE_SQL.format(
+        project=Project._meta.db_table, report=StatusReport._meta.db_table, project_in=project_in, report_in=report_in
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         expected, on_time, late, missing = cursor.fetchone()
@@ -367,17 +396,20 @@ def pmo_kpis(
     end: dt.date,
     now: dt.datetime | None = None,
     projects: QuerySet[Project] | None = None,
+    due: list[tuple[dt.date, dt.datetime]] | None = None,
 ) -> PmoKpis:
     """Every PMO KPI of the window ``[start, end]`` (dates in the organisation's time zone). Eleven queries whatever
-    the size of the organisation (twelve with ``projects``, which narrows every KPI but utilisation: people work
-    across projects, so utilisation stays the organisation's)."""
+    the size of the organisation (ten when ``due``, the window's ``due_weeks``, is given; ``projects`` narrows every
+    KPI but utilisation: people work across projects, so utilisation stays the organisation's)."""
     closures, closures_12_months = closure_kpis(organization=organization, start=start, end=end, projects=projects)
     return PmoKpis(
         start=start,
         end=end,
         closures=closures,
         closures_12_months=closures_12_months,
-        status=status_compliance_kpi(organization=organization, start=start, end=end, now=now, projects=projects),
+        status=status_compliance_kpi(
+            organization=organization, start=start, end=end, now=now, projects=projects, due=due
+        ),
         changes=change_kpis(organization=organization, start=start, end=end, projects=projects),
         utilisation=utilisation_kpi(organization=organization, start=start, end=end),
     )
@@ -528,6 +560,28 @@ def latest_reports(*, organization: Organization, as_of: dt.date) -> QuerySet[St
     )
 
 
+# The latest report of the project ``p`` in SQL, for a ``LATERAL`` join: it walks the (organisation, project, week)
+# index backwards from ``%(today)s``, once per project, where ``latest_reports`` sorts every report of the
+# organisation. Parameters: ``org``, ``counted`` (the states), ``today``.
+LATEST_REPORT_SQL = """
+    SELECT r.week_start, r.rag_overall, r.percent_complete, r.spi, r.cpi, r.bac, r.ac, r.eac, r.escalations
+    FROM projects_statusreport r
+    WHERE r.organization_id = %(org)s AND r.project_id = p.id
+      AND r.state = ANY(%(counted)s) AND r.week_start <= %(today)s
+    ORDER BY r.week_start DESC
+    LIMIT 1
+"""
+
+_BUDGETS_SQL = """
+SELECT p.portfolio_id, f.name, count(*), sum(l.bac), sum(l.ac), sum(l.eac)
+FROM ({projects}) p
+JOIN LATERAL ({latest}) l ON true
+LEFT JOIN portfolio_portfolio f ON f.organization_id = %(org)s AND f.id = p.portfolio_id
+GROUP BY p.portfolio_id, f.name
+ORDER BY f.name
+"""
+
+
 def open_escalations(raw: Any) -> tuple[OpenEscalation, ...]:
     """The unresolved escalations of a report's ``escalations`` list, each title once."""
     items: dict[str, OpenEscalation] = {}
@@ -545,27 +599,23 @@ def portfolio_budgets(
 ) -> list[PortfolioBudget]:
     """BAC, AC and EAC summed per portfolio over the running projects' latest reports (one grouped query); with
     ``projects``, over those projects' latest reports whatever their status."""
-    latest = latest_reports(organization=organization, as_of=as_of).values("pk")
-    reports = StatusReport.objects.filter(organization=organization, pk__in=latest)
     if projects is None:
-        reports = reports.filter(project__status__in=RUNNING)
-    else:
-        reports = reports.filter(project__in=projects.values("pk"))
-    grouped = (
-        reports.values("project__portfolio_id", "project__portfolio__name")
-        .annotate(n=Count("project_id", distinct=True), bac=Sum("bac"), ac=Sum("ac"), eac=Sum("eac"))
-        .order_by("project__portfolio__name")
-    )
+        projects = Project.objects.filter(organization=organization, status__in=RUNNING)
+    projects_sql, params = embed(projects.order_by().values("id", "portfolio_id"), "projects")
+    params |= {"org": organization.pk, "counted": [str(state) for state in COUNTED], "today": as_of}
+    with connection.cursor() as cursor:
+        cursor.execute(_BUDGETS_SQL.format(projects=projects_sql, latest=LATEST_REPORT_SQL), params)
+        grouped = cursor.fetchall()
     rows = [
         PortfolioBudget(
-            portfolio_id=row["project__portfolio_id"],
-            name=row["project__portfolio__name"] or "",
-            projects=row["n"],
-            bac=row["bac"] or ZERO,
-            ac=row["ac"] or ZERO,
-            eac=row["eac"] or ZERO,
+            portfolio_id=portfolio_id,
+            name=name or "",
+            projects=count,
+            bac=bac or ZERO,
+            ac=ac or ZERO,
+            eac=eac or ZERO,
         )
-        for row in grouped
+        for portfolio_id, name, count, bac, ac, eac in grouped
     ]
     return sorted(rows, key=lambda row: (row.portfolio_id is None, row.name))
 

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from decimal import Decimal
+from types import SimpleNamespace
+from typing import Any
 
 from pmo.core import charts
+from reports.dashboard import presentation
+from reports.dashboard.selectors import DashboardFilters, ProjectPoint
 
 NS = "{http://www.w3.org/2000/svg}"
 
@@ -119,3 +123,48 @@ def test_every_new_chart_has_an_empty_state() -> None:
         root = parse(svg)
         assert "None" in "".join(root.itertext())
         assert not list(root.iter(f"{NS}circle")) and not links(root)
+
+
+def _quadrant_data(size: int) -> Any:
+    """What ``presentation.quadrant_chart`` reads of the dashboard: the projects with SPI and CPI, and the counts."""
+    points = [
+        ProjectPoint(
+            pk=index + 1,
+            code=f"P-{index:04d}",
+            name=f"Project {index}",
+            spi=Decimal("0.70") + Decimal(index % 13) / 20,
+            cpi=Decimal("0.80") + Decimal(index % 7) / 20,
+            rag="amber",
+        )
+        for index in range(size)
+    ]
+    counts = dict.fromkeys(("ahead_under", "late_under", "ahead_over", "late_over"), 0)
+    for point in points:
+        assert point.spi is not None and point.cpi is not None
+        counts[f"{'ahead' if point.spi >= 1 else 'late'}_{'under' if point.cpi >= 1 else 'over'}"] += 1
+    return SimpleNamespace(points=points, counts=counts, filters=DashboardFilters())
+
+
+def test_the_quadrant_draws_one_dot_per_project_up_to_its_limit() -> None:
+    data = _quadrant_data(presentation.QUADRANT_MAX_DOTS)
+    root = parse(presentation.quadrant_chart(data, presentation.Links("acme", data.filters)))
+    dots = [node for node in root.iter(f"{NS}circle") if node.get("class") == "dot"]
+    assert len(dots) == presentation.QUADRANT_MAX_DOTS
+    hrefs = links(root)
+    assert "/o/acme/projects/1/evm/" in hrefs and f"/o/acme/projects/{presentation.QUADRANT_MAX_DOTS}/evm/" in hrefs
+
+
+def test_a_quadrant_of_thousands_of_projects_groups_them_by_cell_and_links_each_cell_to_its_quadrant() -> None:
+    data = _quadrant_data(4000)
+    svg = presentation.quadrant_chart(data, presentation.Links("acme", data.filters))
+    root = parse(svg)
+    dots = [node for node in root.iter(f"{NS}circle") if node.get("class") == "dot"]
+    cells = {(point.spi, point.cpi) for point in data.points}
+    assert len(dots) == len(cells) == 91  # 13 SPI values × 7 CPI values, each on a cell of its own
+    assert len(svg) < 60_000  # one dot per project would weigh about a megabyte
+    tooltips = [title for title in titles(root) if "projects with SPI" in title]
+    assert sum(int(title.split()[0]) for title in tooltips) == 4000
+    assert "44 projects with SPI 0.70–0.75 and CPI 0.80–0.85" in tooltips
+    assert set(links(root)) <= {f"/o/acme/dashboard/projects/?figure={key}" for key in data.counts}
+    # Every cell lies on the same side of 1 as its projects: its link is its projects' quadrant.
+    assert "/o/acme/dashboard/projects/?figure=late_over" in links(root)

@@ -2,9 +2,10 @@
 its PDF show, in a fixed number of queries whatever the number of projects.
 
 **Figures.** Every number on the page that leads to projects is a *figure* with a key (``rag_red``,
-``late_over``, ``budget-12``, ``risk-4-5`` …) and one predicate over the projects (``figure_get``). The page's count
-is ``COUNT(*) FILTER (WHERE predicate)`` over the filtered projects and the drill-down list is
-``projects.filter(predicate)``: the same SQL condition, so the two always agree.
+``late_over``, ``budget-12``, ``risk-4-5`` …) and one predicate over the projects (``figure_get``): the drill-down
+list is ``projects.filter(predicate)``. The page counts the figures in one statement (``reports.dashboard.sql``:
+each project's latest report read once instead of through a correlated subquery per field and figure), whose
+conditions restate the predicates; a test checks every count against its drill-down under every filter.
 
 **Scopes.** Most figures count the *projects shown*: the organisation's projects the reader may see, narrowed by the
 filters (portfolio, programme, manager, status; default: active projects). The PMO KPIs count closures, due reports
@@ -23,17 +24,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.db import connection
 from django.db.models import (
-    BooleanField,
-    Count,
     DateField,
     Exists,
-    ExpressionWrapper,
     F,
     OuterRef,
     Q,
@@ -61,6 +59,7 @@ from projects.models import (
 from projects.policy import organization_zone
 from projects.selectors import gates_due, milestones_visible_to, projects_visible_to
 from projects.status.selectors import MONITORED_STATUSES
+from reports.dashboard import sql
 from reports.kpis import (
     COUNTED,
     IntakeRow,
@@ -69,6 +68,7 @@ from reports.kpis import (
     PortfolioBudget,
     RagWeek,
     due_weeks,
+    embed,
     intake_pipeline,
     local_bounds,
     months_before,
@@ -78,7 +78,6 @@ from reports.kpis import (
     rag_distribution,
 )
 from resources.capacity import weeks_from
-from resources.models import Allocation
 from resources.planning import capacity_demand
 from risks.models import EscalationLevel, Issue, Risk, RiskSettings
 from risks.scoring import risk_settings_get
@@ -161,15 +160,9 @@ def filtered_projects(*, access: OrgAccess, filters: DashboardFilters, with_stat
     return projects
 
 
-FIGURE_FIELDS = ("week", "rag", "spi", "cpi")  # what the figures' predicates read
-
-
-def with_latest(
-    projects: QuerySet[Project], *, as_of: dt.date, only: tuple[str, ...] | None = None
-) -> QuerySet[Project]:
+def with_latest(projects: QuerySet[Project], *, as_of: dt.date) -> QuerySet[Project]:
     """``projects`` with their latest report's figures (``latest_week``, ``latest_rag``, ``latest_spi`` …, ``None``
-    without a report) and their next open milestone (``next_milestone``, ``next_milestone_date``), in SQL; ``only``
-    keeps just those report figures (a count needs no more than its predicates read)."""
+    without a report) and their next open milestone (``next_milestone``, ``next_milestone_date``), in SQL."""
     latest = StatusReport.objects.filter(
         organization_id=OuterRef("organization_id"), project=OuterRef("pk"), state__in=COUNTED, week_start__lte=as_of
     ).order_by("-week_start")
@@ -184,13 +177,10 @@ def with_latest(
     fields = ("week_start", "rag_overall", "percent_complete", "spi", "cpi", "bac", "ac", "eac", "escalations")
     names = ("week", "rag", "percent", "spi", "cpi", "bac", "ac", "eac", "escalations")
     annotations: dict[str, Any] = {
-        f"latest_{name}": Subquery(latest.values(source)[:1])
-        for name, source in zip(names, fields, strict=True)
-        if only is None or name in only
+        f"latest_{name}": Subquery(latest.values(source)[:1]) for name, source in zip(names, fields, strict=True)
     }
-    if only is None:
-        annotations["next_milestone"] = Subquery(upcoming.values("name")[:1])
-        annotations["next_milestone_date"] = Subquery(upcoming.values("due")[:1], output_field=DateField())
+    annotations["next_milestone"] = Subquery(upcoming.values("name")[:1])
+    annotations["next_milestone_date"] = Subquery(upcoming.values("due")[:1], output_field=DateField())
     return projects.annotate(**annotations)
 
 
@@ -389,31 +379,6 @@ def figure_projects(
     )
 
 
-def figure_counts(
-    *, access: OrgAccess, filters: DashboardFilters, window: Window, keys: tuple[str, ...]
-) -> dict[str, int]:
-    """How many projects each figure of ``keys`` counts (one query per scope)."""
-    by_scope: dict[str, list[Figure]] = defaultdict(list)
-    for key in keys:
-        figure = figure_get(key, access=access, window=window)
-        by_scope[figure.scope].append(figure)
-    counts: dict[str, int] = {}
-    for scope, figures in by_scope.items():
-        projects = with_latest(
-            filtered_projects(access=access, filters=filters, with_status=scope == "projects"),
-            as_of=window.today,
-            only=FIGURE_FIELDS if scope == "projects" else (),
-        )
-        # Each predicate as a boolean column first: a COUNT's FILTER cannot hold the correlated subqueries itself.
-        flags = {
-            f"flag_{i}": ExpressionWrapper(f.predicate, output_field=BooleanField()) for i, f in enumerate(figures)
-        }
-        counts |= projects.annotate(**flags).aggregate(
-            **{f.key: Count("pk", filter=Q(**{f"flag_{i}": True})) for i, f in enumerate(figures)}
-        )
-    return counts
-
-
 # --- The page's data -------------------------------------------------------------------------------------------------
 
 
@@ -504,6 +469,33 @@ def _requests(access: OrgAccess, filters: DashboardFilters) -> QuerySet[ProjectR
     return requests
 
 
+# The allocations are first summed per span cut to the window (a handful of distinct spans), then the spans
+# expanded into weeks: a week of the window lies in [start, end] exactly when it lies in the cut span.
+_SHOWN_HOURS_SQL = """
+SELECT w.week, sum(s.hours)
+FROM (
+    SELECT greatest(a.start_week, %(first)s) AS first, least(a.end_week, %(last)s) AS last,
+           sum(a.hours_per_week) AS hours
+    FROM resources_allocation a
+    WHERE a.organization_id = %(org)s AND a.project_id IN ({projects})
+      AND a.start_week <= %(last)s AND a.end_week >= %(first)s
+    GROUP BY 1, 2
+) s
+JOIN unnest(%(weeks)s::date[]) AS w(week) ON w.week BETWEEN s.first AND s.last
+GROUP BY w.week
+"""
+
+
+def _shown_hours(access: OrgAccess, projects: QuerySet[Project], weeks: list[dt.date]) -> dict[dt.date, Decimal]:
+    """Hours per week allocated to ``projects`` (an allocation covers each week from its start to its end week),
+    summed by the database: one statement."""
+    projects_sql, params = embed(projects.order_by().values("pk"), "projects")
+    params |= {"org": access.organization.pk, "weeks": weeks, "first": weeks[0], "last": weeks[-1]}
+    with connection.cursor() as cursor:
+        cursor.execute(_SHOWN_HOURS_SQL.format(projects=projects_sql), params)
+        return dict(cursor.fetchall())
+
+
 def _capacity(access: OrgAccess, projects: QuerySet[Project], window: Window) -> list[CapacityWeek]:
     """The organisation's capacity and allocated hours per week for 12 weeks from this week
     (``resources.planning.capacity_demand`` summed over departments), and the hours allocated to the projects shown
@@ -511,17 +503,7 @@ def _capacity(access: OrgAccess, projects: QuerySet[Project], window: Window) ->
     organization = access.organization
     this_week = window.today - dt.timedelta(days=window.today.weekday())
     report = capacity_demand(organization=organization, start=this_week, weeks=CAPACITY_WEEKS, by="department")
-    weeks = weeks_from(this_week, CAPACITY_WEEKS)
-    shown: dict[dt.date, Decimal] = defaultdict(Decimal)
-    for first, last, hours in Allocation.objects.filter(
-        organization=organization,
-        project__in=projects.values("pk"),
-        start_week__lte=weeks[-1],
-        end_week__gte=weeks[0],
-    ).values_list("start_week", "end_week", "hours_per_week"):
-        for week in weeks:
-            if first <= week <= last:
-                shown[week] += hours
+    shown = _shown_hours(access, projects, weeks_from(this_week, CAPACITY_WEEKS))
     rows = []
     for week in report.weeks:
         cells = [report.cells[(group.id, week)] for group in report.groups]
@@ -536,19 +518,35 @@ def _capacity(access: OrgAccess, projects: QuerySet[Project], window: Window) ->
     return rows
 
 
+def _highest(risks: QuerySet[Risk], rows: int) -> list[Risk]:
+    """The first ``rows`` of ``risks`` in the register's order (highest score first), their project, portfolio and
+    people joined for those rows only: the top is picked from the risks alone, then joined (joining every open risk
+    of a large organisation before sorting cost most of the statement)."""
+    top = risks.order_by("-score", "number").values("pk")[:rows]
+    return list(risks.filter(pk__in=top).prefetch_related(None).order_by("-score", "number"))
+
+
 def _decisions(
-    access: OrgAccess, filters: DashboardFilters, projects: QuerySet[Project], rows: list[Any], window: Window
+    access: OrgAccess,
+    filters: DashboardFilters,
+    projects: QuerySet[Project],
+    rows: list[sql.LatestRow],
+    window: Window,
+    settings: RiskSettings,
 ) -> Decisions:
     organization = access.organization
     shown = projects.values("pk")
     decisions = Decisions()
     for row in rows:
-        for item in open_escalations(row.latest_escalations):
+        for item in open_escalations(row.escalations):
             decisions.report_escalations.append(ReportEscalation(row.pk, row.code, row.name, item))
-    decisions.risks = list(
+    decisions.risks = _highest(
         risks_visible_to(
-            access=access, filters=RiskFilters(status=Risk.Status.OPEN, escalation=EscalationLevel.EXECUTIVE)
-        ).filter(project__in=shown)[:LIST_ROWS]
+            access=access,
+            settings=settings,
+            filters=RiskFilters(status=Risk.Status.OPEN, escalation=EscalationLevel.EXECUTIVE),
+        ).filter(project__in=shown),
+        LIST_ROWS,
     )
     decisions.issues = list(
         issues_visible_to(access=access, filters=IssueFilters(escalation=EscalationLevel.EXECUTIVE, open_only=True))
@@ -575,25 +573,43 @@ def _decisions(
     return decisions
 
 
+def _count_window(access: OrgAccess, window: Window, weeks: list[tuple[dt.date, dt.datetime]]) -> sql.CountWindow:
+    organization = access.organization
+    year_since, _until = local_bounds(organization, window.year_start, window.today)
+    kpi_since, until = local_bounds(organization, window.kpi_start, window.today)
+    return sql.CountWindow(
+        organization_id=organization.pk,
+        today=window.today,
+        milestone_until=window.milestone_until,
+        year_since=year_since,
+        kpi_since=kpi_since,
+        until=until,
+        due_weeks=weeks,
+    )
+
+
 def dashboard_data(*, access: OrgAccess, filters: DashboardFilters, now: dt.datetime) -> Dashboard:
-    """Everything the dashboard and its PDF show for ``filters`` (see the module's definitions): forty-one queries
-    whatever the number of projects, risks, milestones or people."""
+    """Everything the dashboard and its PDF show for ``filters`` (see the module's definitions): a fixed number of
+    queries whatever the number of projects, risks, milestones or people. The figures and the projects' latest
+    reports come from ``reports.dashboard.sql`` (each latest report read once per project)."""
     organization = access.organization
     window = Window(today=now.astimezone(organization_zone(organization)).date(), now=now)
     projects = filtered_projects(access=access, filters=filters)
     kpi_projects = filtered_projects(access=access, filters=filters, with_status=False)
-    counts = figure_counts(access=access, filters=filters, window=window, keys=PAGE_FIGURES + KPI_FIGURES)
-    rows: list[Any] = list(with_latest(projects, as_of=window.today).order_by("code"))
-    points = [ProjectPoint(r.pk, r.code, r.name, r.latest_spi, r.latest_cpi, r.latest_rag) for r in rows]
+    weeks = due_weeks(organization=organization, start=window.kpi_start, end=window.today, now=now)
+    counts, milestone_totals = sql.figure_counts(
+        scope=kpi_projects,
+        statuses=filters.statuses,
+        monitored=MONITORED_STATUSES,
+        window=_count_window(access, window, weeks),
+    )
+    rows = sql.latest_rows(projects=projects, organization_id=organization.pk, today=window.today)
+    points = [ProjectPoint(r.pk, r.code, r.name, r.spi, r.cpi, r.rag) for r in rows]
 
     # Annotated with ``due`` (which the type checker cannot see).
     milestones: Any = open_milestones(access=access, projects=projects)
     due = milestones.filter(milestone_due_q(window))
     slipped = milestones.filter(milestone_slipped_q(window))
-    totals = milestones.aggregate(
-        n_due=Count("pk", filter=milestone_due_q(window)), n_slipped=Count("pk", filter=milestone_slipped_q(window))
-    )
-    milestone_totals = {"due": totals["n_due"], "slipped": totals["n_slipped"]}
     settings = risk_settings_get(organization=organization)
     project_risks = Risk.objects.filter(organization=organization, project__in=projects.values("pk"))
     return Dashboard(
@@ -601,7 +617,12 @@ def dashboard_data(*, access: OrgAccess, filters: DashboardFilters, now: dt.date
         window=window,
         counts=counts,
         kpis=pmo_kpis(
-            organization=organization, start=window.kpi_start, end=window.today, now=now, projects=kpi_projects
+            organization=organization,
+            start=window.kpi_start,
+            end=window.today,
+            now=now,
+            projects=kpi_projects,
+            due=weeks,
         ),
         rag_weeks=rag_distribution(organization=organization, until=window.today, weeks=TREND_WEEKS, projects=projects),
         budgets=portfolio_budgets(organization=organization, as_of=window.today, projects=projects),
@@ -610,11 +631,12 @@ def dashboard_data(*, access: OrgAccess, filters: DashboardFilters, now: dt.date
         milestones_due=list(due.order_by("due", "project__code", "pk")[:LIST_ROWS]),
         milestones_slipped=list(slipped.order_by("due", "project__code", "pk")[:LIST_ROWS]),
         milestone_totals=milestone_totals,
-        decisions=_decisions(access, filters, projects, rows, window),
-        top_risks=list(
+        decisions=_decisions(access, filters, projects, rows, window, settings),
+        top_risks=_highest(
             risks_visible_to(access=access, settings=settings, filters=RiskFilters(status=Risk.Status.OPEN)).filter(
                 project__in=projects.values("pk")
-            )[:TOP_RISKS]
+            ),
+            TOP_RISKS,
         ),
         heat_map=heat_map_of(project_risks, settings),
         risk_settings=settings,

@@ -122,6 +122,8 @@ class DashboardView(DashboardMixin, TemplateView):
             ],
             intake_total=sum(row.count for row in data.intake),
             filter_query=_query(filters),
+            quadrant_grouped=presentation.quadrant_grouped(data),
+            all_link=links.figure("all"),
         )
 
 
