@@ -17,6 +17,7 @@ from projects.models import Project
 from risks.models import Assumption, EscalationLevel, Issue, Risk
 from risks.scoring import LEVEL_CHOICES, MAX_SCALE
 from risks.selectors import ISSUE_SORTS, RISK_SORTS
+from risks.widgets import QuickSelect
 
 DATE = DateInput()
 EVERYTHING = [("", _("All"))]
@@ -171,12 +172,16 @@ class AssumptionStatusForm(forms.Form):
 
 
 class RiskFilterForm(forms.Form):
-    project = forms.ModelChoiceField(label=_("Project"), required=False, queryset=Project.dangerously_unscoped.none())
+    project = forms.ModelChoiceField(
+        label=_("Project"), required=False, queryset=Project.dangerously_unscoped.none(), widget=QuickSelect
+    )
     status = forms.ChoiceField(label=_("Status"), required=False)
     category = forms.ChoiceField(label=_("Category"), required=False)
     level = forms.ChoiceField(label=_("Level"), required=False)
     escalation = forms.ChoiceField(label=pgettext_lazy("risk", "Escalation"), required=False)
-    owner = MemberChoiceField(label=_("Owner"), required=False, queryset=Project.dangerously_unscoped.none())
+    owner = MemberChoiceField(
+        label=_("Owner"), required=False, queryset=Project.dangerously_unscoped.none(), widget=QuickSelect
+    )
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
     sort = forms.ChoiceField(label=_("Sort by"), required=False)
     stale = forms.BooleanField(label=_("Stale only"), required=False)
@@ -198,11 +203,15 @@ class RiskFilterForm(forms.Form):
 
 
 class IssueFilterForm(forms.Form):
-    project = forms.ModelChoiceField(label=_("Project"), required=False, queryset=Project.dangerously_unscoped.none())
+    project = forms.ModelChoiceField(
+        label=_("Project"), required=False, queryset=Project.dangerously_unscoped.none(), widget=QuickSelect
+    )
     status = forms.ChoiceField(label=_("Status"), required=False)
     severity = forms.ChoiceField(label=_("Severity"), required=False)
     escalation = forms.ChoiceField(label=pgettext_lazy("risk", "Escalation"), required=False)
-    owner = MemberChoiceField(label=_("Owner"), required=False, queryset=Project.dangerously_unscoped.none())
+    owner = MemberChoiceField(
+        label=_("Owner"), required=False, queryset=Project.dangerously_unscoped.none(), widget=QuickSelect
+    )
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
     sort = forms.ChoiceField(label=_("Sort by"), required=False)
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)

@@ -159,6 +159,19 @@ def risks_visible_to(
     )
 
 
+def rows_in_two_steps(queryset: QuerySet[Any], start: int, stop: int) -> list[Any]:
+    """``list(queryset[start:stop])``, read in two steps: the ids of those rows in the queryset's order (from the
+    table alone, joined only to what the order needs), then those rows with everything the queryset joins,
+    annotates and prefetches. Sorting every visible risk of a large organisation (10,000) joined to its project,
+    portfolio, owner and escalating user, with its level and staleness, to keep 50 cost ~100 ms; the ids cost a
+    few. An empty slice costs one query."""
+    ids = list(queryset.values_list("pk", flat=True)[start:stop])
+    if not ids:
+        return []
+    rows = {row.pk: row for row in queryset.filter(pk__in=ids).order_by()}
+    return [rows[pk] for pk in ids]
+
+
 def risk_get(*, access: OrgAccess, number: Any, settings: RiskSettings | None = None) -> Risk:
     """One visible risk by its number (R-007 → 7); ``Http404`` alike when missing or hidden."""
     risk = (

@@ -119,6 +119,11 @@ def raid_item_columns() -> list[Column]:
     ]
 
 
+def filter_projects(access: Any) -> Any:
+    """The projects a filter bar offers: the visible ones by code, with what their choice shows (code and name)."""
+    return project_selectors.projects_visible_to(access=access).only("code", "name").order_by("code")
+
+
 # --- The register ------------------------------------------------------------------------------------------------
 
 
@@ -133,7 +138,7 @@ class RiskListView(ListPageMixin, RaidPageMixin, TemplateView):
     def build_filter_form(self) -> forms.RiskFilterForm:
         return forms.RiskFilterForm(
             self.request.GET or None,
-            projects=project_selectors.projects_visible_to(access=self.access).order_by("code"),
+            projects=filter_projects(self.access),
             members=self.members,
         )
 
@@ -185,8 +190,10 @@ class RiskListView(ListPageMixin, RaidPageMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         data = super().get_context_data(**kwargs)
         values = self.values
+        page = data["page"]
+        first = (page.number - 1) * page.paginator.per_page
         data.update(
-            risks=list(data["page"].object_list),
+            risks=selectors.rows_in_two_steps(page.paginator.object_list, first, first + page.paginator.per_page),
             cell=(values.get("probability"), values.get("impact")),
             heat_map=selectors.heat_map_for_organization(access=self.access, settings=self.settings),
             heat_base=reverse("risk-list", kwargs={"org_slug": self.organization.slug}) + "?status=open",
@@ -392,7 +399,7 @@ class IssueListView(ListPageMixin, RaidPageMixin, TemplateView):
     def build_filter_form(self) -> forms.IssueFilterForm:
         return forms.IssueFilterForm(
             self.request.GET or None,
-            projects=project_selectors.projects_visible_to(access=self.access).order_by("code"),
+            projects=filter_projects(self.access),
             members=self.members,
         )
 
@@ -578,7 +585,7 @@ class PortfolioHeatMapView(RaidPageMixin, TemplateView):
             heat_map=selectors.heat_map_for_portfolio(access=self.access, portfolio=portfolio, settings=self.settings),
             heat_base=reverse("risk-list", kwargs={"org_slug": self.organization.slug})
             + f"?status=open&portfolio={portfolio.pk}",
-            risks=list(top[:PAGE_SIZE]),
+            risks=selectors.rows_in_two_steps(top, 0, PAGE_SIZE),
             escalated=selectors.escalated_to_me(access=self.access, settings=self.settings),
         )
         return data
