@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery, Window
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -42,7 +42,9 @@ from reports.alerts.selectors import ACTIVE, AlertFilters, alert_counts, alert_l
 from reports.models import Alert, Notification, ReminderPolicy
 from reports.reminders import selectors as reminder_selectors
 from reports.reminders.services import reminder_policy_get
-from resources.planning import OverAllocation, over_allocations
+from resources.capacity import capacity_grid, weeks_from
+from resources.models import Person
+from resources.planning import OverAllocation
 from risks.models import EscalationLevel, Risk, RiskSettings
 from risks.scoring import risk_settings_get, stale_cutoff
 from risks.selectors import RiskFilters, risks_visible_to
@@ -254,7 +256,9 @@ def queue_rows(*, access: OrgAccess, key: str, today: dt.date) -> QuerySet[Any]:
 
 
 def _queue(key: str, rows: QuerySet[Any]) -> Queue:
-    return Queue(key=key, count=rows.count(), items=list(rows[:SHOWN]))
+    """The first ``SHOWN`` rows and, in the same statement, how many there are (a window count over every row)."""
+    items = list(rows.annotate(queue_total=Window(Count("pk")))[:SHOWN])
+    return Queue(key=key, count=items[0].queue_total if items else 0, items=items)
 
 
 def queues(*, access: OrgAccess, today: dt.date) -> list[Queue]:
@@ -306,18 +310,29 @@ class OverAllocations:
 
 
 def people_over_capacity(*, organization: Organization, start: dt.date) -> OverAllocations:
-    """People over capacity in this and the next four weeks, the largest excess first."""
+    """People over capacity in this and the next four weeks, the largest excess first: the person-weeks of
+    ``resources.planning.over_allocations`` (an active person's allocated hours above their capacity), read from one
+    capacity grid of the active people (``resources.capacity.capacity_grid``, four queries) without loading the
+    allocations themselves, which the cockpit does not list (``peak.allocations`` is left empty): a large
+    organisation has some ten thousand allocations in five weeks."""
+    window = weeks_from(start, OVERALLOCATION_WEEKS)
+    people = {
+        person.pk: person
+        for person in Person.objects.filter(organization=organization, active=True).only("full_name", "weekly_capacity")
+    }
+    grid = capacity_grid(organization=organization, people=list(people.values()), weeks=window)
     by_person: dict[int, OverAllocated] = {}
-    for row in over_allocations(organization=organization, start=start, weeks=OVERALLOCATION_WEEKS):
-        found = by_person.get(row.person.pk)
+    for person_id, week, capacity, allocated in grid.over():
+        row = OverAllocation(person=people[person_id], week=week, capacity=capacity, allocated=allocated)
+        found = by_person.get(person_id)
         if found is None:
-            by_person[row.person.pk] = OverAllocated(person=row.person, weeks=[row.week], peak=row)
+            by_person[person_id] = OverAllocated(person=row.person, weeks=[week], peak=row)
             continue
-        found.weeks.append(row.week)
+        found.weeks.append(week)
         if row.excess > found.peak.excess:
             found.peak = row
-    people = sorted(by_person.values(), key=lambda item: (-item.peak.excess, item.person.full_name))
-    return OverAllocations(start=start, weeks=OVERALLOCATION_WEEKS, people=people)
+    ranked = sorted(by_person.values(), key=lambda item: (-item.peak.excess, item.person.full_name))
+    return OverAllocations(start=start, weeks=OVERALLOCATION_WEEKS, people=ranked)
 
 
 @dataclass
