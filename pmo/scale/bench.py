@@ -58,7 +58,7 @@ from pmo.tenancy.models import Organization
 from projects.policy import week_label
 from projects.status.services import RAG_FIELDS
 
-DEFAULT_REQUESTS = 100
+DEFAULT_REQUESTS = 80
 DEFAULT_WARMUP = 10
 DEFAULT_PASSWORD = "demo12345"  # noqa: S105 (every generated and demo account's published password)
 SIZE_LABELS = ("large", "small", "xl")

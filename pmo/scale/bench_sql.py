@@ -49,24 +49,37 @@ _DUE_WEEKS = """
       AND ((w.monday + cp.status_due_weekday) + cp.status_due_time) AT TIME ZONE o.time_zone <= %(now)s
 """
 
+# The projects that missed a due week's report (expected and not submitted on time), as a set: the compliance KPI's
+# own rows (``KPIS``), so each report is looked up once by the (organisation, project, week) index.
+_EXPECTED = """
+    SELECT p.id AS project_id, w.monday
+    FROM projects_project p CROSS JOIN weeks w
+    WHERE p.organization_id = %(org)s AND p.status IN ('active', 'on_hold') AND p.created_at <= w.due
+    UNION
+    SELECT r.project_id, r.week_start
+    FROM projects_statusreport r JOIN weeks w ON w.monday = r.week_start
+    WHERE r.organization_id = %(org)s AND r.first_submitted_at IS NOT NULL
+"""
+
 FIGURES = f"""
 WITH weeks AS ({_DUE_WEEKS}),
+expected AS ({_EXPECTED}),
+missed AS (
+    SELECT e.project_id
+    FROM expected e
+    LEFT JOIN projects_statusreport r
+           ON r.organization_id = %(org)s AND r.project_id = e.project_id AND r.week_start = e.monday
+    WHERE NOT coalesce(r.first_submitted_at <= r.due_at, false)
+),
 projects AS (
     SELECT p.status = 'active' AS shown, l.rag_overall AS rag, l.spi, l.cpi, m.due, m.slipped,
-           EXISTS (SELECT 1 FROM projects_closurereport c
-                   WHERE c.organization_id = p.organization_id AND c.project_id = p.id AND c.status = 'approved'
-                     AND c.decided_at >= %(year_since)s AND c.decided_at < %(until)s) AS closed_12m,
-           EXISTS (SELECT 1 FROM projects_changerequest cr
-                   WHERE cr.organization_id = p.organization_id AND cr.project_id = p.id
-                     AND cr.status IN ('approved', 'rejected') AND cr.submitted_at IS NOT NULL
-                     AND cr.decided_at >= %(kpi_since)s AND cr.decided_at < %(until)s) AS changes_decided,
-           EXISTS (SELECT 1 FROM weeks w
-                   LEFT JOIN projects_statusreport r
-                          ON r.organization_id = p.organization_id AND r.project_id = p.id
-                         AND r.week_start = w.monday
-                   WHERE ((p.status IN ('active', 'on_hold') AND p.created_at <= w.due)
-                          OR r.first_submitted_at IS NOT NULL)
-                     AND NOT coalesce(r.first_submitted_at <= r.due_at, false)) AS status_missed
+           p.id IN (SELECT project_id FROM projects_closurereport
+                    WHERE organization_id = %(org)s AND status = 'approved'
+                      AND decided_at >= %(year_since)s AND decided_at < %(until)s) AS closed_12m,
+           p.id IN (SELECT project_id FROM projects_changerequest
+                    WHERE organization_id = %(org)s AND status IN ('approved', 'rejected') AND submitted_at IS NOT NULL
+                      AND decided_at >= %(kpi_since)s AND decided_at < %(until)s) AS changes_decided,
+           p.id IN (SELECT project_id FROM missed) AS status_missed
     FROM projects_project p
     LEFT JOIN LATERAL ({_LATEST}) l ON p.status = 'active'
     LEFT JOIN LATERAL (
@@ -109,15 +122,7 @@ closures AS (
     WHERE c.organization_id = %(org)s AND c.status = 'approved'
       AND c.decided_at >= %(year_since)s AND c.decided_at < %(until)s
 ),
-expected AS (
-    SELECT p.id AS project_id, w.monday
-    FROM projects_project p CROSS JOIN weeks w
-    WHERE p.organization_id = %(org)s AND p.status IN ('active', 'on_hold') AND p.created_at <= w.due
-    UNION
-    SELECT r.project_id, r.week_start
-    FROM projects_statusreport r JOIN weeks w ON w.monday = r.week_start
-    WHERE r.organization_id = %(org)s AND r.first_submitted_at IS NOT NULL
-),
+expected AS ({_EXPECTED}),
 changes AS (
     SELECT status, decided_at - submitted_at AS cycle
     FROM projects_changerequest
@@ -260,9 +265,11 @@ UNION ALL
  ORDER BY r.score DESC, r.number LIMIT 10)
 """
 
-# Capacity and demand of the active people per week (the calendar's working days less time off, weekly capacity
-# / 5 a day), the hours allocated to the active projects, and the KPI window's utilisation (its weeks' capacity and
-# allocations, approved timesheet hours, people).
+# Capacity and demand of the active people per week, the hours allocated to the active projects, and the KPI
+# window's utilisation (its weeks' capacity and allocations, approved timesheet hours, people). A person's capacity in
+# a week is their weekly capacity / 5 per working day (the calendar's) not taken off: people are summed by weekly
+# capacity, and only the person-weeks with time off are corrected one by one. The hours of a week are a running sum
+# of the allocations starting (+) and ending (-) by then: one pass over the allocations, never a row per person-week.
 CAPACITY = """
 WITH weeks AS (
     SELECT %(util_first)s::date + 7 * i AS monday FROM generate_series(0, %(capacity_weeks)s - 1) i
@@ -274,38 +281,51 @@ working AS (
     LEFT JOIN resources_calendarday c ON c.organization_id = %(org)s AND c.date = w.monday + d
     WHERE c.kind = 'working' OR (d < 5 AND c.kind IS DISTINCT FROM 'holiday')
 ),
-working_days AS (SELECT monday, count(*) AS n FROM working GROUP BY monday),
+working_days AS (
+    SELECT w.monday, count(k.day) AS n FROM weeks w LEFT JOIN working k ON k.monday = w.monday GROUP BY w.monday
+),
 people AS (SELECT id, weekly_capacity FROM resources_person WHERE organization_id = %(org)s AND active),
+by_capacity AS (SELECT weekly_capacity, count(*) AS n FROM people GROUP BY weekly_capacity),
 days_off AS (
     SELECT t.person_id, k.monday, count(DISTINCT k.day) AS n
-    FROM resources_timeoff t JOIN working k ON k.day BETWEEN t.start AND t."end"
-    WHERE t.organization_id = %(org)s
+    FROM resources_timeoff t
+    JOIN working k ON k.day BETWEEN t.start AND t."end"
+    WHERE t.organization_id = %(org)s AND t.start <= %(capacity_last)s::date + 6 AND t."end" >= %(util_first)s
     GROUP BY 1, 2
 ),
-allocated AS (
-    SELECT a.person_id, w.monday, sum(a.hours_per_week) AS hours,
-           sum(a.hours_per_week) FILTER (WHERE p.status = 'active') AS shown
+capacity AS (
+    SELECT wd.monday,
+           (SELECT sum(g.n * round(g.weekly_capacity * wd.n / 5, 2)) FROM by_capacity g)
+           + coalesce((SELECT sum(round(pp.weekly_capacity * greatest(0, wd.n - o.n) / 5, 2)
+                                  - round(pp.weekly_capacity * wd.n / 5, 2))
+                       FROM days_off o JOIN people pp ON pp.id = o.person_id
+                       WHERE o.monday = wd.monday), 0) AS capacity
+    FROM working_days wd
+),
+changes AS (
+    SELECT v.monday,
+           sum(v.hours) FILTER (WHERE pp.active) AS demand,
+           sum(v.hours) FILTER (WHERE p.status = 'active') AS shown
     FROM resources_allocation a
-    JOIN weeks w ON w.monday BETWEEN a.start_week AND a.end_week
+    JOIN resources_person pp ON pp.id = a.person_id AND pp.organization_id = a.organization_id
     JOIN projects_project p ON p.id = a.project_id AND p.organization_id = a.organization_id
+    CROSS JOIN LATERAL (
+        VALUES (greatest(a.start_week, %(util_first)s::date), a.hours_per_week),
+               (a.end_week + 7, -a.hours_per_week)
+    ) v(monday, hours)
     WHERE a.organization_id = %(org)s AND a.start_week <= %(capacity_last)s AND a.end_week >= %(util_first)s
-    GROUP BY 1, 2
+      AND v.monday <= %(capacity_last)s
+    GROUP BY v.monday
 ),
-per_week AS (
+hours AS (
     SELECT w.monday,
-           sum(round(pp.weekly_capacity * greatest(0, coalesce(wd.n, 0) - coalesce(o.n, 0)) / 5, 2)) AS capacity,
-           coalesce(sum(al.hours), 0) AS demand
-    FROM weeks w
-    CROSS JOIN people pp
-    LEFT JOIN working_days wd ON wd.monday = w.monday
-    LEFT JOIN days_off o ON o.person_id = pp.id AND o.monday = w.monday
-    LEFT JOIN allocated al ON al.person_id = pp.id AND al.monday = w.monday
-    GROUP BY w.monday
+           sum(coalesce(c.demand, 0)) OVER (ORDER BY w.monday) AS demand,
+           sum(coalesce(c.shown, 0)) OVER (ORDER BY w.monday) AS shown
+    FROM weeks w LEFT JOIN changes c ON c.monday = w.monday
 )
-SELECT pw.monday, pw.capacity, pw.demand,
-       (SELECT coalesce(sum(shown), 0) FROM allocated a WHERE a.monday = pw.monday) AS shown,
-       sum(pw.capacity) FILTER (WHERE pw.monday <= %(this_week)s) OVER () AS utilisation_capacity,
-       sum(pw.demand) FILTER (WHERE pw.monday <= %(this_week)s) OVER () AS utilisation_planned,
+SELECT c.monday, c.capacity, coalesce(h.demand, 0) AS demand, coalesce(h.shown, 0) AS shown,
+       sum(c.capacity) FILTER (WHERE c.monday <= %(this_week)s) OVER () AS utilisation_capacity,
+       sum(coalesce(h.demand, 0)) FILTER (WHERE c.monday <= %(this_week)s) OVER () AS utilisation_planned,
        (SELECT count(*) FROM people) AS people,
        (SELECT coalesce(sum(e.hours), 0)
         FROM resources_timesheetentry e
@@ -313,8 +333,9 @@ SELECT pw.monday, pw.capacity, pw.demand,
         JOIN people pp ON pp.id = t.person_id
         WHERE e.organization_id = %(org)s AND t.state = 'approved'
           AND t.week_start BETWEEN %(util_first)s AND %(this_week)s) AS utilisation_actual
-FROM per_week pw
-ORDER BY pw.monday
+FROM capacity c
+LEFT JOIN hours h ON h.monday = c.monday
+ORDER BY c.monday
 """
 
 INTAKE = """
