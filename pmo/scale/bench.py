@@ -4,14 +4,16 @@ What one run does (docs/performance.md explains it for readers of the figures):
 
 1. Picks the data sizes: ``--large`` (default ``scale-001``, 400 projects in tier M) and ``--small`` (``scale-002``,
    40 projects), else the organisation with the most projects and the one nearest 40; ``scale-xl`` too when it
-   exists (tier L: dashboard, cockpit and floor only).
+   exists (tier L: the workspaces and the floor only).
 2. Serves the application with gunicorn (``pmo.wsgi``, two sync workers, ``pmo.settings.bench``) on the database
    the command uses, and signs in over HTTP through the login form as the executive, the PMO and the manager of each
    organisation (one sequential ``http.client`` client per account).
-3. Measures in rounds: each round requests every page once for each size, then runs the dashboard's hand-written
-   SQL once for each size; the first ``--warmup`` rounds are not counted. Interleaving the pages keeps background
-   load on a shared machine from falling on one page only. The query count of each request comes from the
-   ``X-Query-Count`` header (``pmo.scale.middleware``).
+3. Measures in rounds (``PAGES``, in order): for each size, the floor, the manager's status submission (a write to
+   the organisation), the dashboard and the cockpit (thus computed), both again at once (``*_cached``: what the data
+   cache serves), the lists and details, the heat maps; then the dashboard's and the cockpit's hand-written SQL.
+   The first ``--warmup`` rounds are not counted. Interleaving the pages keeps background load on a shared machine
+   from falling on one page only. The query count of each request comes from the ``X-Query-Count`` header
+   (``pmo.scale.middleware``).
 4. Status submission is the manager's weekly status through the web form: start the week's report (``start``),
    open its page, submit the form (``submit``, the timed request), each on a (project, week) that had no report, so
    no request meets a 409. Every report submitted is checked in the database, then deleted with its history.
