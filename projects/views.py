@@ -134,6 +134,10 @@ class ProjectListView(OrganizationViewMixin, ListPageMixin, TemplateView):
         )
         return selectors.project_register(access=self.access, filters=filters)
 
+    def export_rows(self) -> Any:
+        # The file has a sponsor column; the page does not.
+        return self.rows().select_related("sponsor")
+
     def export_title(self) -> str:
         return _("Projects")
 
