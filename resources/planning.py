@@ -126,25 +126,39 @@ def over_allocations(*, organization: Organization, start: dt.date, weeks: int) 
     """Every person-week of ``weeks`` weeks from ``start`` whose allocated hours exceed its capacity, with the
     allocations involved (project joined), by week then person. Active people only; five queries."""
     window = weeks_from(start, weeks)
-    rows = list(
-        allocations_list(organization=organization, since=window[0], until=window[-1]).filter(person__active=True)
+    grid = capacity_grid(organization=organization, people=_active_people(organization), weeks=window)
+    return _over_rows(organization, grid.over())
+
+
+def _over_rows(
+    organization: Organization, over: Sequence[tuple[int, dt.date, Decimal, Decimal]]
+) -> list[OverAllocation]:
+    """``OverAllocation`` rows for the grid's over-allocated (person id, week, capacity, allocated), with their
+    person (department joined) and the allocations covering each week (project joined): one query, reading only
+    those people's allocations in those weeks."""
+    if not over:
+        return []
+    weeks = [week for _person_id, week, _capacity, _allocated in over]
+    rows = allocations_list(organization=organization, since=min(weeks), until=max(weeks)).filter(
+        person_id__in={person_id for person_id, _week, _capacity, _allocated in over}
     )
-    people = {row.person_id: row.person for row in rows}
-    grid = capacity_grid(organization=organization, people=list(people.values()), weeks=window)
-    covering: dict[tuple[int, dt.date], list[Allocation]] = defaultdict(list)
+    people: dict[int, Person] = {}
+    mine: dict[int, list[Allocation]] = defaultdict(list)
     for row in rows:
-        for week in window:
-            if row.start_week <= week <= row.end_week:
-                covering[(row.person_id, week)].append(row)
+        people[row.person_id] = row.person
+        mine[row.person_id].append(row)
     return [
         OverAllocation(
             person=people[person_id],
             week=week,
             capacity=capacity,
             allocated=allocated,
-            allocations=sorted(covering[(person_id, week)], key=lambda a: (a.project.code, a.pk)),
+            allocations=sorted(
+                (row for row in mine[person_id] if row.start_week <= week <= row.end_week),
+                key=lambda a: (a.project.code, a.pk),
+            ),
         )
-        for person_id, week, capacity, allocated in grid.over()
+        for person_id, week, capacity, allocated in over
     ]
 
 
@@ -280,14 +294,24 @@ def _capacity_demand_of(
 class CapacityOverview:
     demand: CapacityDemand
     over: OverAllocationCount
+    # The first ``over_rows`` rows of ``over_allocations`` for the over-allocation window (none unless asked).
+    first_over: list[OverAllocation] = field(default_factory=list)
 
 
 def capacity_overview(
-    *, organization: Organization, start: dt.date, weeks: int, by: str, over_start: dt.date, over_weeks: int
+    *,
+    organization: Organization,
+    start: dt.date,
+    weeks: int,
+    by: str,
+    over_start: dt.date,
+    over_weeks: int,
+    over_rows: int = 0,
 ) -> CapacityOverview:
-    """The capacity heat map page: ``capacity_demand`` of ``weeks`` weeks from ``start`` and the
-    ``over_allocation_count`` of ``over_weeks`` weeks from ``over_start``, read in one pass (the active people once,
-    one grid over both windows: six queries by department, seven by skill)."""
+    """``capacity_demand`` of ``weeks`` weeks from ``start``, and how many person-weeks (of how many people)
+    ``over_allocations`` lists for ``over_weeks`` weeks from ``over_start`` with its first ``over_rows`` rows, read
+    in one pass: the active people once, one grid over both windows, the allocations of those first rows only (the
+    capacity heat map page and the monthly review). Six queries by department, seven by skill, one more for rows."""
     if by not in GROUP_BYS:
         raise ValueError(by)
     window = weeks_from(start, weeks)
@@ -295,10 +319,11 @@ def capacity_overview(
     people = _active_people(organization)
     grid = capacity_grid(organization=organization, people=people, weeks=sorted({*window, *over_window}))
     wanted = set(over_window)
-    over = [(person_id, week) for person_id, week, _capacity, _allocated in grid.over() if week in wanted]
+    over = [row for row in grid.over() if row[1] in wanted]
     return CapacityOverview(
         demand=_capacity_demand_of(organization, people, grid, window, by),
-        over=OverAllocationCount(person_weeks=len(over), people=len({person_id for person_id, _week in over})),
+        over=OverAllocationCount(person_weeks=len(over), people=len({person_id for person_id, *_rest in over})),
+        first_over=_over_rows(organization, over[:over_rows]) if over_rows > 0 else [],
     )
 
 

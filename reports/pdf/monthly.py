@@ -9,6 +9,8 @@ statistics, the risk heat map, capacity vs demand, over-allocation), read as the
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
@@ -22,8 +24,11 @@ from pmo.core import charts
 from projects.changes.selectors import baseline_change_stats
 from projects.policy import organization_zone
 from reports.kpis import (
+    OpenEscalation,
     PmoKpis,
+    ProjectHealth,
     RagWeek,
+    RiskEscalation,
     escalated_risks,
     local_bounds,
     month_end,
@@ -35,7 +40,8 @@ from reports.pdf import PackDocument, TocEntry
 from reports.pdf.common import organization_access
 from reports.periods import month_label, parse_month, period_display
 from resources.capacity import weeks_from
-from resources.planning import CapacityDemand, capacity_demand, over_allocations
+from resources.planning import CapacityDemand, capacity_overview
+from risks.models import EscalationLevel
 from risks.scoring import risk_settings_get
 from risks.selectors import heat_map_for_organization
 
@@ -45,7 +51,13 @@ if TYPE_CHECKING:
 
 TREND_WEEKS = 12
 CAPACITY_WEEKS = 8
+# A review reads the same for 40 projects or 400: every list shows its most telling rows up to a limit and counts
+# the rest (the appendix still lists every active project with its SPI and CPI).
 OVER_ALLOCATION_ROWS = 25
+PERFORMANCE_ROWS = 15
+CHANGE_ROWS = 15
+ESCALATION_ROWS = 25
+DECISION_ROWS = 8
 DASH = "—"
 
 
@@ -241,11 +253,85 @@ def quadrant_label(quadrant: str | None) -> tuple[str, str]:
     return tone, str(text)
 
 
+@dataclass(frozen=True)
+class QuadrantCount:
+    tone: str
+    label: str
+    count: int
+    share: str
+
+
+def quadrant_counts(projects: Sequence[ProjectHealth]) -> list[QuadrantCount]:
+    """Running projects per SPI/CPI quadrant, and those without both figures, with their share of the whole."""
+    counts = Counter(row.quadrant for row in projects)
+    total = len(projects)
+    rows = [
+        QuadrantCount(tone, str(label), counts[key], percent(Decimal(counts[key]) / total) if total else DASH)
+        for key, (tone, label) in QUADRANT_LABELS.items()
+    ]
+    missing = counts[None]
+    rows.append(
+        QuadrantCount("", _("No SPI or CPI yet"), missing, percent(Decimal(missing) / total) if total else DASH)
+    )
+    return rows
+
+
+def performance_exceptions(projects: Sequence[ProjectHealth]) -> list[ProjectHealth]:
+    """Projects behind schedule or over budget, the lower of their SPI and CPI first (then by code)."""
+    behind = [row for row in projects if row.quadrant not in (None, "ahead_under")]
+    return sorted(behind, key=lambda row: (min(row.spi or 0, row.cpi or 0), row.code))
+
+
+@dataclass(frozen=True)
+class DecisionCount:
+    decision_from: str
+    escalations: int
+    projects: int
+
+
+RAG_ORDER = {"red": 0, "amber": 1, "green": 2}
+
+
+def report_escalation_summary(
+    escalations: Sequence[tuple[ProjectHealth, OpenEscalation]],
+) -> tuple[list[tuple[ProjectHealth, OpenEscalation]], list[DecisionCount]]:
+    """The weekly reports' open escalations, red projects first (then amber, green, by code), and how many wait on
+    whom (most first; unnamed last)."""
+    ordered = sorted(escalations, key=lambda pair: (RAG_ORDER.get(pair[0].rag or "", 3), pair[0].code))
+    by_whom: dict[str, tuple[int, set[int]]] = {}
+    for project, item in escalations:
+        count, projects = by_whom.get(item.decision_from, (0, set()))
+        projects.add(project.project_id)
+        by_whom[item.decision_from] = (count + 1, projects)
+    decisions = [DecisionCount(name, count, len(projects)) for name, (count, projects) in by_whom.items()]
+    decisions.sort(key=lambda row: (not row.decision_from, -row.escalations, row.decision_from))
+    return ordered, decisions
+
+
+@dataclass(frozen=True)
+class EscalationCount:
+    level: str
+    level_label: str
+    risks: int
+    issues: int
+
+
+def risk_escalation_counts(rows: Sequence[RiskEscalation]) -> list[EscalationCount]:
+    """Escalated risks and issues per level, the executives' first (only levels that have any)."""
+    counts = Counter((row.level, row.kind) for row in rows)
+    labels = {row.level: row.level_label for row in rows}
+    levels = sorted(labels, key=lambda level: level != EscalationLevel.EXECUTIVE)
+    return [
+        EscalationCount(level, labels[level], counts[(level, "risk")], counts[(level, "issue")]) for level in levels
+    ]
+
+
 def build(*, organization: Organization, period: str, project: Project | None, language: str) -> PackDocument:
     """The review of the month ``period`` for the whole organisation (``project`` is ignored).
 
     Queries: the KPIs' eleven, the snapshot's five, the RAG trend's one, the baseline statistics' three, the heat map's
-    two, escalations two, capacity vs demand six and over-allocation five — whatever the size of the organisation."""
+    two, escalations two, capacity vs demand with over-allocation seven — whatever the size of the organisation.
+    Every list is cut to its most telling rows and counts the rest (see the constants above)."""
     first = parse_month(period)
     last = month_end(first)
     access = organization_access(organization)
@@ -261,11 +347,22 @@ def build(*, organization: Organization, period: str, project: Project | None, l
     heat_map = heat_map_for_organization(access=access, settings=risk_settings)
     risk_escalations = escalated_risks(organization=organization, as_of=month_close)
     next_week = weeks_from(last + dt.timedelta(days=1), 1)[0]
-    demand = capacity_demand(organization=organization, start=next_week, weeks=CAPACITY_WEEKS, by="department")
-    over = over_allocations(organization=organization, start=next_week, weeks=CAPACITY_WEEKS)
+    capacity = capacity_overview(
+        organization=organization,
+        start=next_week,
+        weeks=CAPACITY_WEEKS,
+        by="department",
+        over_start=next_week,
+        over_weeks=CAPACITY_WEEKS,
+        over_rows=OVER_ALLOCATION_ROWS,
+    )
+    demand = capacity.demand
     utilisation = kpis.utilisation
 
-    spi_cpi = [(row, *quadrant_label(row.quadrant)) for row in snapshot.projects]
+    exceptions = performance_exceptions(snapshot.projects)
+    spi_cpi = [(row, *quadrant_label(row.quadrant)) for row in exceptions[:PERFORMANCE_ROWS]]
+    report_escalations, decisions = report_escalation_summary(snapshot.escalations)
+    project_changes = sorted(changes.by_project, key=lambda row: (-row.count, row.label))
     total_budget = {
         "bac": sum((b.bac for b in snapshot.budgets), Decimal(0)),
         "ac": sum((b.ac for b in snapshot.budgets), Decimal(0)),
@@ -296,22 +393,34 @@ def build(*, organization: Organization, period: str, project: Project | None, l
             "snapshot": snapshot,
             "rag_chart": rag_trend_chart(weeks),
             "latest_week": weeks[-1],
+            "quadrants": quadrant_counts(snapshot.projects),
             "spi_cpi": spi_cpi,
+            "spi_cpi_more": max(0, len(exceptions) - PERFORMANCE_ROWS),
             "budgets": [
                 (row, percent(row.consumed), min(100, round(float(row.consumed or 0) * 100)))
                 for row in snapshot.budgets
             ],
             "total_budget": total_budget,
             "changes": changes,
+            "project_changes": project_changes[:CHANGE_ROWS],
+            "project_changes_more": max(0, len(project_changes) - CHANGE_ROWS),
             "heat_map": heat_map,
             "risk_settings": risk_settings,
-            "risk_escalations": risk_escalations,
-            "report_escalations": snapshot.escalations,
+            "risk_escalations": risk_escalations[:ESCALATION_ROWS],
+            "risk_escalations_total": len(risk_escalations),
+            "risk_escalations_more": max(0, len(risk_escalations) - ESCALATION_ROWS),
+            "risk_escalation_counts": risk_escalation_counts(risk_escalations),
+            "report_escalations": report_escalations[:ESCALATION_ROWS],
+            "report_escalations_total": len(report_escalations),
+            "report_escalations_projects": len({project.project_id for project, _item in report_escalations}),
+            "report_escalations_more": max(0, len(report_escalations) - ESCALATION_ROWS),
+            "decisions": decisions[:DECISION_ROWS],
+            "decisions_more": max(0, len(decisions) - DECISION_ROWS),
             "capacity_chart": capacity_chart(demand),
             "capacity_weeks": (demand.weeks[0], demand.weeks[-1] + dt.timedelta(days=6)),
             "capacity_over": demand.over_count,
-            "over_allocations": over[:OVER_ALLOCATION_ROWS],
-            "over_allocations_more": max(0, len(over) - OVER_ALLOCATION_ROWS),
+            "over_allocations": capacity.first_over,
+            "over_allocations_more": capacity.over.person_weeks - len(capacity.first_over),
             "utilisation": utilisation,
             "utilisation_planned": percent(utilisation.planned),
             "utilisation_actual": percent(utilisation.actual),
