@@ -1,0 +1,63 @@
+"""What keeps the alert scan of a large organisation cheap: the three figures of the latest reports (SPI, CPI,
+budget consumed) come from one query per scan, and the allocation metrics number their weeks with a series whose
+length PostgreSQL knows (a series of dates is planned as 1,000 rows: the query was priced above the JIT threshold
+and spent 200-400 ms compiling in a 400-project organisation)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from reports import metrics
+from tests.conftest import OrgWorld
+
+pytestmark = pytest.mark.django_db
+
+
+def nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield plan
+    for child in plan.get("Plans", []):
+        yield from nodes(child)
+
+
+@pytest.mark.parametrize(
+    ("compute", "weeks"),
+    [
+        (metrics.over_allocation_percent, metrics.ALLOCATION_WEEKS_AHEAD + 1),
+        (metrics.missing_timesheets, metrics.TIMESHEET_WEEKS_BACK),
+    ],
+)
+def test_the_allocation_metrics_are_planned_with_their_true_number_of_weeks(
+    org_a: OrgWorld, monkeypatch: pytest.MonkeyPatch, compute: Any, weeks: int
+) -> None:
+    statements: list[tuple[str, dict[str, Any]]] = []
+    real = metrics._rows
+
+    def spy(sql: str, params: dict[str, Any]) -> dict[int, Any]:
+        statements.append((sql, params))
+        return real(sql, params)
+
+    monkeypatch.setattr(metrics, "_rows", spy)
+    with org_a.ctx():
+        compute(metrics.MetricContext(organization=org_a.organization, now=timezone.now()))
+        (sql, params), *_rest = statements
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
+            plan = cursor.fetchone()[0][0]["Plan"]
+
+    series = [node for node in nodes(plan) if node.get("Function Name") == "generate_series"]
+    assert [node["Plan Rows"] for node in series] == [weeks]
+
+
+def test_spi_cpi_and_budget_share_one_read_of_the_latest_reports(org_a: OrgWorld) -> None:
+    with org_a.ctx():
+        context = metrics.MetricContext(organization=org_a.organization, now=timezone.now())
+        with CaptureQueriesContext(connection) as queries:
+            figures = [metrics.METRICS[key].compute(context) for key in ("spi", "cpi", "budget_consumed_vs_complete")]
+    assert len(queries) == 1
+    assert figures == [{}, {}, {}]  # no project has submitted a report
