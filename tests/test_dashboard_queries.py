@@ -21,11 +21,11 @@ from tests.test_dashboard_pages import client_for, this_monday
 pytestmark = pytest.mark.django_db
 
 SIZES = [3, 30]
-# The same bounds at both sizes (measured: 34 reads of the data, plus session, membership, form choices and the
+# The same bounds at both sizes (measured: 29 reads of the data, plus session, membership, form choices and the
 # inbox badge on the page; the page computes, its test transaction having written, see pmo.core.datacache).
-PAGE_QUERIES = 45
+PAGE_QUERIES = 40
 DRILL_QUERIES = 10
-DATA_QUERIES = 34
+DATA_QUERIES = 29
 
 
 def populate(world: OrgWorld, size: int) -> None:

@@ -64,6 +64,7 @@ from reports.kpis import (
     COUNTED,
     IntakeRow,
     OpenEscalation,
+    OrganisationHours,
     PmoKpis,
     PortfolioBudget,
     RagWeek,
@@ -73,12 +74,12 @@ from reports.kpis import (
     local_bounds,
     months_before,
     open_escalations,
+    organisation_hours,
     pmo_kpis,
     portfolio_budgets,
     rag_distribution,
 )
-from resources.capacity import weeks_from
-from resources.planning import capacity_demand
+from resources.capacity import weeks_between, weeks_from
 from risks.models import EscalationLevel, Issue, Risk, RiskSettings
 from risks.scoring import risk_settings_get
 from risks.selectors import HeatMap, IssueFilters, RiskFilters, heat_map_of, issues_visible_to, risks_visible_to
@@ -496,26 +497,19 @@ def _shown_hours(access: OrgAccess, projects: QuerySet[Project], weeks: list[dt.
         return dict(cursor.fetchall())
 
 
-def _capacity(access: OrgAccess, projects: QuerySet[Project], window: Window) -> list[CapacityWeek]:
-    """The organisation's capacity and allocated hours per week for 12 weeks from this week
-    (``resources.planning.capacity_demand`` summed over departments), and the hours allocated to the projects shown
-    (one more query)."""
-    organization = access.organization
-    this_week = window.today - dt.timedelta(days=window.today.weekday())
-    report = capacity_demand(organization=organization, start=this_week, weeks=CAPACITY_WEEKS, by="department")
-    shown = _shown_hours(access, projects, weeks_from(this_week, CAPACITY_WEEKS))
-    rows = []
-    for week in report.weeks:
-        cells = [report.cells[(group.id, week)] for group in report.groups]
-        rows.append(
-            CapacityWeek(
-                week=week,
-                capacity=sum((cell.capacity for cell in cells), ZERO),
-                demand=sum((cell.demand for cell in cells), ZERO),
-                shown=shown.get(week, ZERO),
-            )
+def _capacity(
+    access: OrgAccess, projects: QuerySet[Project], hours: OrganisationHours, weeks: list[dt.date]
+) -> list[CapacityWeek]:
+    """The organisation's capacity and allocated hours per week for 12 weeks from this week (``hours``: the
+    organisation's totals, which ``resources.planning.capacity_demand`` splits by department), and the hours
+    allocated to the projects shown (one more query)."""
+    shown = _shown_hours(access, projects, weeks)
+    return [
+        CapacityWeek(
+            week=week, capacity=hours.capacity[week], demand=hours.allocated[week], shown=shown.get(week, ZERO)
         )
-    return rows
+        for week in weeks
+    ]
 
 
 def _highest(risks: QuerySet[Risk], rows: int) -> list[Risk]:
@@ -612,6 +606,12 @@ def dashboard_data(*, access: OrgAccess, filters: DashboardFilters, now: dt.date
     slipped = milestones.filter(milestone_slipped_q(window))
     settings = risk_settings_get(organization=organization)
     project_risks = Risk.objects.filter(organization=organization, project__in=projects.values("pk"))
+    # The people's hours of the utilisation window and of the capacity chart's weeks, in one pass.
+    capacity_weeks = weeks_from(window.today, CAPACITY_WEEKS)
+    hours = organisation_hours(
+        organization=organization,
+        weeks=sorted(set(weeks_between(window.kpi_start, window.today)) | set(capacity_weeks)),
+    )
     return Dashboard(
         filters=filters,
         window=window,
@@ -623,6 +623,7 @@ def dashboard_data(*, access: OrgAccess, filters: DashboardFilters, now: dt.date
             now=now,
             projects=kpi_projects,
             due=weeks,
+            hours=hours,
         ),
         rag_weeks=rag_distribution(organization=organization, until=window.today, weeks=TREND_WEEKS, projects=projects),
         budgets=portfolio_budgets(organization=organization, as_of=window.today, projects=projects),
@@ -640,7 +641,7 @@ def dashboard_data(*, access: OrgAccess, filters: DashboardFilters, now: dt.date
         ),
         heat_map=heat_map_of(project_risks, settings),
         risk_settings=settings,
-        capacity=_capacity(access, projects, window),
+        capacity=_capacity(access, projects, hours, capacity_weeks),
         intake=intake_pipeline(organization=organization, requests=_requests(access, filters)),
     )
 
