@@ -106,7 +106,10 @@ class ProjectNestedMixin(ProjectsAPIMixin):
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)  # type: ignore[misc]
-        self.project = selectors.project_get_for_actor(access=self.access, pk=kwargs["project_pk"])
+        # A write asks whether the actor may change the project (``require_change``): read in the same query.
+        self.project = selectors.project_get_for_actor(
+            access=self.access, pk=kwargs["project_pk"], with_change_right=request.method in WRITE_METHODS
+        )
 
     def restrict_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         return queryset.filter(project=self.project)

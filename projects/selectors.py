@@ -24,6 +24,7 @@ from django.db.models import (
     Subquery,
     Value,
     When,
+    Window,
 )
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -64,13 +65,7 @@ def projects_visible_to(*, access: OrgAccess, queryset: QuerySet[Project] | None
     queryset = queryset.filter(organization=access.organization)
     if access.can(permissions.VIEW_ALL):
         return queryset
-    granted = ProjectUserObjectPermission.objects.filter(
-        organization=access.organization,
-        content_object=OuterRef("pk"),
-        user_id=access.membership.user_id,
-        permission__codename=permissions.VIEW_CODENAME,
-    )
-    return queryset.filter(Exists(granted))
+    return queryset.filter(Exists(_granted(access=access, codename=permissions.VIEW_CODENAME)))
 
 
 PROJECT_RELATED = ("portfolio", "programme", "manager", "sponsor", "template", "current_phase")
@@ -80,21 +75,41 @@ PROJECT_RELATED = ("portfolio", "programme", "manager", "sponsor", "template", "
 REGISTER_RELATED = ("portfolio", "programme", "manager", "template", "current_phase")
 
 
-def project_get_for_actor(*, access: OrgAccess, pk: Any) -> Project:
-    """One project the actor may read; ``Http404`` alike when it is missing, elsewhere or not visible."""
-    project = (
-        projects_visible_to(access=access).select_related(*PROJECT_RELATED).filter(pk=pk).first()
-        if str(pk).isdigit()
-        else None
+def _granted(*, access: OrgAccess, codename: str) -> QuerySet[ProjectUserObjectPermission]:
+    """The actor's object permission ``codename`` on the outer query's project (for ``Exists``)."""
+    return ProjectUserObjectPermission.objects.filter(
+        organization=access.organization,
+        content_object=OuterRef("pk"),
+        user_id=access.membership.user_id,
+        permission__codename=codename,
     )
+
+
+def project_get_for_actor(*, access: OrgAccess, pk: Any, with_change_right: bool = False) -> Project:
+    """One project the actor may read; ``Http404`` alike when it is missing, elsewhere or not visible.
+
+    ``with_change_right`` reads in the same query whether the actor may change it (what ``project_can_change``
+    answers then without a query of its own): the project tabs and the API under a project need both."""
+    projects = projects_visible_to(access=access).select_related(*PROJECT_RELATED)
+    needs_grant = with_change_right and not access.can(permissions.CHANGE_ALL)
+    if needs_grant:
+        projects = projects.annotate(
+            actor_change_grant=Exists(_granted(access=access, codename=permissions.CHANGE_CODENAME))
+        )
+    project = projects.filter(pk=pk).first() if str(pk).isdigit() else None
     if project is None:
         raise Http404
+    if needs_grant:
+        project.change_right = (access.membership.user_id, bool(project.actor_change_grant))  # type: ignore[attr-defined]
     return project
 
 
 def project_can_change(*, access: OrgAccess, project: Project) -> bool:
     if access.can(permissions.CHANGE_ALL):
         return True
+    known = getattr(project, "change_right", None)
+    if known is not None and known[0] == access.membership.user_id:
+        return bool(known[1])
     return ProjectUserObjectPermission.objects.filter(
         organization=access.organization,
         content_object=project,
@@ -601,6 +616,45 @@ OVERVIEW_ROWS = 5
 # Reports that count in a project's history (as in the EVM history, the meeting pack and the one-pager).
 COUNTED_REPORT_STATES = ("submitted", "accepted")
 OPEN_CHANGE_STATES = ("draft", "submitted", "assessed")
+# The columns the Overview tab and its API read of a report, a risk (with its owner) and a change request.
+OVERVIEW_REPORT_FIELDS = (
+    "organization_id",
+    "project_id",
+    "week_start",
+    "state",
+    "rag_overall",
+    "rag_schedule",
+    "rag_cost",
+    "rag_scope",
+    "rag_quality",
+    "rag_resources",
+    "rag_risk",
+    "percent_complete",
+    "actual_cost",
+    "forecast_finish",
+    "summary",
+    "submitted_at",
+)
+OVERVIEW_RISK_FIELDS = (
+    "organization_id",
+    "number",
+    "title",
+    "probability",
+    "impact",
+    "score",
+    "owner__full_name",
+    "owner__email",
+)
+OVERVIEW_CHANGE_FIELDS = (
+    "organization_id",
+    "project_id",
+    "number",
+    "title",
+    "change_type",
+    "status",
+    "cost_delta",
+    "finish_delta_days",
+)
 
 
 @dataclass
@@ -638,8 +692,9 @@ def _monday(day: dt.date) -> dt.date:
 
 def project_overview(*, access: OrgAccess, project: Project, today: dt.date) -> ProjectOverview:
     """The latest status with the overall RAG of the last twelve weeks, the next milestones (late ones marked), the
-    top open risks, the open change requests, who works on the project this week and the next gate: ten queries
-    whatever the number of milestones, risks, reports or people."""
+    top open risks, the open change requests, who works on the project this week and the next gate: seven queries
+    (eight without a report in the last twelve weeks) whatever the number of milestones, risks, reports or
+    people."""
     # Imported here: these apps import this module.
     from projects.changes.selectors import project_change_requests
     from resources.models import Allocation
@@ -648,9 +703,13 @@ def project_overview(*, access: OrgAccess, project: Project, today: dt.date) -> 
 
     organization_id = project.organization_id
     this_week = _monday(today)
-    counted = StatusReport.objects.filter(
-        organization_id=organization_id, project=project, state__in=COUNTED_REPORT_STATES
-    ).order_by("-week_start")
+    # What the tab and the API show of a report: a status report has some fifty columns, and the ORM's cost grows
+    # with each one it selects.
+    counted = (
+        StatusReport.objects.filter(organization_id=organization_id, project=project, state__in=COUNTED_REPORT_STATES)
+        .only(*OVERVIEW_REPORT_FIELDS)
+        .order_by("-week_start")
+    )
     recent = list(
         counted.filter(week_start__gte=this_week - dt.timedelta(weeks=OVERVIEW_WEEKS), week_start__lte=this_week)
     )
@@ -661,25 +720,44 @@ def project_overview(*, access: OrgAccess, project: Project, today: dt.date) -> 
     first_week = last_week - dt.timedelta(weeks=OVERVIEW_WEEKS - 1)
     rag_weeks = {week: rag for week, rag in reported.items() if first_week <= week <= last_week}
 
-    open_milestones = Milestone.objects.filter(
-        organization_id=organization_id, project=project, actual_date__isnull=True
-    )
-    counts = open_milestones.aggregate(open=Count("pk"), late=Count("pk", filter=milestone_late_q(today)))
+    # The first open milestones and, on each row, how many are open and late (window counts: one query).
     milestones = list(
-        open_milestones.select_related("phase").order_by(F("forecast_date").asc(nulls_last=True), "order", "pk")[
-            :OVERVIEW_ROWS
-        ]
+        Milestone.objects.filter(organization_id=organization_id, project=project, actual_date__isnull=True)
+        .select_related("phase")
+        .annotate(
+            open_total=Window(Count("pk")),
+            late_total=Window(Count("pk", filter=milestone_late_q(today))),
+        )
+        .order_by(F("forecast_date").asc(nulls_last=True), "order", "pk")[:OVERVIEW_ROWS]
     )
+    counts = {
+        "open": milestones[0].open_total if milestones else 0,
+        "late": milestones[0].late_total if milestones else 0,
+    }
     for milestone in milestones:
         forecast = milestone.forecast_date
         milestone.late = bool(forecast and (forecast < today or milestone.slip_days > 0))
         milestone.overdue = bool(forecast and forecast < today)
 
-    risks = risks_visible_to(access=access, filters=RiskFilters(project=project.pk, status=Risk.Status.OPEN))
-    top_risks = list(risks[:OVERVIEW_ROWS])
-    risks_open = risks.count() if len(top_risks) == OVERVIEW_ROWS else len(top_risks)
+    # A row shows the risk and its owner: not the register's other joins nor its actions; the count is a window.
+    top_risks = list(
+        risks_visible_to(access=access, filters=RiskFilters(project=project.pk, status=Risk.Status.OPEN))
+        .select_related(None)
+        .select_related("owner")
+        .prefetch_related(None)
+        .only(*OVERVIEW_RISK_FIELDS)
+        .annotate(open_total=Window(Count("pk")))[:OVERVIEW_ROWS]
+    )
+    risks_open = top_risks[0].open_total if top_risks else 0
 
-    change_requests = list(project_change_requests(project=project).filter(status__in=OPEN_CHANGE_STATES))
+    # The request's own fields only (number, title, type, status, deltas): not its people, baseline or approvals.
+    change_requests = list(
+        project_change_requests(project=project)
+        .select_related(None)
+        .prefetch_related(None)
+        .only(*OVERVIEW_CHANGE_FIELDS)
+        .filter(status__in=OPEN_CHANGE_STATES)
+    )
 
     allocations = (
         Allocation.objects.filter(organization_id=organization_id, project=project, end_week__gte=this_week)

@@ -236,7 +236,8 @@ class ProjectPageView(OrganizationViewMixin, TemplateView):
 
     @cached_property
     def project(self) -> Project:
-        return selectors.project_get_for_actor(access=self.access, pk=self.kwargs["pk"])
+        # Every tab asks whether the actor may change the project (``writable``): read in the same query.
+        return selectors.project_get_for_actor(access=self.access, pk=self.kwargs["pk"], with_change_right=True)
 
     @cached_property
     def can_change(self) -> bool:

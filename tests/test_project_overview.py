@@ -68,7 +68,7 @@ def test_the_overview_runs_the_same_queries_with_few_or_many_rows(
     url = f"/o/{filled.slug}/projects/{filled.projects[0].pk}/"
     client.get(url)
 
-    with django_assert_max_num_queries(31):
+    with django_assert_max_num_queries(24):
         response = client.get(url)
 
     assert response.status_code == 200

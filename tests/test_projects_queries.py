@@ -142,7 +142,7 @@ PAGES = {
     "list sorted by RAG": ("projects/?sort=-rag", 18),
     "list as CSV": ("projects/?format=csv", 18),
     "list as XLSX": ("projects/?format=xlsx&sort=complete", 18),
-    "overview tab": ("projects/{p}/", 28),
+    "overview tab": ("projects/{p}/", 24),
     "documents tab": ("projects/{p}/documents/", 15),
     "lifecycle tab": ("projects/{p}/lifecycle/", 18),
     "milestones tab": ("projects/{p}/milestones/", 16),

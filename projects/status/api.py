@@ -195,7 +195,8 @@ class ProjectStatusReportViewSet(
         reports = super().restrict_queryset(queryset).select_related(*selectors.REPORT_RELATED)
         if self.action == "list":
             return reports.order_by("-week_start")
-        return selectors.prefetch_revisions(reports)
+        # A write answers the report read again after it (``_detail``): only a read needs the revisions here.
+        return selectors.prefetch_revisions(reports) if self.action == "retrieve" else reports
 
     def get_serializer_class(self) -> Any:
         return StatusReportOutput if self.action == "list" else StatusReportDetailOutput

@@ -25,14 +25,20 @@ from projects.status.services import RAG_FIELDS, report_figures
 REPORT_RELATED = ("project", "submitted_by", "reviewed_by", "created_by")
 
 
+def _revisions() -> QuerySet[StatusRevision]:
+    return StatusRevision.objects.select_related("submitted_by").order_by("number")
+
+
 def prefetch_revisions(queryset: QuerySet[StatusReport]) -> QuerySet[StatusReport]:
-    return queryset.prefetch_related(
-        Prefetch(
-            "revisions",
-            queryset=StatusRevision.objects.select_related("submitted_by").order_by("number"),
-            to_attr="revision_list",
-        )
-    )
+    return queryset.prefetch_related(Prefetch("revisions", queryset=_revisions(), to_attr="revision_list"))
+
+
+def report_revisions(*, report: StatusReport) -> list[StatusRevision]:
+    """``report``'s revisions, oldest first: those prefetched with it (``prefetch_revisions``), else one query."""
+    prefetched = getattr(report, "revision_list", None)
+    if prefetched is not None:
+        return list(prefetched)
+    return list(_revisions().filter(organization_id=report.organization_id, report=report))
 
 
 def project_status_reports(*, project: Project, with_revisions: bool = False) -> QuerySet[StatusReport]:

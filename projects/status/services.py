@@ -200,10 +200,14 @@ def _lock_status(
 
 
 def _bump(report: StatusReport, now: dt.datetime, fields: Sequence[str]) -> StatusReport:
+    """Save ``fields`` of the locked ``report`` with the next version. The row stays locked (``select_for_update``)
+    until the transaction ends, so the stored version is the one read plus one: the instance says so without
+    reading the row again."""
+    read = report.version
     report.version = F("version") + 1
     report.updated_at = now
     report.save(update_fields=[*fields, "version", "updated_at"])
-    report.refresh_from_db()
+    report.version = read + 1
     return report
 
 

@@ -79,10 +79,13 @@ class ProjectStatusView(ProjectPageView):
     def is_tab(self) -> bool:
         return "week" not in self.kwargs
 
+    # The page lists the report's revisions; an action reads them only when it renders the page again (a refusal).
+    with_revisions = True
+
     @cached_property
     def report(self) -> StatusReport | None:
         report = (
-            selectors.project_status_reports(project=self.project, with_revisions=True)
+            selectors.project_status_reports(project=self.project, with_revisions=self.with_revisions)
             .filter(week_start=self.week_start)
             .first()
         )
@@ -133,7 +136,7 @@ class ProjectStatusView(ProjectPageView):
             report_rags=[(labels[name], getattr(report, name)) for name in services.RAG_FIELDS] if report else [],
             revision_rows=[
                 (revision, [(labels[name], getattr(revision, name)) for name in services.RAG_FIELDS[1:]])
-                for revision in getattr(report, "revision_list", [])
+                for revision in (selectors.report_revisions(report=report) if report is not None else [])
             ],
             week=week_label(self.week_start),
             is_tab=self.is_tab,
@@ -163,6 +166,7 @@ class StatusActionView(ProjectStatusView):
     """``projects/<id>/status/<week>/<verb>/`` with verb start, save, submit, accept, return or amend."""
 
     http_method_names = ["post"]
+    with_revisions = False
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         verb = kwargs["verb"]
