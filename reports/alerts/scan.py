@@ -8,8 +8,8 @@ in line, with set-based reads and writes (the number of queries does not grow wi
    VALUES); nothing is written when nothing changed, so a re-run is idempotent and the history keeps real changes.
 4. Open alerts no longer breached resolve with the recovered value (one UPDATE), including those whose subject left
    (a project closed, a person made inactive) and those of a disabled or narrowed rule.
-5. Only the newly opened alerts notify: the rule's roles (one query per rule) and the subject's owner, in-app (and
-   by e-mail per preference) and to webhooks (``alert.opened``); resolved alerts emit ``alert.resolved``. The
+5. Only the newly opened alerts notify: the rules' roles (one query for all rules) and the subject's owner, in-app
+   (and by e-mail per preference) and to webhooks (``alert.opened``); resolved alerts emit ``alert.resolved``. The
    notifications and the webhook deliveries are written in one batch each, whatever the number of alerts.
 """
 
@@ -26,11 +26,11 @@ from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from pmo.tenancy.models import Organization
+from pmo.tenancy.models import Membership, Organization
 from projects.models import Project
 from reports.metrics import METRICS, MetricContext, compare
 from reports.models import Alert, AlertRule, AlertScan, NotificationKind, SubjectType
-from reports.notifications.services import Message, notify_many, recipients_with_roles
+from reports.notifications.services import Message, notify_many
 from reports.notifications.webhooks import Event, webhook_emit_many
 
 ACTIVE_STATES = (Alert.State.OPEN, Alert.State.ACKNOWLEDGED)
@@ -264,19 +264,35 @@ def _text(value: Decimal | None) -> str | None:
     return None if value is None else format(value.normalize(), "f")
 
 
+def _role_recipients(organization: Organization, rules: list[AlertRule]) -> dict[int, list[Any]]:
+    """Per rule, the active users holding any of its ``notify_roles`` (``recipients_with_roles``), by user id:
+    one query for every rule."""
+    users_by_role: dict[str, list[Any]] = defaultdict(list)
+    roles = {role for rule in rules for role in rule.notify_roles}
+    if roles:
+        memberships = Membership.objects.filter(
+            organization=organization, role__in=roles, user__is_active=True
+        ).select_related("user")
+        for membership in memberships:
+            users_by_role[membership.role].append(membership.user)
+    result: dict[int, list[Any]] = {}
+    for rule in rules:
+        users = {user.pk: user for role in rule.notify_roles for user in users_by_role.get(role, ())}
+        result[rule.pk] = [users[pk] for pk in sorted(users)]
+    return result
+
+
 def _announce(
     organization: Organization, opened: list[Alert], resolved: list[dict[str, Any]], rules: dict[int, AlertRule]
 ) -> None:
     """Notify the rule's roles and the subject's owner of each new alert; tell webhooks of opened and resolved
-    alerts. Role recipients are read once per rule; the notifications and deliveries are written in one batch each,
-    so the cost does not grow with the number of alerts."""
-    role_recipients: dict[int, list[Any]] = {}
+    alerts. Role recipients are read in one query for every rule; the notifications and deliveries are written in one
+    batch each, so the cost does not grow with the number of alerts or rules."""
+    role_recipients = _role_recipients(organization, [rules[rule_id] for rule_id in {a.rule_id for a in opened}])
     messages: list[Message] = []
     events: list[Event] = []
     for alert in opened:
         rule = rules[alert.rule_id]
-        if rule.pk not in role_recipients:
-            role_recipients[rule.pk] = recipients_with_roles(organization=organization, roles=rule.notify_roles)
         recipients = list(role_recipients[rule.pk])
         owner = _owner(alert) if rule.notify_owner else None
         if owner is not None:
