@@ -17,6 +17,7 @@ from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from redis.exceptions import RedisError
 
 from pmo.core import datacache
 from pmo.tenancy.access import resolve_organization
@@ -306,3 +307,25 @@ def test_the_lifetime_of_an_entry_is_the_setting(db: None, settings: Any, monkey
     settings.DATACACHE_TIMEOUT = 42
     assert datacache.cached("test-ttl", organization_id=1, parts=(), compute=lambda: "x") == "x"
     assert stored[-1] == 42
+
+
+def _cache_down(monkeypatch: pytest.MonkeyPatch) -> None:
+    def down(*args: Any, **kwargs: Any) -> Any:
+        raise RedisError("connection refused")
+
+    for method in ("get", "get_many", "set", "add"):
+        monkeypatch.setattr(datacache.cache, method, down)
+
+
+def test_an_unreachable_cache_does_not_fail_a_write(org_a: OrgWorld, monkeypatch: pytest.MonkeyPatch) -> None:
+    _cache_down(monkeypatch)
+    new_risk(org_a)  # the bump at once fails and is logged; the write stands
+    with tenant_context(org_a.organization):
+        assert Risk.objects.filter(organization=org_a.organization).count() == 1
+    datacache.bump(org_a.organization.pk)  # as the bump on commit would
+
+
+def test_an_unreachable_cache_does_not_fail_a_read(db: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    _cache_down(monkeypatch)
+    assert not datacache.has_pending_writes()
+    assert datacache.cached("test-down", organization_id=1, parts=(), compute=lambda: 7) == 7

@@ -46,6 +46,10 @@ zone. Results are never shared across organisations (the organisation's id is in
 share them across visibility. Bump ``namespace`` (``"dashboard-v2"``) when the shape of what is cached changes, so a
 deployment never reads the previous code's entries.
 
+**A cache that cannot be reached** never fails a request: a bump is logged and skipped (the write stands), a
+reader computes without the cache. Entries stored before such an outage and not bumped during it may then be served
+until their lifetime ends.
+
 **Time.** Entries live ``DATACACHE_TIMEOUT`` seconds (a setting; 300 by default). Figures that depend on the clock
 rather than on rows — a due time passing, an alert's age in hours — may lag that long behind; put the date, or a
 coarser clock, in ``parts`` where a lag would mislead.
@@ -66,6 +70,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection as default_connection
 from django.db.backends.base.base import BaseDatabaseWrapper
+from redis.exceptions import RedisError
 
 from pmo.tenancy.context import current_organization_id
 
@@ -78,6 +83,8 @@ DEFAULT_TIMEOUT = 300
 _VERSION_PREFIX = "datacache:version:"
 _ENTRY_PREFIX = "datacache:entry:"
 _MISSING = object()
+# What the cache backends raise when their server cannot be reached (Django's Redis backend: redis-py's errors).
+CACHE_ERRORS: tuple[type[Exception], ...] = (RedisError, ConnectionError, TimeoutError)
 
 # Tables written on plain reads, whose rows no cached result shows.
 IGNORED_TABLES = frozenset({"django_session"})
@@ -102,8 +109,11 @@ def _version_key(scope: int | str) -> str:
 
 def bump(scope: int | str) -> None:
     """Give ``scope`` (an organisation's id, or ``GLOBAL``) a new data version: every entry cached under the old one
-    becomes unreachable."""
-    cache.set(_version_key(scope), uuid.uuid4().hex, timeout=None)
+    becomes unreachable. A cache that cannot be reached is logged, never raised: a write must not fail for it."""
+    try:
+        cache.set(_version_key(scope), uuid.uuid4().hex, timeout=None)
+    except CACHE_ERRORS:
+        logger.exception("Data cache unreachable: the data version of %s was not bumped", scope)
 
 
 def versions(*scopes: int | str) -> tuple[str, ...]:
@@ -233,12 +243,19 @@ def cached(
     writes always computes, and stores nothing (see the module's docstring)."""
     if has_pending_writes():
         return compute()
-    key = entry_key(namespace, organization_id=organization_id, parts=parts)
-    found = cache.get(key, _MISSING)
+    try:
+        key = entry_key(namespace, organization_id=organization_id, parts=parts)
+        found = cache.get(key, _MISSING)
+    except CACHE_ERRORS:
+        logger.warning("Data cache unreachable: %s computed without it", namespace, exc_info=True)
+        return compute()
     if found is not _MISSING:
         return found
     value = compute()
     if not has_pending_writes():
         lifetime = timeout if timeout is not None else getattr(settings, "DATACACHE_TIMEOUT", DEFAULT_TIMEOUT)
-        cache.set(key, value, timeout=lifetime)
+        try:
+            cache.set(key, value, timeout=lifetime)
+        except CACHE_ERRORS:
+            logger.warning("Data cache unreachable: %s not stored", namespace, exc_info=True)
     return value
