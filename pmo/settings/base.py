@@ -208,6 +208,9 @@ if env_str("REDIS_URL"):
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# pmo.core.datacache: how long a cached dashboard or cockpit result lives at most (seconds). Writes make it unreachable
+# at once; the lifetime bounds only what the clock changes (a due time passing).
+DATACACHE_TIMEOUT = env_int("DATACACHE_TIMEOUT", 300)
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL
 CELERY_ACCEPT_CONTENT = ["json"]
