@@ -101,6 +101,8 @@ def new_risk(world: OrgWorld, *, title: str = "Supplier fails", probability: int
         ('WITH locked AS (SELECT 1 FROM "risks_risk" FOR UPDATE OF "risks_risk") SELECT 1', None),
         ("SELECT set_config('app.organization_id', '1', true)", None),
         ('CREATE TEMPORARY TABLE "_scale_x" AS SELECT 1', None),
+        ('COPY "risks_risk" ("title") FROM STDIN', "risks_risk"),
+        ('COPY "risks_risk" TO STDOUT', None),
     ],
 )
 def test_the_statements_that_count_as_writes(sql: str, table: str | None) -> None:

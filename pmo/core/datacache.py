@@ -97,6 +97,7 @@ _WRITE = re.compile(
     r'\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM|TRUNCATE|COPY)\s+(?:ONLY\s+|TABLE\s+)?"?([\w.]+)"?', re.IGNORECASE
 )
 _CTE_WRITE = re.compile(r'(?<![Ff][Oo][Rr] )\b(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+(?:ONLY\s+)?"?([\w.]+)"?', re.I)
+_COPY_IN = re.compile(r"\bFROM\s+(?:STDIN|PROGRAM|')", re.IGNORECASE)
 _SET_ONLY = re.compile(r'\s*UPDATE\s+"?[\w.]+"?\s+SET\s+"?(\w+)"?\s*=\s*%s\s+WHERE\s', re.IGNORECASE)
 
 
@@ -152,6 +153,8 @@ def written_table(sql: str) -> str | None:
         verb = found.group(1).upper()
         if verb == "TRUNCATE" and "," in sql:
             return "*"
+        if verb == "COPY" and not _COPY_IN.search(sql):
+            return None  # COPY … TO reads
         return found.group(2).split(".")[-1]
     if head == "W":
         found = _CTE_WRITE.search(sql)
