@@ -1,5 +1,6 @@
 """Reads of the PMO cockpit: what waits for the PMO, gathered from the other apps' selectors in a constant number of
-queries whatever the number of projects (each queue is one COUNT and one short list; data quality is one aggregate).
+queries whatever the number of projects (each queue is one short list with its total as a window count; data quality
+is one aggregate; over-allocations one capacity grid).
 
 Definitions:
 
