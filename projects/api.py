@@ -106,9 +106,14 @@ class ProjectNestedMixin(ProjectsAPIMixin):
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)  # type: ignore[misc]
-        # A write asks whether the actor may change the project (``require_change``): read in the same query.
+        # A write asks whether the actor may change the project (``require_change``): read in the same query; the
+        # services lock and read the project again, so a write joins none of its related rows.
+        writes = request.method in WRITE_METHODS
         self.project = selectors.project_get_for_actor(
-            access=self.access, pk=kwargs["project_pk"], with_change_right=request.method in WRITE_METHODS
+            access=self.access,
+            pk=kwargs["project_pk"],
+            with_change_right=writes,
+            related=() if writes else selectors.PROJECT_RELATED,
         )
 
     def restrict_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:

@@ -16,6 +16,7 @@ from django.db.models import (
     Count,
     Exists,
     F,
+    Func,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -73,6 +74,17 @@ PROJECT_RELATED = ("portfolio", "programme", "manager", "sponsor", "template", "
 # each joined table: on 400 projects, seven tables took 6-12 ms to plan against 2-3 ms for six, more than the
 # query's execution.
 REGISTER_RELATED = ("portfolio", "programme", "manager", "template", "current_phase")
+# A register row: every column of the project, the names of what it joins (and its manager's e-mail). The ORM's
+# cost grows with each column it selects and converts (50 rows of six whole models cost 1.4 ms more CPU).
+REGISTER_FIELDS = (
+    *(field.name for field in Project._meta.concrete_fields),
+    "portfolio__name",
+    "programme__name",
+    "manager__full_name",
+    "manager__email",
+    "template__name",
+    "current_phase__name",
+)
 
 
 def _granted(*, access: OrgAccess, codename: str) -> QuerySet[ProjectUserObjectPermission]:
@@ -85,12 +97,16 @@ def _granted(*, access: OrgAccess, codename: str) -> QuerySet[ProjectUserObjectP
     )
 
 
-def project_get_for_actor(*, access: OrgAccess, pk: Any, with_change_right: bool = False) -> Project:
+def project_get_for_actor(
+    *, access: OrgAccess, pk: Any, with_change_right: bool = False, related: tuple[str, ...] = PROJECT_RELATED
+) -> Project:
     """One project the actor may read; ``Http404`` alike when it is missing, elsewhere or not visible.
 
     ``with_change_right`` reads in the same query whether the actor may change it (what ``project_can_change``
-    answers then without a query of its own): the project tabs and the API under a project need both."""
-    projects = projects_visible_to(access=access).select_related(*PROJECT_RELATED)
+    answers then without a query of its own): the project tabs and the API under a project need both.
+    ``related`` are the rows joined in (a write that only needs the project's own row joins none: PostgreSQL
+    plans the seven-table join in about 1.4 ms, the row alone in 0.1 ms)."""
+    projects = projects_visible_to(access=access).select_related(*related)
     needs_grant = with_change_right and not access.can(permissions.CHANGE_ALL)
     if needs_grant:
         projects = projects.annotate(
@@ -152,9 +168,12 @@ class ProjectFilters:
 def project_list(
     *, access: OrgAccess, filters: ProjectFilters | None = None, queryset: QuerySet[Project] | None = None
 ) -> QuerySet[Project]:
-    """The visible projects, filtered and sorted, with everything a list row shows joined in (not the sponsor)."""
+    """The visible projects, filtered and sorted, with everything a list row shows joined in (not the sponsor;
+    of the joined rows, their names only: ``REGISTER_FIELDS``)."""
     filters = filters or ProjectFilters()
-    projects = projects_visible_to(access=access, queryset=queryset).select_related(*REGISTER_RELATED)
+    projects = (
+        projects_visible_to(access=access, queryset=queryset).select_related(*REGISTER_RELATED).only(*REGISTER_FIELDS)
+    )
     if filters.status:
         projects = projects.filter(status=filters.status)
     if filters.portfolio is not None:
@@ -178,15 +197,24 @@ def project_search_q(text: str) -> Q:
 
 
 def project_tags(*, access: OrgAccess) -> list[str]:
-    """Every tag used on a visible project, sorted (for the list filter)."""
-    rows = projects_visible_to(access=access).values_list("tags", flat=True)
-    return sorted({tag for tags in rows for tag in tags})
+    """Every tag used on a visible project, sorted (for the list filter): each tag once from SQL, not every
+    project's list."""
+    rows = (
+        projects_visible_to(access=access)
+        .annotate(tag=Func(F("tags"), function="unnest"))
+        .order_by()
+        .values_list("tag", flat=True)
+        .distinct()
+    )
+    return sorted(rows)
 
 
 def project_managers(*, access: OrgAccess) -> list[Any]:
-    """The people who manage a visible project (for the list filter)."""
+    """The people who manage a visible project (for the list filter): their names and e-mails."""
     ids = projects_visible_to(access=access).exclude(manager=None).values("manager_id")
-    return list(get_user_model()._default_manager.filter(pk__in=ids).order_by("full_name", "email"))
+    return list(
+        get_user_model()._default_manager.filter(pk__in=ids).only("full_name", "email").order_by("full_name", "email")
+    )
 
 
 def organization_members_queryset(*, access: OrgAccess) -> QuerySet[Any]:

@@ -136,7 +136,11 @@ class ProjectListView(OrganizationViewMixin, ListPageMixin, TemplateView):
 
     def export_rows(self) -> Any:
         # The file has a sponsor column; the page does not.
-        return self.rows().select_related("sponsor")
+        return (
+            self.rows()
+            .select_related("sponsor")
+            .only(*selectors.REGISTER_FIELDS, "sponsor__full_name", "sponsor__email")
+        )
 
     def export_title(self) -> str:
         return _("Projects")
@@ -173,10 +177,15 @@ class ProjectListView(OrganizationViewMixin, ListPageMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         data = super().get_context_data(**kwargs)
+        # One reverse for the page's fifty links: a project's address differs from another's by its id only.
+        head, _zero, tail = reverse("project-detail", kwargs={"org_slug": self.organization.slug, "pk": 0}).rpartition(
+            "/0/"
+        )
         data.update(
             projects=list(data["page"].object_list),
             status=self.values.get("status") or "",
             can_create=self.access.can(permissions.CREATE),
+            detail_url=(f"{head}/", f"/{tail}"),
         )
         return data
 
@@ -233,11 +242,15 @@ class ProjectPageView(OrganizationViewMixin, TemplateView):
     nav_key = "projects"
     tab = "overview"
     action_error: ActionError | None = None
+    # The rows the page shows with the project (its header); an action that only writes may join none.
+    project_related: tuple[str, ...] = selectors.PROJECT_RELATED
 
     @cached_property
     def project(self) -> Project:
         # Every tab asks whether the actor may change the project (``writable``): read in the same query.
-        return selectors.project_get_for_actor(access=self.access, pk=self.kwargs["pk"], with_change_right=True)
+        return selectors.project_get_for_actor(
+            access=self.access, pk=self.kwargs["pk"], with_change_right=True, related=self.project_related
+        )
 
     @cached_property
     def can_change(self) -> bool:

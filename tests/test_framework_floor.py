@@ -158,3 +158,26 @@ def test_a_page_outside_an_organisation_still_lists_the_memberships(org_a: OrgWo
     assert response.status_code == 200
     assert [m.organization.slug for m in response.context["my_memberships"]] == ["alpha", "beta"]
     assert response.context["org_access"] is None
+
+
+@pytest.mark.parametrize("role", ["admin", "pmo", "executive", "manager", "member", "viewer"])
+def test_the_navigation_is_each_roles_entries_in_its_organisation(org_a: OrgWorld, org_b: OrgWorld, role: str) -> None:
+    from django.urls import reverse
+
+    from pmo.tenancy.context_processors import ADMIN_KEYS, NAVIGATION
+    from pmo.tenancy.roles import role_can
+
+    for world in (org_a, org_b):
+        response = logged_in(world.users[role]).get(f"/o/{world.slug}/layout/")
+
+        expected = [
+            (key, reverse(url_name, kwargs={"org_slug": world.slug}))
+            for key, _label, url_name, capability in NAVIGATION
+            if role_can(role, capability)
+        ]
+        shown = [
+            (item.key, item.url) for item in [*response.context["nav_items"], *response.context["nav_admin_items"]]
+        ]
+        assert sorted(shown) == sorted(expected)
+        assert all(item.admin == (item.key in ADMIN_KEYS) for item in response.context["nav_admin_items"])
+        assert all(f"/o/{world.slug}/" in url for _key, url in shown)

@@ -12,6 +12,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import translation
 
 from projects.models import Project, ProjectDeliverable, Rag, StatusReport
@@ -187,3 +188,18 @@ def test_the_list_shows_the_labels_in_the_readers_language(org_a: OrgWorld) -> N
         expected.append(str(Rag.AMBER.label))
     for label in expected:
         assert f">{label}</span>" in html
+
+
+def test_each_row_links_its_project_and_the_filter_offers_each_tag_once(org_a: OrgWorld) -> None:
+    projects = add_projects(org_a, 3)
+    with org_a.ctx():
+        for project, tags in zip(projects, (["b", "a"], ["a"], []), strict=True):
+            Project.objects.filter(pk=project.pk).update(tags=tags)
+
+    response = logged_in(org_a.users["pmo"]).get(f"/o/{org_a.slug}/projects/", {"search": "R-"})
+
+    html = response.content.decode()
+    for project in projects:
+        assert f'href="{reverse("project-detail", kwargs={"org_slug": org_a.slug, "pk": project.pk})}"' in html
+    tag_choices = [value for value, _label in response.context["filter_form"].fields["tag"].choices]
+    assert tag_choices == ["", "a", "b"]

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from pmo.tenancy.models import Membership
-from pmo.tenancy.roles import Capability
+from pmo.tenancy.roles import Capability, role_can
 from pmo.tenancy.selectors import memberships_of_user
 
 
@@ -58,6 +60,18 @@ NAVIGATION: list[tuple[str, Any, str, Capability]] = [
 ]
 
 
+@functools.lru_cache(maxsize=2048)
+def _nav_items(slug: str, role: str, script_prefix: str, urlconf: str) -> tuple[NavItem, ...]:
+    """The entries a role may use in an organisation: the same for every request of that role there (the labels
+    stay lazy, translated when rendered), so the twenty-odd ``reverse()`` calls run once per organisation and role
+    in a process (``script_prefix`` and ``urlconf`` are in the key because ``reverse()`` depends on them)."""
+    return tuple(
+        NavItem(key, label, reverse(url_name, kwargs={"org_slug": slug}), admin=key in ADMIN_KEYS)
+        for key, label, url_name, capability in NAVIGATION
+        if role_can(role, capability)
+    )
+
+
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
@@ -68,14 +82,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if not memberships:
         with transaction.atomic(savepoint=False):
             memberships = memberships_of_user(user=user)
-    items: list[NavItem] = []
+    items: tuple[NavItem, ...] = ()
     if access is not None:
-        slug = access.organization.slug
-        items = [
-            NavItem(key, label, reverse(url_name, kwargs={"org_slug": slug}), admin=key in ADMIN_KEYS)
-            for key, label, url_name, capability in NAVIGATION
-            if access.can(capability)
-        ]
+        urlconf = get_urlconf() or settings.ROOT_URLCONF
+        items = _nav_items(access.organization.slug, access.role, get_script_prefix(), urlconf)
     return {
         "my_memberships": memberships,
         "nav_items": [item for item in items if not item.admin],

@@ -192,11 +192,13 @@ class ProjectStatusReportViewSet(
     capabilities = {"accept": Capability.STATUS_REVIEW, "return_report": Capability.STATUS_REVIEW}
 
     def restrict_queryset(self, queryset: Any) -> Any:
-        reports = super().restrict_queryset(queryset).select_related(*selectors.REPORT_RELATED)
+        reports = super().restrict_queryset(queryset)
         if self.action == "list":
-            return reports.order_by("-week_start")
-        # A write answers the report read again after it (``_detail``): only a read needs the revisions here.
-        return selectors.prefetch_revisions(reports) if self.action == "retrieve" else reports
+            return reports.select_related(*selectors.REPORT_RELATED).order_by("-week_start")
+        if self.action == "retrieve":
+            return selectors.prefetch_revisions(reports.select_related(*selectors.REPORT_RELATED))
+        # A write locks and reads the report again, then answers it read afresh (``_detail``): its own row suffices.
+        return reports
 
     def get_serializer_class(self) -> Any:
         return StatusReportOutput if self.action == "list" else StatusReportDetailOutput

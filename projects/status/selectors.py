@@ -41,11 +41,14 @@ def report_revisions(*, report: StatusReport) -> list[StatusRevision]:
     return list(_revisions().filter(organization_id=report.organization_id, report=report))
 
 
-def project_status_reports(*, project: Project, with_revisions: bool = False) -> QuerySet[StatusReport]:
-    """``project``'s reports, newest week first (each with ``revision_list`` when asked)."""
+def project_status_reports(
+    *, project: Project, with_revisions: bool = False, related: tuple[str, ...] = REPORT_RELATED
+) -> QuerySet[StatusReport]:
+    """``project``'s reports, newest week first, with the ``related`` rows (each with ``revision_list`` when
+    asked)."""
     reports = (
         StatusReport.objects.filter(organization_id=project.organization_id, project=project)
-        .select_related(*REPORT_RELATED)
+        .select_related(*related)
         .order_by("-week_start")
     )
     return prefetch_revisions(reports) if with_revisions else reports

@@ -79,13 +79,17 @@ class ProjectStatusView(ProjectPageView):
     def is_tab(self) -> bool:
         return "week" not in self.kwargs
 
-    # The page lists the report's revisions; an action reads them only when it renders the page again (a refusal).
+    # The page lists the report's revisions and names its people; an action reads them only when it renders the
+    # page again (a refusal).
     with_revisions = True
+    report_related: tuple[str, ...] = selectors.REPORT_RELATED
 
     @cached_property
     def report(self) -> StatusReport | None:
         report = (
-            selectors.project_status_reports(project=self.project, with_revisions=self.with_revisions)
+            selectors.project_status_reports(
+                project=self.project, with_revisions=self.with_revisions, related=self.report_related
+            )
             .filter(week_start=self.week_start)
             .first()
         )
@@ -166,7 +170,11 @@ class StatusActionView(ProjectStatusView):
     """``projects/<id>/status/<week>/<verb>/`` with verb start, save, submit, accept, return or amend."""
 
     http_method_names = ["post"]
+    # The services lock and read the project and the report again: the action reads their own rows only (a refusal
+    # that renders the page loads what it shows).
     with_revisions = False
+    report_related: tuple[str, ...] = ()
+    project_related: tuple[str, ...] = ()
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         verb = kwargs["verb"]
