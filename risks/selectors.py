@@ -273,16 +273,16 @@ def escalated_to_me(
     *, access: OrgAccess, settings: RiskSettings | None = None, limit: int = ESCALATED_SHOWN
 ) -> EscalatedToMe:
     """Open risks and issues at the levels the actor owns: the PMO level for the PMO, the executive level for the
-    executives. The ``limit`` highest-scored risks and newest issues with the totals of each (two queries and the
-    risks' actions, none when the actor owns no level); a large organisation has hundreds."""
+    executives. The ``limit`` highest-scored risks and newest issues with the totals of each (two queries, none when
+    the actor owns no level); a large organisation has hundreds."""
     levels = permissions.levels_owned_by(access)
     result = EscalatedToMe(levels=levels)
     if not levels:
         return result
     result.risks, result.risk_total = _first_with_total(
-        risks_visible_to(access=access, settings=settings, filters=RiskFilters(status=Risk.Status.OPEN)).filter(
-            escalated_to_q(access)
-        ),
+        risks_visible_to(access=access, settings=settings, filters=RiskFilters(status=Risk.Status.OPEN))
+        .filter(escalated_to_q(access))
+        .prefetch_related(None),  # the card shows no actions
         limit,
     )
     result.issues, result.issue_total = _first_with_total(

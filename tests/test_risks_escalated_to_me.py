@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import re
 
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
-from risks import selectors, services
+from risks import scoring, selectors, services
 from tests.conftest import OrgWorld
 from tests.test_risks_services import call, make_risk
 
@@ -27,7 +29,10 @@ def test_the_highest_ten_are_listed_and_the_rest_counted(org_a: OrgWorld) -> Non
     make_risk(org_a, title="Kept by the project", probability=5, impact=5)
     with org_a.ctx():
         access = services._access(org_a.organization, org_a.users["pmo"])
-        mine = selectors.escalated_to_me(access=access)
+        settings = scoring.risk_settings_get(organization=org_a.organization)
+        with CaptureQueriesContext(connection) as queries:
+            mine = selectors.escalated_to_me(access=access, settings=settings)
+    assert len(queries) == 2  # the risks and the issues, each with its total
 
     assert (mine.risk_total, mine.issue_total, mine.count) == (13, 12, 25)
     assert (len(mine.risks), len(mine.issues), mine.more_risks, mine.more_issues) == (10, 10, 3, 2)
