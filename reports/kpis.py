@@ -280,24 +280,25 @@ _COMPLIANCE_SQL = """
 WITH weeks AS (
     SELECT * FROM unnest(%(weeks)s::date[], %(dues)s::timestamptz[]) AS w(week_start, due_at)
 ),
+week_reports AS MATERIALIZED (
+    SELECT r.project_id, r.week_start, r.first_submitted_at, r.due_at
+    FROM {report} r
+    WHERE r.organization_id = %(org)s AND r.week_start = ANY(%(weeks)s::date[]) AND {report_in}
+),
 expected AS (
     SELECT p.id AS project_id, w.week_start
     FROM {project} p CROSS JOIN weeks w
     WHERE p.organization_id = %(org)s AND p.status = ANY(%(monitored)s) AND p.created_at <= w.due_at
       AND {project_in}
     UNION
-    SELECT r.project_id, r.week_start
-    FROM {report} r JOIN weeks w ON w.week_start = r.week_start
-    WHERE r.organization_id = %(org)s AND r.first_submitted_at IS NOT NULL
-      AND {report_in}
+    SELECT wr.project_id, wr.week_start FROM week_reports wr WHERE wr.first_submitted_at IS NOT NULL
 )
 SELECT COUNT(*),
        COUNT(*) FILTER (WHERE r.first_submitted_at <= r.due_at),
        COUNT(*) FILTER (WHERE r.first_submitted_at > r.due_at),
        COUNT(*) FILTER (WHERE r.first_submitted_at IS NULL)
 FROM expected e
-LEFT JOIN {report} r
-       ON r.organization_id = %(org)s AND r.project_id = e.project_id AND r.week_start = e.week_start
+LEFT JOIN week_reports r ON r.project_id = e.project_id AND r.week_start = e.week_start
 """
 
 

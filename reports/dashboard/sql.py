@@ -33,31 +33,39 @@ projects AS (
     SELECT p.id, p.status, p.created_at, (%(every_status)s OR p.status = ANY(%(statuses)s)) AS shown
     FROM scope p
 ),
+-- The KPI figures as sets, each read once (hashed IN), not probed project by project.
+week_reports AS MATERIALIZED (
+    SELECT r.project_id, r.week_start, r.first_submitted_at, r.due_at
+    FROM projects_statusreport r
+    WHERE r.organization_id = %(org)s AND r.week_start = ANY(%(mondays)s::date[])
+),
+missed AS (
+    SELECT e.project_id
+    FROM (
+        SELECT p.id AS project_id, w.monday
+        FROM projects p JOIN weeks w ON p.status = ANY(%(monitored)s) AND p.created_at <= w.due
+        UNION
+        SELECT wr.project_id, wr.week_start FROM week_reports wr WHERE wr.first_submitted_at IS NOT NULL
+    ) e
+    LEFT JOIN week_reports wr ON wr.project_id = e.project_id AND wr.week_start = e.monday
+    WHERE NOT coalesce(wr.first_submitted_at <= wr.due_at, false)
+),
+closed AS (
+    SELECT c.project_id FROM projects_closurereport c
+    WHERE c.organization_id = %(org)s AND c.status = %(closure_approved)s
+      AND c.decided_at >= %(year_since)s AND c.decided_at < %(until)s
+),
+decided AS (
+    SELECT cr.project_id FROM projects_changerequest cr
+    WHERE cr.organization_id = %(org)s AND cr.status = ANY(%(decided)s) AND cr.submitted_at IS NOT NULL
+      AND cr.decided_at >= %(kpi_since)s AND cr.decided_at < %(until)s
+),
 figures AS (
     SELECT p.shown, l.rag_overall AS rag, l.spi, l.cpi,
            coalesce(m.due, 0) AS milestones_due, coalesce(m.slipped, 0) AS milestones_slipped,
-           EXISTS (
-               SELECT 1 FROM projects_closurereport c
-               WHERE c.organization_id = %(org)s AND c.project_id = p.id AND c.status = %(closure_approved)s
-                 AND c.decided_at >= %(year_since)s AND c.decided_at < %(until)s
-           ) AS closed_12m,
-           EXISTS (
-               SELECT 1 FROM projects_changerequest cr
-               WHERE cr.organization_id = %(org)s AND cr.project_id = p.id
-                 AND cr.status = ANY(%(decided)s) AND cr.submitted_at IS NOT NULL
-                 AND cr.decided_at >= %(kpi_since)s AND cr.decided_at < %(until)s
-           ) AS changes_decided,
-           EXISTS (
-               SELECT 1 FROM weeks w
-               WHERE ((p.status = ANY(%(monitored)s) AND p.created_at <= w.due)
-                      OR EXISTS (SELECT 1 FROM projects_statusreport r
-                                 WHERE r.organization_id = %(org)s AND r.project_id = p.id
-                                   AND r.week_start = w.monday AND r.first_submitted_at IS NOT NULL))
-                 AND NOT EXISTS (SELECT 1 FROM projects_statusreport r
-                                 WHERE r.organization_id = %(org)s AND r.project_id = p.id
-                                   AND r.week_start = w.monday AND r.first_submitted_at IS NOT NULL
-                                   AND r.first_submitted_at <= r.due_at)
-           ) AS status_missed
+           p.id IN (SELECT project_id FROM closed) AS closed_12m,
+           p.id IN (SELECT project_id FROM decided) AS changes_decided,
+           p.id IN (SELECT project_id FROM missed) AS status_missed
     FROM projects p
     LEFT JOIN LATERAL ({latest}) l ON p.shown
     LEFT JOIN LATERAL (
