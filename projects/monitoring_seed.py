@@ -764,29 +764,15 @@ class _MonitoringSeeder:
         story = STORIES[week.number]
         curve = plan.curve_at(moment)
         escalations = self.escalations(story, week.back)
-        figures = evm.evm_compute(
-            bac=curve.bac,
-            pv=curve.pv(week.day),
-            percent_complete=percent,
-            actual_cost=cost,
-            baseline_version=curve.baseline_version,
-        )
-        suggestion = evm.suggest_rag(
+        figures, suggestion, rags = reported_figures(
             policy=self.policy,
-            spi=figures.spi,
-            cpi=figures.cpi,
-            max_slip_days=slip,
-            open_escalations=evm.open_escalation_count(escalations),
+            curve=curve,
+            day=week.day,
+            percent=percent,
+            cost=cost,
+            slip=slip,
+            escalations=escalations,
         )
-        factor = {reason["factor"]: reason["rag"] for reason in suggestion.reasons}
-        rags = {
-            "rag_schedule": evm.worst_rag([factor.get("spi", Rag.GREEN), factor["slip"]]),
-            "rag_cost": factor.get("cpi", Rag.GREEN),
-            "rag_scope": Rag.GREEN.value,
-            "rag_quality": Rag.GREEN.value,
-            "rag_resources": Rag.GREEN.value,
-            "rag_risk": factor["escalations"],
-        }
         for dimension, since, until, rag in story.concerns:
             if until <= week.back <= since:
                 rags[f"rag_{dimension}"] = evm.worst_rag([rags[f"rag_{dimension}"], rag])
@@ -896,3 +882,43 @@ class _MonitoringSeeder:
             **figures,
         )
         return report, submissions
+
+
+def reported_figures(
+    *,
+    policy: Any,
+    curve: Any,
+    day: dt.date,
+    percent: Decimal,
+    cost: Decimal,
+    slip: int,
+    escalations: list[dict[str, Any]],
+) -> tuple[Any, Any, dict[str, str]]:
+    """What a simulated submission on ``day`` stores (the demo's and ``seed_scale``'s): earned value against the
+    baseline ``curve`` in force (``bac``, ``pv(day)``, ``baseline_version``), the RAG suggested from it, and the
+    dimensions that follow the suggestion's factors (schedule: SPI and slip, cost: CPI, risk: escalations; the other
+    dimensions green, for the caller to adjust)."""
+    figures = evm.evm_compute(
+        bac=curve.bac,
+        pv=curve.pv(day),
+        percent_complete=percent,
+        actual_cost=cost,
+        baseline_version=curve.baseline_version,
+    )
+    suggestion = evm.suggest_rag(
+        policy=policy,
+        spi=figures.spi,
+        cpi=figures.cpi,
+        max_slip_days=slip,
+        open_escalations=evm.open_escalation_count(escalations),
+    )
+    factor = {reason["factor"]: reason["rag"] for reason in suggestion.reasons}
+    rags = {
+        "rag_schedule": evm.worst_rag([factor.get("spi", Rag.GREEN), factor["slip"]]),
+        "rag_cost": factor.get("cpi", Rag.GREEN),
+        "rag_scope": Rag.GREEN.value,
+        "rag_quality": Rag.GREEN.value,
+        "rag_resources": Rag.GREEN.value,
+        "rag_risk": factor["escalations"],
+    }
+    return figures, suggestion, rags

@@ -33,7 +33,7 @@ from projects.models import (
     StatusReport,
     StatusRevision,
 )
-from projects.monitoring_seed import INVOICES, STORIES, SUMMARIES
+from projects.monitoring_seed import INVOICES, STORIES, SUMMARIES, reported_figures
 from projects.policy import status_date, status_due_at, week_start_of
 
 HISTORY_WEEKS = 60
@@ -190,29 +190,15 @@ class StatusGenerator:
         gen, rng = self.gen, self.rng
         baseline = p.baseline_at(moment)
         curve = baseline.curve
-        figures = evm.evm_compute(
-            bac=curve.bac,
-            pv=curve.pv(day),
-            percent_complete=percent,
-            actual_cost=cost,
-            baseline_version=curve.baseline_version,
-        )
-        suggestion = evm.suggest_rag(
+        figures, suggestion, rags = reported_figures(
             policy=gen.policy,
-            spi=figures.spi,
-            cpi=figures.cpi,
-            max_slip_days=slip,
-            open_escalations=evm.open_escalation_count(escalations),
+            curve=curve,
+            day=day,
+            percent=percent,
+            cost=cost,
+            slip=slip,
+            escalations=escalations,
         )
-        factor = {reason["factor"]: reason["rag"] for reason in suggestion.reasons}
-        rags = {
-            "rag_schedule": evm.worst_rag([factor.get("spi", Rag.GREEN), factor["slip"]]),
-            "rag_cost": factor.get("cpi", Rag.GREEN),
-            "rag_scope": Rag.GREEN.value,
-            "rag_quality": Rag.GREEN.value,
-            "rag_resources": Rag.GREEN.value,
-            "rag_risk": factor["escalations"],
-        }
         if p.story != "healthy" and rng.random() < 0.15:
             rags[rng.choice(("rag_scope", "rag_quality", "rag_resources"))] = Rag.AMBER.value
         overall = evm.worst_rag(rags.values())
