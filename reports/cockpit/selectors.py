@@ -212,8 +212,11 @@ def intake_to_review(*, access: OrgAccess) -> QuerySet[ProjectRequest]:
 
 
 def changes_awaiting(*, access: OrgAccess) -> QuerySet[ChangeRequest]:
-    """Change requests waiting for the actor (to assess, or to sign the step the actor signs), oldest first."""
-    return change_requests_visible_to(access=access, filters=ChangeRequestFilters(awaiting_me=True))
+    """Change requests waiting for the actor (to assess, or to sign the step the actor signs), oldest first; without
+    their approvals, which the cockpit does not show (and whose read would come and go with the queue's items)."""
+    return change_requests_visible_to(access=access, filters=ChangeRequestFilters(awaiting_me=True)).prefetch_related(
+        None
+    )
 
 
 def gates_waiting(*, access: OrgAccess, today: dt.date) -> QuerySet[GateReview]:
