@@ -22,10 +22,12 @@ Definitions:
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery, Window
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -43,8 +45,8 @@ from reports.alerts.selectors import ACTIVE, AlertFilters, alert_counts, alert_l
 from reports.models import Alert, Notification, ReminderPolicy
 from reports.reminders import selectors as reminder_selectors
 from reports.reminders.services import reminder_policy_get
-from resources.capacity import capacity_grid, weeks_from
-from resources.models import Person
+from resources.capacity import calendar_for, week_capacity, weeks_from, working_days_off
+from resources.models import Person, TimeOff
 from resources.planning import OverAllocation
 from risks.models import EscalationLevel, Risk, RiskSettings
 from risks.scoring import risk_settings_get, stale_cutoff
@@ -313,24 +315,72 @@ class OverAllocations:
     people: list[OverAllocated]
 
 
+# The active people's allocated hours per week (an allocation counts in each week it overlaps, as in
+# ``resources.capacity.allocated_hours``), kept where they may exceed the week's capacity: above what a person
+# without time off can work (weekly capacity × the week's working days ÷ 5, a cent lower so that no rounding drops
+# a case), or for anybody with time off in the weeks. Python then applies the exact capacity rule to these few rows.
+_OVER_SQL = """
+WITH weeks AS (
+    SELECT * FROM unnest(%(weeks)s::date[], %(sundays)s::date[], %(working)s::int[]) AS w(week, sunday, working)
+),
+allocated AS (
+    SELECT a.person_id, w.week, w.working, sum(a.hours_per_week) AS hours
+    FROM resources_allocation a
+    JOIN weeks w ON a.start_week <= w.sunday AND a.end_week >= w.week
+    WHERE a.organization_id = %(org)s AND a.start_week <= %(last)s AND a.end_week >= %(first)s
+    GROUP BY a.person_id, w.week, w.working
+)
+SELECT al.person_id, p.full_name, p.weekly_capacity, al.week, al.hours
+FROM allocated al
+JOIN resources_person p ON p.organization_id = %(org)s AND p.id = al.person_id AND p.active
+WHERE al.hours > p.weekly_capacity * al.working / 5.0 - 0.01 OR al.person_id = ANY(%(away)s::bigint[])
+ORDER BY al.week, al.person_id
+"""
+
+
 def people_over_capacity(*, organization: Organization, start: dt.date) -> OverAllocations:
     """People over capacity in this and the next four weeks, the largest excess first: the person-weeks of
-    ``resources.planning.over_allocations`` (an active person's allocated hours above their capacity), read from one
-    capacity grid of the active people (``resources.capacity.capacity_grid``, four queries) without loading the
-    allocations themselves, which the cockpit does not list (``peak.allocations`` is left empty): a large
-    organisation has some ten thousand allocations in five weeks."""
+    ``resources.planning.over_allocations`` (an active person's allocated hours above their capacity, by
+    ``resources.capacity``'s rule), in three queries whatever the number of people: the calendar, the time off, and
+    the person-weeks that may be over (``_OVER_SQL``). Neither the allocations (``peak.allocations`` is left empty:
+    the cockpit lists none) nor every person-week (a large organisation has ten thousand people) is loaded."""
     window = weeks_from(start, OVERALLOCATION_WEEKS)
-    people = {
-        person.pk: person
-        for person in Person.objects.filter(organization=organization, active=True).only("full_name", "weekly_capacity")
+    last_day = window[-1] + dt.timedelta(days=6)
+    calendar = calendar_for(organization=organization, first=window[0], last=last_day)
+    working = {week: calendar.working_days(week) for week in window}
+    periods: dict[int, list[tuple[dt.date, dt.date]]] = defaultdict(list)
+    for person_id, first, last in TimeOff.objects.filter(
+        organization=organization, person__active=True, start__lte=last_day, end__gte=window[0]
+    ).values_list("person_id", "start", "end"):
+        periods[person_id].append((first, last))
+    params: dict[str, Any] = {
+        "org": organization.pk,
+        "weeks": window,
+        "sundays": [week + dt.timedelta(days=6) for week in window],
+        "working": [working[week] for week in window],
+        "first": window[0],
+        "last": window[-1],
+        "away": list(periods),
     }
-    grid = capacity_grid(organization=organization, people=list(people.values()), weeks=window)
+    with connection.cursor() as cursor:
+        cursor.execute(_OVER_SQL, params)
+        rows = cursor.fetchall()
+    people: dict[int, Person] = {}
     by_person: dict[int, OverAllocated] = {}
-    for person_id, week, capacity, allocated in grid.over():
-        row = OverAllocation(person=people[person_id], week=week, capacity=capacity, allocated=allocated)
+    for person_id, full_name, weekly_capacity, week, allocated in rows:
+        taken = periods.get(person_id)
+        days_off = working_days_off(calendar=calendar, week_start=week, periods=taken) if taken else 0
+        capacity = week_capacity(weekly_capacity=weekly_capacity, working_days=working[week], days_off=days_off)
+        if allocated <= capacity:
+            continue
+        person = people.setdefault(
+            person_id,
+            Person(pk=person_id, organization=organization, full_name=full_name, weekly_capacity=weekly_capacity),
+        )
+        row = OverAllocation(person=person, week=week, capacity=capacity, allocated=allocated)
         found = by_person.get(person_id)
         if found is None:
-            by_person[person_id] = OverAllocated(person=row.person, weeks=[week], peak=row)
+            by_person[person_id] = OverAllocated(person=person, weeks=[week], peak=row)
             continue
         found.weeks.append(week)
         if row.excess > found.peak.excess:
