@@ -32,8 +32,9 @@ from projects.models import (
     TailoringRequest,
 )
 from projects.policy import control_policy_get, current_week_start, status_due_at, week_label
+from reports.cockpit.selectors import people_over_capacity
 from reports.models import Alert, Notification, NotificationKind, SubjectType
-from resources.models import Allocation, Person
+from resources.models import Allocation, Person, TimeOff
 from risks.models import Risk
 from tests.conftest import ROLES, OrgWorld
 from tests.factories import PASSWORD, ProjectFactory, UserFactory
@@ -529,3 +530,54 @@ def test_drill_down_query_count_is_constant(org_a: OrgWorld, org_b: OrgWorld, pa
             assert client.get(f"/o/{world.slug}/{path}").status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
+
+
+# --- Over-allocation against each person's capacity ------------------------------------------------------------------
+
+
+def test_over_allocation_follows_each_persons_capacity_with_time_off(org_a: OrgWorld) -> None:
+    """Time off lowers a week's capacity below a full week's: 36 h on a 40 h person with two days off (24 h left) is
+    over, 36 h without time off is not, and a person allocated exactly their capacity is not over either."""
+    monday = current_week_start(organization=org_a.organization, now=timezone.now())
+    on = ProjectFactory(organization=org_a.organization, code="CAP-1", name="Capacity")
+    with org_a.ctx():
+        people = {
+            name: Person.objects.create(
+                organization=org_a.organization, full_name=name, weekly_capacity=Decimal(40), active=True
+            )
+            for name in ("Away two days", "Full week", "Exactly at capacity", "Left the company")
+        }
+        people["Left the company"].active = False
+        people["Left the company"].save(update_fields=["active"])
+        for name, hours in (("Away two days", 36), ("Full week", 36), ("Exactly at capacity", 40)):
+            Allocation.objects.create(
+                organization=org_a.organization,
+                person=people[name],
+                project=on,
+                start_week=monday,
+                end_week=monday,
+                hours_per_week=Decimal(hours),
+            )
+        Allocation.objects.create(
+            organization=org_a.organization,
+            person=people["Left the company"],
+            project=on,
+            start_week=monday,
+            end_week=monday,
+            hours_per_week=Decimal(80),
+        )
+        TimeOff.objects.create(
+            organization=org_a.organization,
+            person=people["Away two days"],
+            start=monday + dt.timedelta(days=1),
+            end=monday + dt.timedelta(days=2),
+        )
+        over = people_over_capacity(organization=org_a.organization, start=monday)
+    assert [item.person.full_name for item in over.people] == ["Away two days"]
+    peak = over.people[0].peak
+    assert (peak.week, peak.capacity, peak.allocated, over.people[0].weeks) == (
+        monday,
+        Decimal("24.00"),
+        Decimal(36),
+        [monday],
+    )
