@@ -211,6 +211,10 @@ else:
 # pmo.core.datacache: how long a cached dashboard or cockpit result lives at most (seconds). Writes make it unreachable
 # at once; the lifetime bounds only what the clock changes (a due time passing).
 DATACACHE_TIMEOUT = env_int("DATACACHE_TIMEOUT", 300)
+
+# The ORM adds ``organization_id = <active organisation>`` to every tenant query. Off only in the test mode that
+# proves Row-Level Security alone keeps organisations apart (tests/test_isolation_matrix.py); never in production.
+TENANCY_ORM_SCOPING = env_bool("PMO_TENANCY_ORM_SCOPING", True)
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL
 CELERY_ACCEPT_CONTENT = ["json"]

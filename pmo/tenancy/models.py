@@ -20,15 +20,26 @@ class TenantQuerySet(models.QuerySet[Any]):
     pass
 
 
+def orm_scoping_enabled() -> bool:
+    """Whether tenant queries add ``organization_id = <active>`` themselves (always, but in the RLS-only test mode)."""
+    return bool(getattr(settings, "TENANCY_ORM_SCOPING", True))
+
+
 class TenantManager(models.Manager[Any]):
     """The default manager of tenant models: always scoped to the active organisation; raises when none is.
 
     A query that forgot its tenant fails closed (``TenantContextMissing``) instead of returning every row.
+
+    With ``TENANCY_ORM_SCOPING`` off (a test mode, ``PMO_TENANCY_ORM_SCOPING=0``) the filter is left out and only
+    PostgreSQL's Row-Level Security keeps the organisations apart; an organisation must still be active.
     """
 
     def get_queryset(self) -> TenantQuerySet:
         organization_id = require_organization_id()
-        return TenantQuerySet(self.model, using=self._db).filter(organization_id=organization_id)
+        queryset = TenantQuerySet(self.model, using=self._db)
+        if not orm_scoping_enabled():
+            return queryset
+        return queryset.filter(organization_id=organization_id)
 
     def none(self) -> TenantQuerySet:
         """The empty queryset needs no organisation: schema generation asks filter sets for one at import time."""
