@@ -29,3 +29,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("platform-admin/", admin.site.urls),
 ]
+
+# Unmatched paths: JSON under /api/ (the API's error contract), the site's pages elsewhere.
+handler404 = "pmo.core.views.not_found"
+handler500 = "pmo.core.views.server_error"

@@ -6,10 +6,13 @@ import redis
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from django.views.defaults import page_not_found
+from django.views.defaults import server_error as default_server_error
 
 from pmo.tenancy.selectors import memberships_of_user
 
@@ -49,3 +52,22 @@ def home(request: HttpRequest) -> HttpResponse:
     if len(memberships) == 1:
         return redirect("org-home", org_slug=memberships[0].organization.slug)
     return render(request, "core/choose_organization.html", {"memberships": memberships})
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """404 for every path that matches no route: JSON ``{"detail": …}`` under ``/api/`` (the API's error contract),
+    the site's page elsewhere."""
+    if _is_api(request):
+        return JsonResponse({"detail": _("Not found.")}, status=404)
+    return page_not_found(request, exception or Http404())
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """500: JSON under ``/api/``, the site's page elsewhere. Nothing of the error is shown to the client."""
+    if _is_api(request):
+        return JsonResponse({"detail": _("A server error occurred.")}, status=500)
+    return default_server_error(request)

@@ -215,6 +215,7 @@ DATACACHE_TIMEOUT = env_int("DATACACHE_TIMEOUT", 300)
 # The ORM adds ``organization_id = <active organisation>`` to every tenant query. Off only in the test mode that
 # proves Row-Level Security alone keeps organisations apart (tests/test_isolation_matrix.py); never in production.
 TENANCY_ORM_SCOPING = env_bool("PMO_TENANCY_ORM_SCOPING", True)
+
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -267,6 +268,10 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "pmo.core.api.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # How many reverse proxies in front of the app append to X-Forwarded-For: the client address used by the login
+    # throttle is the one the outermost trusted proxy saw. 0 (the default) trusts no proxy and uses REMOTE_ADDR, so a
+    # client cannot pick its own address by sending the header.
+    "NUM_PROXIES": env_int("NUM_PROXIES", 0),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "PMO API",
