@@ -71,3 +71,13 @@ bench: install-dev
 	PMO_DB_NAME=$(BENCH_DB) $(PY) manage.py migrate --noinput
 	PMO_DB_NAME=$(BENCH_DB) $(PY) manage.py seed_scale --tier $(TIER)
 	PMO_DB_NAME=$(BENCH_DB) $(PY) manage.py bench $(BENCH_ARGS)
+
+# A load test of mixed traffic by role (loadtest/locustfile.py, docs/loadtest.md) against an app that is already
+# serving, e.g. `make run` in another terminal. Fails when any request fails.
+.PHONY: loadtest
+LOADTEST_HOST ?= http://127.0.0.1:8000
+LOADTEST_USERS ?= 20
+LOADTEST_TIME ?= 3m
+loadtest: install-dev
+	$(VENV)/bin/locust -f loadtest/locustfile.py --headless --host $(LOADTEST_HOST) -u $(LOADTEST_USERS) -r 5 \
+		-t $(LOADTEST_TIME) --only-summary --csv test-artifacts/loadtest --exit-code-on-error 1
