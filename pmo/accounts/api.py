@@ -35,6 +35,8 @@ from rest_framework.views import APIView
 from pmo.accounts import selectors
 from pmo.accounts.models import ApiToken, User
 from pmo.accounts.services import MAX_TOKEN_LIFETIME, api_token_create, api_token_revoke, personal_token_create
+from pmo.accounts.signin import locked_message, signin_failed, signin_seconds_locked, signin_succeeded
+from pmo.audit.services import client_ip, client_of
 
 TAGS = ["auth"]
 NO_STORE = "no-store"
@@ -42,6 +44,16 @@ NO_STORE = "no-store"
 
 class LoginThrottle(AnonRateThrottle):
     scope = "login"
+
+    def get_ident(self, request: Request) -> str:
+        return client_ip(request._request) or ""
+
+
+def _locked(seconds: int) -> Response:
+    """429 with ``Retry-After`` while the account or the client address is locked (``pmo.accounts.lockout``)."""
+    response = Response({"detail": locked_message(seconds)}, status=status.HTTP_429_TOO_MANY_REQUESTS)
+    response["Retry-After"] = str(seconds)
+    return response
 
 
 class TokenInput(serializers.Serializer):
@@ -63,17 +75,22 @@ class TokenObtainView(APIView):
     def post(self, request: Request) -> Response:
         data = TokenInput(data=request.data)
         data.is_valid(raise_exception=True)
-        user = authenticate(
-            request._request,
-            username=data.validated_data["username"],
-            password=data.validated_data["password"],
-        )
+        username = data.validated_data["username"]
+        client = client_of(request._request)
+        seconds = signin_seconds_locked(username=username, client=client)
+        if seconds:
+            return _locked(seconds)
+        user = authenticate(request._request, username=username, password=data.validated_data["password"])
         if user is None or not user.is_active:
+            seconds = signin_failed(username=username, client=client, channel="api")
+            if seconds:
+                return _locked(seconds)
             return Response(
                 {"detail": _("Unable to log in with the provided credentials.")},
                 status=status.HTTP_400_BAD_REQUEST,
             )
-        token, raw = api_token_create(user=user)
+        signin_succeeded(user=cast(User, user), client=client, channel="api")
+        token, raw = api_token_create(user=cast(User, user))
         response = Response(TokenOutput({"token": raw, "expires_at": token.expires_at}).data)
         response["Cache-Control"] = NO_STORE
         return response
@@ -176,6 +193,7 @@ class ApiTokenViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             scope=data.validated_data["scope"],
             expires_at=data.validated_data.get("expires_at"),
             via_token=request.auth if isinstance(request.auth, ApiToken) else None,
+            client=client_of(request._request),
         )
         response = Response(ApiTokenCreatedOutput(token, context={"raw": raw}).data, status=status.HTTP_201_CREATED)
         response["Cache-Control"] = NO_STORE
@@ -190,5 +208,5 @@ class ApiTokenViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     )
     @action(detail=True, methods=["post"])
     def revoke(self, request: Request, pk: str) -> Response:
-        token = api_token_revoke(actor=_me(request), token=self.get_object())
+        token = api_token_revoke(actor=_me(request), token=self.get_object(), client=client_of(request._request))
         return Response(ApiTokenOutput(token).data)

@@ -10,6 +10,7 @@ from rest_framework.request import Request
 
 from pmo.accounts.models import ApiToken, User, hash_token
 from pmo.accounts.services import api_token_touch
+from pmo.audit.services import client_of
 
 
 class BearerTokenAuthentication(authentication.BaseAuthentication):
@@ -28,7 +29,7 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         token = ApiToken.objects.select_related("user").filter(key_hash=hash_token(raw)).first()
         if token is None or not token.is_usable() or not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("Invalid or expired token."))
-        api_token_touch(token=token)
+        api_token_touch(token=token, client=client_of(request))
         return token.user, token
 
     def authenticate_header(self, request: Request) -> str:

@@ -11,13 +11,35 @@ from django.utils.translation import ngettext
 
 from pmo.accounts.models import ApiToken, User
 from pmo.accounts.services import MAX_TOKEN_LIFETIME
+from pmo.accounts.signin import locked_message, signin_failed, signin_seconds_locked
+from pmo.audit.services import client_of
 from pmo.core.widgets import DateInput
 
 
 class EmailAuthenticationForm(AuthenticationForm):
+    """The sign-in form, with the lockout: while the account or the client address is locked, every attempt is
+    refused (``code="locked"``) before the password is checked; a failure is counted and recorded."""
+
     username = forms.EmailField(
         label=_("E-mail"), widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
     )
+
+    def clean(self) -> dict[str, Any]:
+        username = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if not username or not password or self.request is None:
+            return super().clean()
+        client = client_of(self.request)
+        seconds = signin_seconds_locked(username=username, client=client)
+        if seconds:
+            raise forms.ValidationError(locked_message(seconds), code="locked")
+        try:
+            return super().clean()
+        except forms.ValidationError:
+            seconds = signin_failed(username=username, client=client, channel="web")
+            if seconds:
+                raise forms.ValidationError(locked_message(seconds), code="locked") from None
+            raise
 
 
 class ProfileForm(forms.ModelForm):

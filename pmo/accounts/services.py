@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from functools import partial
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -13,6 +14,8 @@ from django.utils.translation import gettext as _
 
 from pmo.accounts.models import ApiToken, User, hash_token
 from pmo.accounts.selectors import api_tokens_of
+from pmo.audit.models import SecurityEventKind
+from pmo.audit.services import Client, security_event_record
 
 TOKEN_PREFIX = "pmo_"  # noqa: S105 - a public marker, not a secret
 # A personal access token always expires, at most this far ahead: a forgotten token must die on its own. There is
@@ -46,7 +49,13 @@ def api_token_create(
 
 @transaction.atomic
 def personal_token_create(
-    *, actor: User, name: str, scope: str, expires_at: datetime | None, via_token: ApiToken | None = None
+    *,
+    actor: User,
+    name: str,
+    scope: str,
+    expires_at: datetime | None,
+    via_token: ApiToken | None = None,
+    client: Client | None = None,
 ) -> tuple[ApiToken, str]:
     """Create a personal access token of ``actor`` (the web page and ``POST /api/v1/auth/tokens/``).
 
@@ -87,28 +96,61 @@ def personal_token_create(
         ]
     if errors:
         raise ValidationError(errors)
-    return api_token_create(user=actor, name=name, scope=scope, expires_at=expires_at)
+    token, raw = api_token_create(user=actor, name=name, scope=scope, expires_at=expires_at)
+    detail = {**_token_detail(token), "expires_at": token.expires_at.isoformat() if token.expires_at else None}
+    if via_token is not None:
+        detail["via_token"] = via_token.pk
+    security_event_record(kind=SecurityEventKind.TOKEN_CREATED, user=actor, client=client, detail=detail)
+    return token, raw
+
+
+def _token_detail(token: ApiToken) -> dict[str, object]:
+    """What a security event says about a token: never its secret, only what the token list shows."""
+    return {"token_id": token.pk, "token_name": token.name, "token_prefix": token.prefix, "scope": token.scope}
 
 
 @transaction.atomic
-def api_token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
+def api_token_revoke(*, actor: User, token: ApiToken, client: Client | None = None) -> ApiToken:
     """Revoke one of ``actor``'s tokens: it is refused from the next request on. Idempotent: a revoked token keeps
     its first revocation time. Another user's token raises ``ApiToken.DoesNotExist`` (a 404 for the callers).
     The revocation is recorded in ``ApiTokenEvent`` by a trigger; the row stays (listed as revoked) until the
-    nightly purge."""
+    nightly purge. The first revocation is also a security event (``token_revoked``)."""
     locked = ApiToken.objects.select_for_update().get(pk=token.pk, user=actor)
     if locked.revoked_at is None:
         locked.revoked_at = timezone.now()
         locked.save(update_fields=["revoked_at"])
+        security_event_record(
+            kind=SecurityEventKind.TOKEN_REVOKED, user=actor, client=client, detail=_token_detail(locked)
+        )
     return locked
 
 
-def api_token_touch(*, token: ApiToken) -> None:
-    """Record use at most once a minute, so that authentication does not write on every request."""
+def _hour(moment: datetime) -> datetime:
+    return moment.replace(minute=0, second=0, microsecond=0)
+
+
+def api_token_touch(*, token: ApiToken, client: Client | None = None) -> bool:
+    """Record use at most once a minute, so that authentication does not write on every request; the first use in
+    each clock hour is also a security event (``token_used``), so the events show when a token was active without a
+    row per request. Returns whether that event is to be recorded (once the request's transaction commits)."""
     now = timezone.now()
-    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+    last = token.last_used_at
+    first_this_hour = last is None or _hour(last) != _hour(now)
+    if first_this_hour or now - last > timedelta(minutes=1):  # type: ignore[operator]
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
+    if first_this_hour:
+        # After the request's transaction commits (with the last-use time it wrote), in its own transaction.
+        transaction.on_commit(
+            partial(
+                security_event_record,
+                kind=SecurityEventKind.TOKEN_USED,
+                user=token.user,
+                client=client,
+                detail=_token_detail(token),
+            )
+        )
+    return first_this_hour
 
 
 def user_set_language(*, user: User, language: str) -> None:

@@ -7,8 +7,9 @@ from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -16,11 +17,33 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from pmo.accounts.forms import ApiTokenForm, ProfileForm
+from pmo.accounts.forms import ApiTokenForm, EmailAuthenticationForm, ProfileForm
 from pmo.accounts.models import ApiToken, User
 from pmo.accounts.selectors import api_token_activity, api_token_get_for_user, api_tokens_of
 from pmo.accounts.services import api_token_revoke, personal_token_create, user_set_language
+from pmo.accounts.signin import signin_succeeded
+from pmo.audit.services import client_of
 from pmo.core.listing import paginate
+
+
+class SignInView(auth_views.LoginView):
+    """Django's login view with the lockout (in the form) and the security events: a locked sign-in answers 429
+    with the form and its message."""
+
+    authentication_form = EmailAuthenticationForm
+    redirect_authenticated_user = True
+
+    def form_valid(self, form: EmailAuthenticationForm) -> HttpResponse:  # type: ignore[override]
+        response = super().form_valid(form)
+        signin_succeeded(user=cast(User, form.get_user()), client=client_of(self.request), channel="web")
+        return response
+
+    def form_invalid(self, form: EmailAuthenticationForm) -> HttpResponse:  # type: ignore[override]
+        response = super().form_invalid(form)
+        if form.has_error(NON_FIELD_ERRORS, code="locked"):
+            response.status_code = 429
+        return response
+
 
 # The service names the expiry "expires_at"; the form asks for it as "expires_in" (and "expires_on").
 FORM_FIELD_OF = {"name": "name", "scope": "scope", "expires_at": "expires_in"}
@@ -84,6 +107,7 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
                 name=form.cleaned_data["name"],
                 scope=form.cleaned_data["scope"],
                 expires_at=form.cleaned_data["expires_at"],
+                client=client_of(request),
             )
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
@@ -103,7 +127,7 @@ def api_token_revoke_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     token = api_token_get_for_user(user=user, pk=pk)
     if request.method == "POST":
         already = token.state() == ApiToken.State.REVOKED
-        api_token_revoke(actor=user, token=token)
+        api_token_revoke(actor=user, token=token, client=client_of(request))
         if not already:
             messages.success(
                 request,

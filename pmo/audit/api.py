@@ -1,7 +1,10 @@
 """The audit trail in the API: ``GET /api/v1/orgs/<org>/audit/`` (``AUDIT_VIEW``: the governance roles) — every
 recorded change of the organisation's tracked tables, newest first, paginated, filtered like the page:
 ``?model=projects.project&action=insert|update|delete&actor=<user id>&since=&until=`` (days in the organisation's
-time zone, both inclusive), ``?ordering=-created|created``. A wrong value is a 400 naming the parameter."""
+time zone, both inclusive), ``?ordering=-created|created``. A wrong value is a 400 naming the parameter.
+
+``GET /api/v1/orgs/<org>/security-events/`` (the same readers): sign-ins, lockouts, permission denials and API
+token use concerning the organisation's members (``SecurityEventListView``)."""
 
 from __future__ import annotations
 
@@ -13,7 +16,15 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from pmo.audit.selectors import ACTIONS, AuditFilters, AuditTrail, audit_model_choices
+from pmo.audit.models import SecurityEventKind
+from pmo.audit.selectors import (
+    ACTIONS,
+    AuditFilters,
+    AuditTrail,
+    SecurityEventFilters,
+    audit_model_choices,
+    security_events,
+)
 from pmo.core.api_filters import PaginatedListMixin
 from pmo.tenancy.api_base import OrganizationAPIView
 from pmo.tenancy.roles import Capability
@@ -88,3 +99,57 @@ class AuditTrailView(PaginatedListMixin, OrganizationAPIView):
             ),
         )
         return self.paginated(trail, AuditEntryOutput)
+
+
+class SecurityEventQuery(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=SecurityEventKind.choices, required=False)
+    user = MemberField(required=False, help_text="the user id of the member concerned")
+    since = serializers.DateField(required=False)
+    until = serializers.DateField(required=False)
+
+    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+        if data.get("since") and data.get("until") and data["until"] < data["since"]:
+            raise serializers.ValidationError({"until": [_("The end date cannot be before the start date.")]})
+        return data
+
+
+class SecurityEventUserOutput(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    name = serializers.CharField(source="get_full_name")
+    email = serializers.EmailField()
+
+
+class SecurityEventOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    kind = serializers.ChoiceField(choices=SecurityEventKind.choices)
+    kind_label = serializers.CharField(source="get_kind_display", help_text="the kind in the reader's language")
+    user = SecurityEventUserOutput(allow_null=True)
+    username = serializers.CharField(help_text="the e-mail address given at sign-in (sign-in events)")
+    ip_address = serializers.IPAddressField(allow_null=True)
+    user_agent = serializers.CharField()
+    detail = serializers.DictField(help_text="facts of the event: channel, path and method, token id and prefix …")
+
+
+class SecurityEventListView(PaginatedListMixin, OrganizationAPIView):
+    """``GET /api/v1/orgs/<org>/security-events/`` (``AUDIT_VIEW``): the organisation's security events, newest
+    first, paginated; ``?kind=&user=<user id>&since=&until=`` (days in the organisation's time zone, inclusive)."""
+
+    capabilities = {"*": Capability.AUDIT_VIEW}
+
+    @extend_schema(parameters=[SecurityEventQuery], responses={200: SecurityEventOutput(many=True)}, tags=["audit"])
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        query = SecurityEventQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        user = data.get("user")
+        rows = security_events(
+            organization=self.organization,
+            filters=SecurityEventFilters(
+                kind=data.get("kind", ""),
+                user=user.pk if user is not None else None,
+                since=data.get("since"),
+                until=data.get("until"),
+            ),
+        )
+        return self.paginated(rows, SecurityEventOutput)

@@ -6,4 +6,5 @@ from pmo.audit import api
 
 urlpatterns = [
     path("audit/", api.AuditTrailView.as_view(), name="api-audit"),
+    path("security-events/", api.SecurityEventListView.as_view(), name="api-security-events"),
 ]

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from pmo.audit.models import SecurityEventKind
 from pmo.core.listing import check_range
 from pmo.core.widgets import DateInput
 
@@ -35,6 +36,26 @@ class AuditFilterForm(forms.Form):
         assert isinstance(model, forms.ChoiceField) and isinstance(actor, forms.ChoiceField)
         model.choices = [("", _("All")), *((value, label[:1].upper() + label[1:]) for value, label in models)]
         actor.choices = [("", _("Anyone")), *users]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        check_range(self, data, start="since", end="until")
+        return data
+
+
+class SecurityEventFilterForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Event"), required=False)
+    user = forms.TypedChoiceField(label=_("Who"), required=False, coerce=int, empty_value=None)
+    since = forms.DateField(label=_("From"), required=False, widget=DATE_INPUT)
+    until = forms.DateField(label=_("To"), required=False, widget=DATE_INPUT)
+
+    def __init__(self, *args: Any, users: list[tuple[int, str]], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        kind = self.fields["kind"]
+        user = self.fields["user"]
+        assert isinstance(kind, forms.ChoiceField) and isinstance(user, forms.ChoiceField)
+        kind.choices = [("", _("All")), *SecurityEventKind.choices]
+        user.choices = [("", _("Anyone")), *users]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

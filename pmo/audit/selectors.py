@@ -197,3 +197,29 @@ def audit_model_choices() -> list[tuple[str, str]]:
         (m.pgh_tracked_model._meta.label_lower, str(m.pgh_tracked_model._meta.verbose_name))
         for m in tenant_event_models()
     )
+
+
+@dataclass(frozen=True)
+class SecurityEventFilters:
+    kind: str = ""
+    user: int | None = None  # a user id
+    since: date | None = None  # days in the current (the organisation's) time zone, both inclusive
+    until: date | None = None
+
+
+def security_events(*, organization: Organization, filters: SecurityEventFilters | None = None) -> Any:
+    """The security events of ``organization`` matching ``filters``, newest first, with their users (one query a
+    page, plus the count)."""
+    from pmo.audit.models import SecurityEvent
+
+    filters = filters or SecurityEventFilters()
+    rows = SecurityEvent.objects.filter(organization=organization).select_related("user")
+    if filters.kind:
+        rows = rows.filter(kind=filters.kind)
+    if filters.user is not None:
+        rows = rows.filter(user_id=filters.user)
+    if filters.since is not None:
+        rows = rows.filter(created_at__date__gte=filters.since)
+    if filters.until is not None:
+        rows = rows.filter(created_at__date__lte=filters.until)
+    return rows.order_by("-created_at", "-id")

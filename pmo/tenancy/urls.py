@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pmo.audit.views import AuditLogView
+from pmo.audit.views import AuditLogView, SecurityEventLogView
 from pmo.tenancy import views
 
 urlpatterns = [
@@ -12,4 +12,5 @@ urlpatterns = [
     path("invitations/<int:pk>/revoke/", views.InvitationRevokeView.as_view(), name="org-invitation-revoke"),
     path("settings/", views.OrganizationSettingsView.as_view(), name="org-settings"),
     path("audit/", AuditLogView.as_view(), name="org-audit"),
+    path("audit/security/", SecurityEventLogView.as_view(), name="org-audit-security"),
 ]
