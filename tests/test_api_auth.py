@@ -137,10 +137,11 @@ def test_missing_fields_give_field_errors(org_a: OrgWorld, payload: dict[str, st
 
 
 def test_login_is_throttled(org_a: OrgWorld) -> None:
+    # A different account each time: one account alone is locked after five failures (tests/test_security_hardening.py).
     client = APIClient()
     statuses = [
-        client.post(TOKEN_URL, {"username": "admin@alpha.test", "password": "wrong"}, format="json").status_code
-        for _ in range(21)
+        client.post(TOKEN_URL, {"username": f"guess{n}@alpha.test", "password": "wrong"}, format="json").status_code
+        for n in range(21)
     ]
 
     assert statuses[:20] == [400] * 20

@@ -34,7 +34,7 @@ WRONG = "not-the-password-1"
 def _security_settings(settings: Any) -> None:
     apply_security_settings(settings)
     settings.LOGIN_LOCKOUT_ATTEMPTS = 5
-    settings.LOGIN_LOCKOUT_IP_ATTEMPTS = 20
+    settings.LOGIN_LOCKOUT_IP_ATTEMPTS = 30
     settings.LOGIN_LOCKOUT_WINDOW = 900
     settings.LOGIN_LOCKOUT_DURATION = 900
     settings.SESSION_IDLE_TIMEOUT = 7200

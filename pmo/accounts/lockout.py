@@ -21,7 +21,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 DEFAULT_ATTEMPTS = 5
-DEFAULT_IP_ATTEMPTS = 20
+DEFAULT_IP_ATTEMPTS = 30
 DEFAULT_WINDOW = 15 * 60
 DEFAULT_DURATION = 15 * 60
 PREFIX = "login-lockout"
