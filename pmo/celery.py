@@ -34,12 +34,24 @@ class TenantTask(Task):
     acks_late = True
     reject_on_worker_lost = True
     typing = True
+    # A database restart (connection refused, or dropped mid-transaction) rolls the task's transaction back and is
+    # retried with backoff (2, 4, 8, 16, 30 s) instead of losing the task.
+    database_max_retries = 5
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        from django.db import InterfaceError, OperationalError
+
         from pmo.tenancy.context import tenant_context
 
         organization_id = kwargs.get("organization_id")
         if not isinstance(organization_id, int):
             raise TypeError(f"{self.name} needs an integer organization_id keyword argument")
-        with tenant_context(organization_id):
-            return super().__call__(*args, **kwargs)
+        try:
+            with tenant_context(organization_id):
+                return super().__call__(*args, **kwargs)
+        except (OperationalError, InterfaceError) as exc:
+            retries = self.request.retries
+            if self.request.called_directly or self.request.is_eager or retries >= self.database_max_retries:
+                raise
+            countdown = min(30, 2 ** (retries + 1))
+            raise self.retry(exc=exc, countdown=countdown, max_retries=self.database_max_retries) from exc
