@@ -45,3 +45,7 @@ class InvitationSignupForm(forms.Form):
             except forms.ValidationError as exc:
                 self.add_error("password1", exc)
         return data
+
+
+class OrganizationDeleteForm(forms.Form):
+    confirm_slug = forms.CharField(label=_("Type the organisation's slug to confirm"), max_length=50)

@@ -85,6 +85,18 @@ class Organization(models.Model):
     default_language = models.CharField(_("default language"), max_length=10, choices=settings.LANGUAGES, default="en")
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    # Soft deletion: a deleted organisation is also inactive (so every ``is_active=True`` read leaves it out at
+    # once); it can be restored until ``ORG_PURGE_GRACE_DAYS`` have passed, then the purge task removes it.
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True, editable=False)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("deleted by"),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -94,6 +106,10 @@ class Organization(models.Model):
             models.CheckConstraint(
                 condition=models.Q(pmo_type__in=["supportive", "controlling", "directive"]),
                 name="organization_pmo_type_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(deleted_at__isnull=True) | models.Q(is_active=False),
+                name="organization_deleted_is_inactive",
             ),
         ]
 

@@ -152,3 +152,104 @@ def invitation_accept(*, invitation: Invitation, user: Any) -> Membership:
     locked.accepted_by = user
     locked.save(update_fields=["accepted_at", "accepted_by"])
     return membership
+
+
+def organization_purge_grace() -> timedelta:
+    return timedelta(days=int(getattr(settings, "ORG_PURGE_GRACE_DAYS", 30)))
+
+
+@transaction.atomic
+def organization_soft_delete(*, organization: Organization, actor: Any, confirm_slug: str) -> Organization:
+    """Delete ``organization`` softly: it disappears for its members at once (every ``is_active`` read leaves it out,
+    so its pages, API and tokens answer 404) and is purged for good after ``ORG_PURGE_GRACE_DAYS``.
+
+    ``confirm_slug`` must repeat the organisation's slug. The caller checks that ``actor`` administers it.
+    """
+    locked = Organization.objects.select_for_update().get(pk=organization.pk)
+    if confirm_slug.strip() != locked.slug:
+        raise ValidationError({"confirm_slug": [_("Type the organisation's slug exactly to confirm.")]})
+    if locked.deleted_at is not None:
+        raise ValidationError({"confirm_slug": [_("This organisation is already deleted.")]})
+    locked.deleted_at = timezone.now()
+    locked.deleted_by = actor
+    locked.is_active = False
+    locked.save(update_fields=["deleted_at", "deleted_by", "is_active"])
+    return locked
+
+
+@transaction.atomic
+def organization_restore(*, organization: Organization) -> Organization:
+    """Undo a soft deletion during the grace period (platform operators only: the admin action, ``restore_org``)."""
+    locked = Organization.objects.select_for_update().get(pk=organization.pk)
+    if locked.deleted_at is None:
+        raise ValidationError(_("This organisation is not deleted."))
+    if locked.deleted_at + organization_purge_grace() <= timezone.now():
+        raise ValidationError(_("The grace period is over: this organisation is waiting to be purged."))
+    locked.deleted_at = None
+    locked.deleted_by = None
+    locked.is_active = True
+    locked.save(update_fields=["deleted_at", "deleted_by", "is_active"])
+    return locked
+
+
+def organizations_due_for_purge(*, now: Any = None) -> list[Organization]:
+    cutoff = (now or timezone.now()) - organization_purge_grace()
+    return list(Organization.objects.filter(deleted_at__lte=cutoff).order_by("deleted_at", "pk"))
+
+
+def organization_purge(*, organization: Organization) -> dict[str, int]:
+    """Remove a soft-deleted organisation for good: every tenant row (inside its tenant context, as the app role, so
+    RLS applies), its uploaded files once the transaction commits, and the organisation row. Returns the rows
+    deleted per table. Writes an export archive first when ``ORG_PURGE_EXPORT_DIR`` is set.
+
+    Foreign keys are deferred until commit, so the tables can be emptied in any order; the pgtrigger triggers
+    (history among them) are suppressed so that deleting does not write new history rows.
+    """
+    from pathlib import Path
+
+    from django.core.files.storage import default_storage
+    from django.db import connection
+
+    from pmo.tenancy.portability import _qi, organization_export, suppress_triggers, tenant_table_specs
+
+    if organization.deleted_at is None:
+        raise ValidationError(_("Only a deleted organisation can be purged."))
+    export_dir = getattr(settings, "ORG_PURGE_EXPORT_DIR", "")
+    if export_dir:
+        stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
+        organization_export(
+            organization=organization,
+            output=Path(export_dir) / f"org-{organization.slug}-{organization.pk}-{stamp}.tar.gz",
+        )
+    deleted: dict[str, int] = {}
+    files: set[str] = set()
+    with transaction.atomic():
+        locked = Organization.objects.select_for_update().get(pk=organization.pk)
+        if locked.deleted_at is None:
+            raise ValidationError(_("Only a deleted organisation can be purged."))
+        with context.tenant_context(locked), connection.cursor() as cursor:
+            suppress_triggers()
+            for spec in tenant_table_specs():
+                for column in spec.file_columns:
+                    cursor.execute(
+                        f"SELECT DISTINCT {_qi(column)} FROM {_qi(spec.table)} "  # noqa: S608 (identifiers from the model registry)
+                        f"WHERE organization_id = %s AND {_qi(column)} <> ''",
+                        [locked.pk],
+                    )
+                    files.update(row[0] for row in cursor.fetchall())
+                cursor.execute(f"DELETE FROM {_qi(spec.table)} WHERE organization_id = %s", [locked.pk])  # noqa: S608
+                deleted[spec.table] = cursor.rowcount
+        with connection.cursor() as cursor:
+            # Not ``Model.delete()``: the collector would look for the (already deleted) tenant rows outside any tenant.
+            cursor.execute("DELETE FROM tenancy_organization WHERE id = %s", [locked.pk])
+            # Check the deferred foreign keys now, so that a row left behind fails the purge here, not at commit.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+        def remove_files() -> None:
+            for name in sorted(files):
+                if name.startswith(f"org-{organization.pk}/"):
+                    default_storage.delete(name)
+
+        transaction.on_commit(remove_files)
+    return deleted

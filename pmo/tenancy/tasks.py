@@ -36,3 +36,17 @@ def send_invitation_email(*, organization_id: int, invitation_id: int) -> bool:
     invitation.sent_at = timezone.now()
     invitation.save(update_fields=["sent_at"])
     return True
+
+
+@app.task(name="tenancy.purge_deleted_organizations", soft_time_limit=3300, time_limit=3600)
+def purge_deleted_organizations() -> list[str]:
+    """Beat, daily: purge every organisation soft-deleted more than ``ORG_PURGE_GRACE_DAYS`` ago (organisations are
+    not a tenant table; each purge sets its own tenant). Idempotent: a purged organisation is gone. Returns the slugs.
+    """
+    from pmo.tenancy.services import organization_purge, organizations_due_for_purge
+
+    purged = []
+    for organization in organizations_due_for_purge():
+        organization_purge(organization=organization)
+        purged.append(organization.slug)
+    return purged

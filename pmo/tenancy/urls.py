@@ -11,6 +11,7 @@ urlpatterns = [
     path("members/<int:pk>/remove/", views.MemberRemoveView.as_view(), name="org-member-remove"),
     path("invitations/<int:pk>/revoke/", views.InvitationRevokeView.as_view(), name="org-invitation-revoke"),
     path("settings/", views.OrganizationSettingsView.as_view(), name="org-settings"),
+    path("settings/delete/", views.OrganizationDeleteView.as_view(), name="org-delete"),
     path("audit/", AuditLogView.as_view(), name="org-audit"),
     path("audit/security/", SecurityEventLogView.as_view(), name="org-audit-security"),
 ]

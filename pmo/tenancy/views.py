@@ -21,7 +21,13 @@ from django.views.generic import TemplateView
 from pmo.core.exports import Column, attr
 from pmo.core.listing import ListPageMixin
 from pmo.tenancy import member_list, services
-from pmo.tenancy.forms import InvitationForm, InvitationSignupForm, OrganizationSettingsForm, RoleForm
+from pmo.tenancy.forms import (
+    InvitationForm,
+    InvitationSignupForm,
+    OrganizationDeleteForm,
+    OrganizationSettingsForm,
+    RoleForm,
+)
 from pmo.tenancy.models import Invitation, Membership
 from pmo.tenancy.roles import Capability, Role
 from pmo.tenancy.selectors import organization_invitations, organization_members
@@ -192,6 +198,8 @@ class OrganizationSettingsView(OrganizationViewMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         data = super().get_context_data(**kwargs)
         data["form"] = kwargs.get("form") or OrganizationSettingsForm(instance=self.organization)
+        data["delete_form"] = kwargs.get("delete_form") or OrganizationDeleteForm()
+        data["grace_days"] = services.organization_purge_grace().days
         return data
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -202,6 +210,30 @@ class OrganizationSettingsView(OrganizationViewMixin, TemplateView):
             messages.success(request, _("Settings saved."))
             return redirect("org-settings", org_slug=organization.slug)
         return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class OrganizationDeleteView(OrganizationSettingsView):
+    """Soft-delete the organisation (administrators; the typed slug confirms). Members lose it at once; platform
+    operators can restore it during the grace period, after which it is purged."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        form = OrganizationDeleteForm(request.POST)
+        if form.is_valid():
+            try:
+                services.organization_soft_delete(
+                    organization=self.organization, actor=request.user, confirm_slug=form.cleaned_data["confirm_slug"]
+                )
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.success(
+                    request,
+                    _("%(org)s is deleted. It will be purged in %(days)s days unless restored.")
+                    % {"org": self.organization.name, "days": services.organization_purge_grace().days},
+                )
+                return redirect("home")
+        return self.render_to_response(self.get_context_data(delete_form=form), status=400)
 
 
 def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
