@@ -47,6 +47,8 @@ from pmo.core import charts
 from pmo.tenancy.context import tenant_context
 from pmo.tenancy.models import Membership, Organization
 from pmo.tenancy.tasks import send_invitation_email
+from projects.knowledge.models import Article
+from projects.knowledge.rendering import render_markdown
 from projects.models import Project, StatusReport
 from projects.policy import current_week_start, week_label
 from reports.models import Notification, NotificationKind
@@ -422,3 +424,62 @@ def test_svg_charts_escape_hostile_labels() -> None:
         assert not [mark for mark in LIVE if mark in svg]
         root = ET.fromstring(str(svg))  # noqa: S314 - our own output; well-formed: nothing broke out of a text node or an attribute
         assert any(node.text == PAYLOAD for node in root.iter()) or PAYLOAD in "".join(root.itertext())
+
+
+# --- Markdown -----------------------------------------------------------------------------------------------------
+
+HOSTILE_MARKDOWN = """# Title 标题
+
+[click](javascript:alert(1)) [data](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)
+[vb](vbscript:msgbox(1)) [ok](https://example.com/a?b=1&c=2) [here](/o/acme/knowledge/)
+
+<iframe src="https://evil.example/"></iframe>
+<svg onload="alert(3)"><circle r="1"/></svg>
+<div style="position:fixed" onclick="alert(4)">raw <b>html</b></div>
+<a href="https://evil.example/" onmouseover="alert(5)" target="_blank">raw link</a>
+<form action="https://evil.example/"><input name="q"></form>
+<object data="x.swf"></object><embed src="x.swf"><style>body{display:none}</style>
+
+![pixel](data:image/png;base64,iVBORw0KGgo=) ![remote](https://evil.example/p.png) ![local](/static/logo.png)
+<img src=x onerror=alert(6)> <img src="javascript:alert(7)">
+
+<script>alert(8)</script>
+"""
+
+
+def test_markdown_keeps_the_text_and_drops_everything_active() -> None:
+    html = str(render_markdown(HOSTILE_MARKDOWN))
+
+    for gone in (
+        "javascript:", "vbscript:", "data:", "<iframe", "<svg", "onload", "onerror", "onclick", "onmouseover",
+        "<script", "alert(8)", "<form", "<input", "<object", "<embed", "<style", "style=", "target=",
+        'src="https://evil', "action=", "<div",
+    ):  # fmt: skip
+        assert gone not in html, gone
+    assert "<h1>Title 标题</h1>" in html
+    assert '<a href="https://example.com/a?b=1&amp;c=2" rel="noopener noreferrer nofollow">ok</a>' in html
+    assert '<a href="/o/acme/knowledge/" rel="noopener noreferrer nofollow">here</a>' in html
+    assert '<img alt="local" src="/static/logo.png">' in html and '<img alt="remote">' in html
+    assert "raw <b>html</b>" in html and "raw link" in html  # allowed text stays, its wrappers go
+    links = re.findall(r"<a [^>]*>", html)
+    assert links and all('rel="noopener noreferrer nofollow"' in link for link in links)
+
+
+def test_the_article_page_and_api_show_only_the_sanitised_body(acme: Poisoned, client: Any) -> None:
+    organization = acme.organization
+    article = first(Article, organization)
+    with tenant_context(organization):
+        Article.objects.filter(organization=organization, pk=article.pk).update(body=HOSTILE_MARKDOWN)
+    client.force_login(acme.demo.admin)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {acme.demo.token}")
+
+    page = client.get(f"/o/{acme.slug}/knowledge/{article.pk}/").content.decode()
+    body = api.get(f"/api/v1/orgs/{acme.slug}/knowledge/{article.pk}/").json()
+
+    main = page[page.find("<main") :]
+    for html in (main, body["body_html"]):
+        assert "<h1>Title 标题</h1>" in html or "Title 标题" in html
+        active = ("javascript:", "<iframe", "<svg onload", 'onload="', "onerror=alert(6)", "<script", "data:")
+        assert not [mark for mark in (*active, *LIVE) if mark in html]
+    assert body["body"] == HOSTILE_MARKDOWN  # the source is returned as written, for editing

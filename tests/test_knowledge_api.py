@@ -96,7 +96,7 @@ def test_body_html_is_sanitised(org_a: OrgWorld, api_client: ApiClientFactory) -
     html = api_client(org_a.users["viewer"]).get(url(org_a, f"{article.pk}/")).json()["body_html"].lower()
 
     assert "<h1>heading</h1>" in html
-    assert 'rel="noopener noreferrer"' in html
+    assert 'rel="noopener noreferrer nofollow"' in html
     for forbidden in ("<script", "onerror", "onclick", "onload", "javascript:", "<iframe", "<svg", "evil.example"):
         assert forbidden not in html, forbidden
 

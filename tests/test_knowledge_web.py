@@ -163,7 +163,7 @@ def test_markdown_is_rendered_and_sanitised_on_the_page(org_a: OrgWorld) -> None
 
     body = body_block(response).lower()
     assert "<h1>heading</h1>" in body
-    assert '<a href="https://example.com/page" rel="noopener noreferrer">safe link</a>' in body
+    assert '<a href="https://example.com/page" rel="noopener noreferrer nofollow">safe link</a>' in body
     assert '<img src="/static/css/diagram.png" alt="local">' in body
     for forbidden in ("<script", "onerror", "onclick", "onload", "onmouseover", "javascript:", "<iframe", "<svg",
                       "evil.example", "style="):  # fmt: skip

@@ -2,9 +2,9 @@
 an allow-list. Every article body shown on a page or returned by the API goes through ``render_markdown``.
 
 What survives: headings, paragraphs, emphasis, lists, code, quotes, tables, horizontal rules, links (http, https,
-mailto and relative; each gets ``rel="noopener noreferrer"``) and images whose address stays on this site (a
-relative URL). Scripts, styles, frames, forms, event handlers, ``style`` attributes, ``javascript:`` and ``data:``
-URLs and images from other sites are removed.
+mailto and relative; each gets ``rel="noopener noreferrer nofollow"``: a tenant's text vouches for no site) and
+images whose address stays on this site (a relative URL). Scripts, styles, frames, forms, event handlers,
+``style`` attributes, ``javascript:`` and ``data:`` URLs and images from other sites are removed.
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ def sanitize_html(html: str) -> str:
         attributes=ALLOWED_ATTRIBUTES,
         attribute_filter=_attribute_filter,
         url_schemes=set(ALLOWED_URL_SCHEMES),
-        link_rel="noopener noreferrer",
+        link_rel="noopener noreferrer nofollow",
         strip_comments=True,
     )
 
