@@ -38,7 +38,7 @@ def send_invitation_email(*, organization_id: int, invitation_id: int) -> bool:
     return True
 
 
-@app.task(name="tenancy.purge_deleted_organizations", soft_time_limit=3300, time_limit=3600)
+@app.task(name="tenancy.purge_deleted_organizations", soft_time_limit=2700, time_limit=3000)
 def purge_deleted_organizations() -> list[str]:
     """Beat, daily: purge every organisation soft-deleted more than ``ORG_PURGE_GRACE_DAYS`` ago (organisations are
     not a tenant table; each purge sets its own tenant). Idempotent: a purged organisation is gone. Returns the slugs.
