@@ -2,7 +2,8 @@
 
 Subclasses never write ``get_queryset``: they name a ``model`` and may narrow the organisation's rows in
 ``restrict_queryset`` (for example to the projects the actor may see). The base scopes to the organisation first, so
-a view that forgets cannot widen it.
+a view that forgets cannot widen it. With ``TENANCY_ORM_SCOPING`` off (the RLS-only test mode) that filter is left out
+and PostgreSQL's Row-Level Security alone keeps the organisations apart.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from pmo.tenancy.access import OrgAccess, resolve_organization
-from pmo.tenancy.models import Organization, TenantModel
+from pmo.tenancy.models import Organization, TenantModel, orm_scoping_enabled
 from pmo.tenancy.roles import Capability
 
 
@@ -60,7 +61,12 @@ class OrganizationViewSet(OrganizationAPIMixin, viewsets.GenericViewSet):
     def get_queryset(self) -> QuerySet[Any]:
         if getattr(self, "swagger_fake_view", False):
             return self.model.dangerously_unscoped.none()
-        return self.restrict_queryset(self.model.objects.filter(organization=self.organization))
+        queryset = self.model.objects.all()
+        if orm_scoping_enabled():
+            # Row-Level Security keeps other organisations out either way; the filter is left out only in the
+            # RLS-only test mode (``TENANCY_ORM_SCOPING`` off), which proves that.
+            queryset = queryset.filter(organization=self.organization)
+        return self.restrict_queryset(queryset)
 
     def restrict_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         return queryset
