@@ -22,6 +22,7 @@ from django.core.signals import got_request_exception
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.html import escape
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 logger = logging.getLogger(__name__)
@@ -61,8 +62,9 @@ def _mark_outage(sender: Any, request: HttpRequest | None = None, **kwargs: Any)
 got_request_exception.connect(_mark_outage, dispatch_uid="pmo.core.middleware.mark_outage")
 
 
-def service_unavailable_response(request: HttpRequest, service: str) -> HttpResponse:
-    """The 503 answer: what failed, that nothing was lost, and when to try again."""
+def service_unavailable_response(request: HttpRequest) -> HttpResponse:
+    """The 503 answer: the service is unavailable for a moment, and when to try again (``Retry-After``). Which
+    service failed is logged, not shown."""
     message = _("The service is temporarily unavailable. Please try again in a moment.")
     response: HttpResponse
     if request.path.startswith("/api/"):
@@ -70,7 +72,8 @@ def service_unavailable_response(request: HttpRequest, service: str) -> HttpResp
     else:
         title = escape(_("Temporarily unavailable"))
         body = (
-            '<!DOCTYPE html><html><head><meta charset="utf-8"><link rel="icon" href="data:,">'
+            f'<!DOCTYPE html><html lang="{escape(get_language() or "en")}"><head><meta charset="utf-8">'
+            '<link rel="icon" href="data:,">'
             f"<title>{title}</title></head>"
             '<body style="font-family:sans-serif;max-width:40rem;margin:4rem auto">'
             f"<h1>{title}</h1><p>{escape(message)}</p></body></html>"
@@ -93,4 +96,4 @@ class ServiceUnavailableMiddleware:
         if service is None or response.status_code != 500:
             return response
         logger.warning("%s unavailable: %s %s answered 503", service, request.method, request.path)
-        return service_unavailable_response(request, service)
+        return service_unavailable_response(request)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import redis
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, connection, transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -17,6 +17,9 @@ from django.views.defaults import server_error as default_server_error
 from pmo.tenancy.selectors import memberships_of_user
 
 
+# Neither probe runs inside ATOMIC_REQUESTS' transaction: opening it needs the database, so /healthz would fail while
+# the database is down, and /readyz could not say that it is.
+@transaction.non_atomic_requests
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> HttpResponse:
@@ -24,6 +27,7 @@ def healthz(request: HttpRequest) -> HttpResponse:
     return JsonResponse({"status": "ok"})
 
 
+@transaction.non_atomic_requests
 @never_cache
 @require_GET
 def readyz(request: HttpRequest) -> HttpResponse:
