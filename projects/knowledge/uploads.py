@@ -15,7 +15,8 @@ from pathlib import PurePosixPath
 from typing import IO, Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import RequestDataTooBig, ValidationError
+from django.core.files.uploadhandler import FileUploadHandler
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
@@ -135,3 +136,38 @@ def check_upload(upload: Any) -> CheckedUpload:
 
 def _allowed_list() -> str:
     return ", ".join(suffix.lstrip(".") for suffix in FILE_TYPES if suffix != ".jpeg")
+
+
+# The largest file any form takes (an MS Project plan, 16 MB), plus room for the other fields of the request.
+DEFAULT_MAX_REQUEST_BYTES = 17 * 1024 * 1024
+
+
+class RequestSizeLimitHandler(FileUploadHandler):
+    """Refuse a multipart request larger than ``UPLOAD_MAX_REQUEST_BYTES`` while it arrives, before the next
+    handler writes it to a temporary file: each form checks its own limit only once the whole file is on disk,
+    so without this a single request could fill the disk. Listed first in ``FILE_UPLOAD_HANDLERS``; the refusal is
+    Django's ``RequestDataTooBig`` (400, logged under ``django.security``)."""
+
+    def __init__(self, request: Any = None) -> None:
+        super().__init__(request)
+        self.limit: int = getattr(settings, "UPLOAD_MAX_REQUEST_BYTES", DEFAULT_MAX_REQUEST_BYTES)
+        self.received = 0
+
+    def _refuse(self) -> RequestDataTooBig:
+        return RequestDataTooBig(f"Upload larger than UPLOAD_MAX_REQUEST_BYTES ({self.limit} bytes).")
+
+    def handle_raw_input(
+        self, input_data: Any, META: Any, content_length: int, boundary: Any, encoding: str | None = None
+    ) -> None:
+        if content_length > self.limit:
+            raise self._refuse()
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
+        # Counted as it comes, over all the files of the request: a false Content-Length does not get past.
+        self.received += len(raw_data)
+        if self.received > self.limit:
+            raise self._refuse()
+        return raw_data
+
+    def file_complete(self, file_size: int) -> None:
+        return None
