@@ -31,6 +31,7 @@ import shutil
 import tarfile
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -182,6 +183,19 @@ def _copy_out(sql: str, target: Path) -> int:
     return lines
 
 
+@contextmanager
+def _consistent_snapshot() -> Iterator[None]:
+    """One snapshot for every table of an export (REPEATABLE READ), so that rows written meanwhile cannot leave a
+    reference to a row the archive lacks. Inside an enclosing transaction (tests, a purge) that one is used."""
+    if connection.in_atomic_block:
+        yield
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        yield
+
+
 def _jsonl(path: Path, rows: Iterator[dict[str, Any]]) -> int:
     count = 0
     with path.open("w", encoding="utf-8") as out:
@@ -204,7 +218,7 @@ def organization_export(
         user_ids: set[int] = set()
         permission_ids: set[int] = set()
         file_names: set[str] = set()
-        with tenant_context(organization), connection.cursor() as cursor:
+        with _consistent_snapshot(), tenant_context(organization), connection.cursor() as cursor:
             for spec in specs:
                 query = (
                     f"SELECT row_to_json(t) FROM {_qi(spec.table)} t "  # noqa: S608
@@ -237,29 +251,29 @@ def organization_export(
                     )
                     file_names.update(r[0] for r in cursor.fetchall())
 
-        user_model = get_user_model()
-        users = user_model._default_manager.filter(pk__in=user_ids).order_by("pk")
+            user_model = get_user_model()
+            users = user_model._default_manager.filter(pk__in=user_ids).order_by("pk")
 
-        def user_rows() -> Iterator[dict[str, Any]]:
-            for user in users.iterator():
-                row = {"id": user.pk, **{name: getattr(user, name) for name in USER_FIELDS}}
-                row["password"] = user.password if include_password_hashes else None
-                yield row
+            def user_rows() -> Iterator[dict[str, Any]]:
+                for user in users.iterator():
+                    row = {"id": user.pk, **{name: getattr(user, name) for name in USER_FIELDS}}
+                    row["password"] = user.password if include_password_hashes else None
+                    yield row
 
-        user_count = _jsonl(root / "users.jsonl", user_rows())
-        permissions = Permission.objects.filter(pk__in=permission_ids).select_related("content_type").order_by("pk")
-        _jsonl(
-            root / "permissions.jsonl",
-            (
-                {
-                    "id": p.pk,
-                    "app_label": p.content_type.app_label,
-                    "model": p.content_type.model,
-                    "codename": p.codename,
-                }
-                for p in permissions
-            ),
-        )
+            user_count = _jsonl(root / "users.jsonl", user_rows())
+            permissions = Permission.objects.filter(pk__in=permission_ids).select_related("content_type").order_by("pk")
+            _jsonl(
+                root / "permissions.jsonl",
+                (
+                    {
+                        "id": p.pk,
+                        "app_label": p.content_type.app_label,
+                        "model": p.content_type.model,
+                        "codename": p.codename,
+                    }
+                    for p in permissions
+                ),
+            )
         with (root / "organization.json").open("w", encoding="utf-8") as out:
             data = {"id": org_id, "slug": organization.slug}
             data.update({name: getattr(organization, name) for name in ORGANIZATION_FIELDS})
