@@ -75,3 +75,38 @@ def test_main_pages_show_no_csp_violation(live_server: Any, org_a: OrgWorld, pag
     page.locator("#id_expires_in").select_option("date")
     assert date_field.is_visible()
     assert page.evaluate("window.__cspViolations") == []
+
+
+def test_an_admin_reads_and_filters_the_security_events(live_server: Any, org_a: OrgWorld, page: Any) -> None:
+    base = live_server.url
+    # A failed sign-in for the member, then the admin signs in and opens the security events from the audit trail.
+    log_in_with(page, base, org_a.users["member"].email, "a-wrong-password-1")
+    assert "Please enter a correct" in page.locator("main").inner_text()
+    log_in(page, base, org_a.users["admin"].email)
+    page.wait_for_url(f"{base}/o/{org_a.slug}/")
+    page.goto(f"{base}/o/{org_a.slug}/audit/")
+    page.get_by_test_id("audit-tab-security").click()
+    page.wait_for_url(f"**/o/{org_a.slug}/audit/security/")
+    table = page.get_by_test_id("security-table")
+    assert "Sign-in failed" in table.inner_text() and "Signed in" in table.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "security-events-en.png"), full_page=True)
+
+    page.get_by_test_id("security-filters").get_by_label("Event").select_option("login_failed")
+    page.get_by_test_id("security-filters").get_by_role("button", name="Apply").click()
+    page.wait_for_url("**/audit/security/?*kind=login_failed*")
+    rows = table.locator("tbody tr")
+    assert rows.count() == 1 and "member@alpha.test" not in rows.first.inner_text()  # shown by name
+    assert "Member of alpha" in rows.first.inner_text()
+
+    page.get_by_test_id("lang-zh-hans").click()
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == "zh-hans"
+    page.screenshot(path=str(ARTIFACTS / "security-events-zh.png"), full_page=True)
+
+
+def log_in_with(page: Any, base: str, email: str, password: str) -> None:
+    page.goto(f"{base}/accounts/login/")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_test_id("login-submit").click()
+    page.wait_for_load_state()

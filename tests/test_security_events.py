@@ -157,7 +157,8 @@ def test_a_token_is_recorded_at_its_first_use_each_hour_only(
 
     # The next clock hour: recorded again, once.
     token.refresh_from_db()
-    token.last_used_at = token.last_used_at - timedelta(hours=1)
+    assert token.last_used_at is not None
+    token.last_used_at -= timedelta(hours=1)
     token.save(update_fields=["last_used_at"])
     for _ in range(2):
         with django_capture_on_commit_callbacks(execute=True):

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import logout
@@ -30,6 +31,13 @@ LAST_ACTIVITY_KEY = "_pmo_last_activity"
 # rewrite the session; the idle timeout is therefore exact to within this much.
 ACTIVITY_RESOLUTION = 60
 DEFAULT_IDLE_TIMEOUT = 2 * 60 * 60
+
+
+def session_activity_start(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
+    """At sign-in (``user_logged_in``, connected in ``AccountsConfig.ready``): the idle clock starts, so the first
+    request after signing in need not write the session again."""
+    if hasattr(request, "session"):
+        request.session[LAST_ACTIVITY_KEY] = int(time.time())
 
 
 class IdleSessionTimeoutMiddleware:
