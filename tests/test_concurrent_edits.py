@@ -86,18 +86,24 @@ def race(world: OrgWorld, project: Project, *requests: Callable[[], Any]) -> lis
     threads = [threading.Thread(target=run, args=(i, read)) for i, read in enumerate(requests)]
     for thread in threads:
         thread.start()
-    barrier.wait()
-    with project_locked(world, project):
+    try:
         barrier.wait()
-        deadline = time.monotonic() + TIMEOUT
-        while waiting_for_locks() < len(requests):
-            assert not errors, errors
-            assert time.monotonic() < deadline, "the requests never met at the lock"
-            time.sleep(0.02)
-    for thread in threads:
-        thread.join(TIMEOUT)
-        assert not thread.is_alive()
-    connection.close()
+        with project_locked(world, project):
+            barrier.wait()
+            deadline = time.monotonic() + TIMEOUT
+            while waiting_for_locks() < len(requests):
+                assert not errors, errors
+                assert time.monotonic() < deadline, "the requests never met at the lock"
+                time.sleep(0.02)
+    except BaseException:
+        barrier.abort()
+        raise
+    finally:
+        # Never leave a request running into the test's teardown (its flush would deadlock with it).
+        for thread in threads:
+            thread.join(TIMEOUT)
+        connection.close()
+    assert not any(thread.is_alive() for thread in threads)
     assert not errors, errors
     return results
 

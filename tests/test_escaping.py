@@ -41,6 +41,7 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models, transaction
+from django.http import HttpResponse
 from rest_framework.test import APIClient
 
 from pmo.core import charts
@@ -269,6 +270,25 @@ MAIN_PAGES = {
     "/o/acme/inbox/", "/o/acme/risks/", "/o/acme/issues/", "/o/acme/changes/", "/o/acme/portfolios/N/",
     "/o/acme/members/",
 }  # fmt: skip
+
+
+class _FakeClient:
+    """Two pages: the home links to a page where the payload is live (what a ``|safe`` would do)."""
+
+    def get(self, url: str) -> HttpResponse:
+        if url == "/o/fake/":
+            return HttpResponse(f'<main><a href="/o/fake/bad/">bad</a>{ESCAPED}</main>')
+        if url == "/o/fake/bad/":
+            return HttpResponse(f"<main>{PAYLOAD}</main>")
+        return HttpResponse(status=404)
+
+
+def test_the_crawl_finds_a_live_payload() -> None:
+    pages = crawl(_FakeClient(), "fake")
+
+    assert pages["/o/fake/"] == (200, True, False)
+    assert pages["/o/fake/bad/"] == (200, False, True)
+    assert list(live_pages(pages)) == ["/o/fake/bad/"]
 
 
 def test_every_page_shows_the_payload_escaped_never_live(acme: Poisoned, client: Any) -> None:
