@@ -26,7 +26,7 @@ from pmo.audit.services import security_event_record
 from pmo.audit.tasks import purge_security_events
 from pmo.tenancy.context import tenant_context
 from tests.conftest import ROLES, OrgWorld
-from tests.factories import PASSWORD, MembershipFactory
+from tests.factories import PASSWORD, MembershipFactory, UserFactory
 from tests.security_support import apply_security_settings
 
 pytestmark = pytest.mark.django_db
@@ -378,3 +378,20 @@ def test_recording_needs_no_tenant_and_leaves_none_active(org_a: OrgWorld) -> No
     with tenant_context(org_a.organization):
         security_event_record(kind=SecurityEventKind.LOGIN_SUCCEEDED, user=org_a.users["viewer"])
         assert current_organization_id() == org_a.organization.pk
+
+
+def test_only_staff_read_the_site_events_in_the_django_admin(org_a: OrgWorld) -> None:
+    security_event_record(kind=SecurityEventKind.LOGIN_FAILED, username="stranger@nowhere.test")
+    url = "/platform-admin/audit/sitesecurityevent/"
+    org_admin = Client()
+    org_admin.force_login(org_a.users["admin"])
+    assert org_admin.get(url).status_code == 302  # to the admin's login: not staff
+    staff = UserFactory(email="ops@example.test", is_staff=True, is_superuser=True)
+    client = Client()
+    client.force_login(staff)
+    response = client.get(url)
+    assert response.status_code == 200 and "stranger@nowhere.test" in response.content.decode()
+    event = SiteSecurityEvent.objects.get()
+    assert client.get(f"{url}{event.pk}/change/").status_code == 200  # read-only view
+    assert client.post(f"{url}{event.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert SiteSecurityEvent.objects.count() == 1
