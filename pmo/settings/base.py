@@ -80,6 +80,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A database or broker outage anywhere inside answers a friendly 503 with Retry-After, not a 500.
+    "pmo.core.middleware.ServiceUnavailableMiddleware",
     "csp.middleware.CSPMiddleware",
     "pmo.tenancy.middleware.TenantContextResetMiddleware",
     # Inside the reset: it reads the organisation of a 403 before the reset forgets it.
@@ -186,6 +188,14 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or embedded.local_dir(BASE_DIR) / "media
 # The largest knowledge-base attachment accepted (bytes); media is never served directly, only through
 # permission-checked download views.
 KNOWLEDGE_MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+# A multipart request larger than this is refused while it arrives (400), before it reaches a temporary file: each
+# form checks its own file limit (attachments 10 MB, imports 5 MB, MS Project 16 MB) only once the file is on disk.
+UPLOAD_MAX_REQUEST_BYTES = env_int("UPLOAD_MAX_REQUEST_BYTES", 17 * 1024 * 1024)
+FILE_UPLOAD_HANDLERS = [
+    "projects.knowledge.uploads.RequestSizeLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # --- E-mail ---------------------------------------------------------------------------------------------------
 # Console by default; EMAIL_HOST switches to SMTP.
@@ -221,6 +231,11 @@ DATACACHE_TIMEOUT = env_int("DATACACHE_TIMEOUT", 300)
 # The ORM adds ``organization_id = <active organisation>`` to every tenant query. Off only in the test mode that
 # proves Row-Level Security alone keeps organisations apart (tests/test_isolation_matrix.py); never in production.
 TENANCY_ORM_SCOPING = env_bool("PMO_TENANCY_ORM_SCOPING", True)
+# Organisation deletion: a soft-deleted organisation can be restored for this many days, then the daily task
+# tenancy.purge_deleted_organizations removes it (docs/operations.md). If ORG_PURGE_EXPORT_DIR is set, an export_org
+# archive of it is written there first.
+ORG_PURGE_GRACE_DAYS = env_int("ORG_PURGE_GRACE_DAYS", 30)
+ORG_PURGE_EXPORT_DIR = env_str("ORG_PURGE_EXPORT_DIR", "")
 
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL
@@ -247,6 +262,10 @@ CELERY_BEAT_SCHEDULE = {
     "notifications-digests": {"task": "notifications.send_digests_all", "schedule": crontab(minute=3)},
     "notifications-webhook-sweep": {"task": "notifications.sweep_webhooks_all", "schedule": crontab(minute="*/5")},
     "imports-purge-batches": {"task": "imports.purge_batches", "schedule": crontab(minute=17, hour=3)},
+    "tenancy-purge-deleted-organizations": {
+        "task": "tenancy.purge_deleted_organizations",
+        "schedule": crontab(minute=23, hour=4),
+    },
     "audit-purge-security-events": {"task": "audit.purge_security_events", "schedule": crontab(minute=41, hour=3)},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(embedded.local_dir(BASE_DIR) / "celerybeat-schedule")
@@ -336,6 +355,7 @@ SPECTACULAR_SETTINGS = {
         "NotificationDeliveryEnum": "reports.models.Delivery",
         "WebhookDeliveryStateEnum": "reports.models.WebhookDelivery.State",
         "LanguageEnum": LANGUAGES,
+        "SecurityEventKindEnum": "pmo.audit.models.SecurityEventKind",
     },
 }
 API_TOKEN_TTL_DAYS = env_int("API_TOKEN_TTL_DAYS", 30)
