@@ -300,3 +300,35 @@ def test_accepting_an_invitation_refuses_a_weak_password(org_a: OrgWorld, weak: 
 def test_a_user_created_by_the_factory_is_not_locked_by_default() -> None:
     user = UserFactory()
     assert api_login(user.email, PASSWORD).status_code == 200
+
+
+def test_the_lock_lives_in_the_shared_redis_cache(org_a: OrgWorld, settings: Any) -> None:
+    """Production counts in Redis: a lock set through one connection is seen by another (another web process)."""
+    import os
+    import uuid
+
+    import redis
+    from django.core.cache import caches
+
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        pytest.fail("REDIS_URL must name the Redis of this test run")
+    prefix = f"pmo-test-lockout-{uuid.uuid4().hex}"
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url, "KEY_PREFIX": prefix}
+    }
+    settings.LOGIN_LOCKOUT_ATTEMPTS = 2
+    other_process = redis.Redis.from_url(url)
+    try:
+        email = org_a.users["admin"].email
+        assert api_login(email, WRONG).status_code == 400
+        assert api_login(email, WRONG).status_code == 429
+        keys = [key.decode() for key in other_process.scan_iter(f"{prefix}:*")]
+        assert any(":login-lockout:account:" in key and key.endswith(":until") for key in keys), keys
+        assert not any(email in key for key in keys)  # the address is hashed
+        caches["default"].close()
+        assert web_login(email, PASSWORD).status_code == 429
+    finally:
+        for key in other_process.scan_iter(f"{prefix}:*"):
+            other_process.delete(key)
+        other_process.close()
