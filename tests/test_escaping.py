@@ -52,7 +52,8 @@ from projects.knowledge.models import Article
 from projects.knowledge.rendering import render_markdown
 from projects.models import Project, StatusReport
 from projects.policy import current_week_start, week_label
-from reports.models import Notification, NotificationKind
+from reports.models import Notification, NotificationKind, Webhook
+from reports.notifications import webhooks
 from reports.notifications.delivery import digest_email, notification_email
 from reports.notifications.services import notify
 from reports.pdf import render_html
@@ -419,6 +420,28 @@ def test_emails_carry_the_text_literally_and_escape_it_in_html(acme: Poisoned) -
         assert kind == "text/html"
         assert not [mark for mark in LIVE if mark in html]
         assert ESCAPED in html
+
+
+def test_chat_webhooks_carry_tenant_text_as_text() -> None:
+    """Slack reads ``<url|label>`` as a link and ``<!channel>`` as a mention anywhere in a message: a project named
+    so must arrive as text. Only the link to the PMO itself stays a link."""
+    name = "<https://evil.example/|Sign in again> <!channel> & co"
+    organization = Organization(slug="acme", name="Acme", default_language="en")
+    body = webhooks.format_payload(
+        webhook_format=Webhook.Format.SLACK,
+        organization=organization,
+        kind=NotificationKind.STATUS_REMINDER,
+        event="status.reminder",
+        event_id="x",
+        payload={"project_code": "P-1", "project_name": name, "week": "2026-W40", "url": "/o/acme/status/"},
+        occurred_at=dt.datetime(2026, 10, 1, tzinfo=dt.UTC),
+    )
+
+    section = body["blocks"][0]["text"]["text"]
+    for text in (body["text"], section):
+        assert "<https://evil" not in text and "<!channel>" not in text
+        assert "&lt;https://evil.example/|Sign in again&gt; &lt;!channel&gt; &amp; co" in text
+    assert body["blocks"][1]["elements"][0]["text"].startswith("<http")  # the PMO's own link
 
 
 # --- Charts -------------------------------------------------------------------------------------------------------

@@ -111,12 +111,19 @@ def format_payload(
     if webhook_format == Webhook.Format.WECOM:
         content = f"**{title}**\n{body}" + (f"\n[{open_label}]({link})" if link else "")
         return {"msgtype": "markdown", "markdown": {"content": content}}
+    # Slack reads <…> in any text as a link or a mention (<!channel>): a tenant's text is escaped, only our link is not.
+    title, body = _slack_escape(title), _slack_escape(body)
     blocks: list[dict[str, Any]] = [
         {"type": "section", "text": {"type": "mrkdwn", "text": f"*{title}*\n{body}"}},
     ]
     if link:
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"<{link}|{open_label}>"}]})
     return {"text": f"{title}: {body}", "blocks": blocks}
+
+
+def _slack_escape(text: str) -> str:
+    """The three characters Slack asks to escape in message text."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 # --- Signing ---------------------------------------------------------------------------------------------------
