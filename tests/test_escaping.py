@@ -444,6 +444,25 @@ def test_chat_webhooks_carry_tenant_text_as_text() -> None:
     assert body["blocks"][1]["elements"][0]["text"].startswith("<http")  # the PMO's own link
 
 
+@pytest.mark.parametrize("webhook_format", [Webhook.Format.DINGTALK, Webhook.Format.WECOM])
+def test_robot_markdown_makes_no_link_of_tenant_text(webhook_format: str) -> None:
+    name = "[Sign in again](https://evil.example/) ![](https://tracker.example/p.png)"
+    body = webhooks.format_payload(
+        webhook_format=webhook_format,
+        organization=Organization(slug="acme", name="Acme", default_language="en"),
+        kind=NotificationKind.STATUS_REMINDER,
+        event="status.reminder",
+        event_id="x",
+        payload={"project_code": "P-1", "project_name": name, "week": "2026-W40", "url": "/o/acme/status/"},
+        occurred_at=dt.datetime(2026, 10, 1, tzinfo=dt.UTC),
+    )
+
+    text = body["markdown"].get("text") or body["markdown"]["content"]
+    assert "](https://evil" not in text and "](https://tracker" not in text
+    assert "[Sign in again]\u200b(https://evil.example/)" in text
+    assert re.search(r"\]\((https?://[^)]*/o/acme/status/)\)$", text)  # the PMO's own link stays a link
+
+
 # --- Charts -------------------------------------------------------------------------------------------------------
 
 

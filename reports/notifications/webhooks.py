@@ -105,6 +105,8 @@ def format_payload(
     with translation.override(organization.default_language):
         title, body, link = _headline(kind=kind, event=event, payload=payload)
         open_label = _("Open in PMO")
+    if webhook_format in (Webhook.Format.DINGTALK, Webhook.Format.WECOM):
+        title, body = _markdown_text(title), _markdown_text(body)
     if webhook_format == Webhook.Format.DINGTALK:
         text = f"#### {title}\n\n{body}" + (f"\n\n[{open_label}]({link})" if link else "")
         return {"msgtype": "markdown", "markdown": {"title": title, "text": text}}
@@ -119,6 +121,13 @@ def format_payload(
     if link:
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"<{link}|{open_label}>"}]})
     return {"text": f"{title}: {body}", "blocks": blocks}
+
+
+def _markdown_text(text: str) -> str:
+    """A tenant's text inside a chat robot's Markdown: ``[label](url)`` and ``![](url)`` must not become a link or an
+    image (a phishing link or a tracker in the PMO's name); a zero-width space between ``]`` and ``(`` keeps the text
+    readable and breaks the syntax, which the robots' Markdown subsets have no escape for."""
+    return str(text).replace("](", "]\u200b(")
 
 
 def _slack_escape(text: str) -> str:
