@@ -32,6 +32,7 @@ from pmo.celery import TenantTask, app
 from reports.alerts.tasks import scan_organization
 from reports.models import Report
 from tests.conftest import OrgWorld, build_world
+from tests.factories import PASSWORD
 from tests.factories_alerts import age_projects, only_rule, spi_report
 from tests.fault_support import (
     PG_BIN,
@@ -140,6 +141,9 @@ def test_redis_down_the_web_answers_what_it_can_and_queued_work_completes_once_a
     assert {page: http.status(page) for page in pages_of(world)} == dict.fromkeys(pages_of(world), 200)
     # The API counts every request in the shared cache: it asks the client to come back.
     assert_unavailable(http.get(f"/api/v1/orgs/{org}/projects/"), api=True)
+    # Signing in counts failures in the same cache: refused for now, clearly (signed-in users are not affected).
+    sign_in = {"username": world.users["pmo"].email, "password": PASSWORD}
+    assert_unavailable(probe.submit("/accounts/login/", sign_in))
     # A page that queues work: the request is refused with a clear answer, and the report waits, queued.
     refused = http.submit(reports_page, {"action": "generate", "kind": "monthly_review", "period": "2025-07"})
     assert_unavailable(refused)
