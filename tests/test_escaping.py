@@ -305,6 +305,22 @@ def test_every_page_shows_the_payload_escaped_never_live(acme: Poisoned, client:
     assert missing == [], missing
 
 
+def test_a_managers_pages_in_chinese_show_it_escaped_too(acme: Poisoned, client: Any) -> None:
+    """Other roles see other branches of the templates (their own work, a manager's forms), and Chinese takes the
+    translated ones."""
+    manager = get_user_model()._default_manager.get(email=f"manager@{acme.slug}.example")
+    manager.language = "zh-hans"
+    manager.save(update_fields=["language"])
+    client.force_login(manager)
+
+    pages = crawl(client, acme.slug, limit=250, per_pattern=1)
+
+    assert list(live_pages(pages)) == []
+    assert 'lang="zh-hans"' in client.get(f"/o/{acme.slug}/my/").content.decode()
+    shown = {pattern(url) for url, (_status, in_main, _live) in pages.items() if in_main}
+    assert {"/o/acme/my/", "/o/acme/projects/N/", "/o/acme/projects/N/status/"} <= shown
+
+
 # --- API, exports -------------------------------------------------------------------------------------------------
 
 
