@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import secrets
-from functools import partial
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
