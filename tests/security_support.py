@@ -1,5 +1,5 @@
-"""Settings that the hardening and security-event tests need, applied when the settings module lacks them (the
-middleware order is the one documented in docs/security.md)."""
+"""What the hardening and security-event tests expect of the settings: the middleware in the order documented in
+docs/security.md, and the Content-Security-Policy."""
 
 from __future__ import annotations
 
@@ -26,16 +26,16 @@ POLICY = {
 }
 
 
-def _insert_after(middleware: list[str], anchor: str, name: str) -> None:
-    if name not in middleware:
-        middleware.insert(middleware.index(anchor) + 1, name)
+def _assert_after(middleware: list[str], anchor: str, name: str) -> None:
+    assert name in middleware, f"{name} is missing from MIDDLEWARE"
+    assert middleware.index(name) > middleware.index(anchor), f"{name} must come after {anchor}"
 
 
 def apply_security_settings(settings: Any) -> None:
+    """Check that the settings module itself installs what these tests exercise (the middleware, in the documented
+    order, and the policy), so that the tests prove the configuration that ships rather than one they made up."""
     middleware = list(settings.MIDDLEWARE)
-    _insert_after(middleware, "django.middleware.security.SecurityMiddleware", CSP_MIDDLEWARE)
-    _insert_after(middleware, "pmo.tenancy.middleware.TenantContextResetMiddleware", EVENT_MIDDLEWARE)
-    _insert_after(middleware, "django.contrib.auth.middleware.AuthenticationMiddleware", IDLE_MIDDLEWARE)
-    settings.MIDDLEWARE = middleware
-    if not getattr(settings, "CONTENT_SECURITY_POLICY", None):
-        settings.CONTENT_SECURITY_POLICY = POLICY
+    _assert_after(middleware, "django.middleware.security.SecurityMiddleware", CSP_MIDDLEWARE)
+    _assert_after(middleware, "pmo.tenancy.middleware.TenantContextResetMiddleware", EVENT_MIDDLEWARE)
+    _assert_after(middleware, "django.contrib.auth.middleware.AuthenticationMiddleware", IDLE_MIDDLEWARE)
+    assert settings.CONTENT_SECURITY_POLICY == POLICY
