@@ -31,11 +31,21 @@ from pmo.tenancy.roles import Capability
 from projects.api import MemberField
 
 
-class AuditQuery(serializers.Serializer):
-    action = serializers.ChoiceField(choices=ACTIONS, required=False, help_text="insert, update or delete")
-    actor = MemberField(required=False, help_text="the user id of who made the change")
+class DateRangeQuery(serializers.Serializer):
+    """``since`` and ``until`` (dates, both optional); an end before the start is a 400 on ``until``."""
+
     since = serializers.DateField(required=False)
     until = serializers.DateField(required=False)
+
+    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+        if data.get("since") and data.get("until") and data["until"] < data["since"]:
+            raise serializers.ValidationError({"until": [_("The end date cannot be before the start date.")]})
+        return data
+
+
+class AuditQuery(DateRangeQuery):
+    action = serializers.ChoiceField(choices=ACTIONS, required=False, help_text="insert, update or delete")
+    actor = MemberField(required=False, help_text="the user id of who made the change")
     ordering = serializers.ChoiceField(
         choices=["-created", "created"], required=False, default="-created", help_text="newest (default) or oldest"
     )
@@ -49,11 +59,6 @@ class AuditQuery(serializers.Serializer):
             help_text="an app label and model, e.g. projects.project",
         )
         return fields
-
-    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
-        if data.get("since") and data.get("until") and data["until"] < data["since"]:
-            raise serializers.ValidationError({"until": [_("The end date cannot be before the start date.")]})
-        return data
 
 
 class AuditActorOutput(serializers.Serializer):
@@ -101,22 +106,9 @@ class AuditTrailView(PaginatedListMixin, OrganizationAPIView):
         return self.paginated(trail, AuditEntryOutput)
 
 
-class SecurityEventQuery(serializers.Serializer):
+class SecurityEventQuery(DateRangeQuery):
     kind = serializers.ChoiceField(choices=SecurityEventKind.choices, required=False)
     user = MemberField(required=False, help_text="the user id of the member concerned")
-    since = serializers.DateField(required=False)
-    until = serializers.DateField(required=False)
-
-    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
-        if data.get("since") and data.get("until") and data["until"] < data["since"]:
-            raise serializers.ValidationError({"until": [_("The end date cannot be before the start date.")]})
-        return data
-
-
-class SecurityEventUserOutput(serializers.Serializer):
-    id = serializers.IntegerField(source="pk")
-    name = serializers.CharField(source="get_full_name")
-    email = serializers.EmailField()
 
 
 class SecurityEventOutput(serializers.Serializer):
@@ -124,7 +116,7 @@ class SecurityEventOutput(serializers.Serializer):
     created_at = serializers.DateTimeField()
     kind = serializers.ChoiceField(choices=SecurityEventKind.choices)
     kind_label = serializers.CharField(source="get_kind_display", help_text="the kind in the reader's language")
-    user = SecurityEventUserOutput(allow_null=True)
+    user = AuditActorOutput(allow_null=True)
     username = serializers.CharField(help_text="the e-mail address given at sign-in (sign-in events)")
     ip_address = serializers.IPAddressField(allow_null=True)
     user_agent = serializers.CharField()
