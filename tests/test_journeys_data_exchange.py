@@ -375,11 +375,24 @@ def test_manager_reads_the_calendar_feed_in_a_parser_and_resets_its_link(
     page.reload()
     assert page.get_by_test_id("feed-last-fetched").inner_text() != gettext("Not yet")
 
-    # "Reset link": a new address works, the old one is gone.
+    # "Reset link" asks first: dismissed, the address stays; confirmed, a new address works and the old one is gone.
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    page.get_by_test_id("feed-reset").click()
+    page.wait_for_timeout(300)
+    assert page.get_by_test_id("feed-url").input_value() == old_url
+    assert calendar_app.get(old_url).status == 200
+    dialogs: list[str] = []
+
+    def accept(dialog: Any) -> None:
+        dialogs.append(dialog.message)
+        dialog.accept()
+
+    page.once("dialog", accept)
     page.get_by_test_id("feed-reset").click()
     expect(page.get_by_test_id("feed-url")).not_to_have_value(old_url)
     new_url = page.get_by_test_id("feed-url").input_value()
     assert re.fullmatch(rf"{re.escape(base)}/feeds/[^/]+\.ics", new_url)
+    assert dialogs == [gettext("Reset the link? Calendars subscribed to the current address stop receiving updates.")]
     assert calendar_app.get(old_url).status == 404
     again = calendar_app.get(new_url)
     assert again.status == 200
