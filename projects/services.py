@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Max, OuterRef, Q, Subquery
 from django.utils import timezone, translation
 from django.utils.text import slugify
@@ -220,6 +220,14 @@ def _last_code_number(*, organization: Organization, prefix: str) -> int:
     return max((number for code in codes if (number := _code_number(code, prefix)) is not None), default=0)
 
 
+def _lock_project_numbering(*, organization: Organization) -> None:
+    """Serialise the numbering of new projects in one organisation until the transaction ends: two writers (two
+    imports, an import and an intake approval) would otherwise both read the same last ``PRJ-NNN`` and one would fail
+    on the unique code. A transaction-level advisory lock, so nothing is left held after a commit or a rollback."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended('pmo.project-code', %s))", [organization.pk])
+
+
 def project_next_code(*, organization: Organization, prefix: str = "PRJ") -> str:
     """The next free code ``<prefix>-NNN`` in the organisation (codes are unique per organisation)."""
     return f"{prefix}-{_last_code_number(organization=organization, prefix=prefix) + 1:03d}"
@@ -333,6 +341,8 @@ def projects_create_many(*, organization: Organization, actor: Any, projects: Se
     if not projects:
         return []
     checks = RowChecks(ProjectsConflict)
+    if any(not new.code for new in projects):
+        _lock_project_numbering(organization=organization)
     last = _last_code_number(organization=organization, prefix="PRJ")
     rows: list[Project] = []
     for index, new in enumerate(projects):
