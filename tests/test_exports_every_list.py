@@ -85,6 +85,7 @@ INVENTORY: list[Entry] = [
     Entry("cockpit/queue/"),
     Entry("members/"),
     Entry("audit/", narrowed="action=update"),
+    Entry("audit/security/", narrowed="kind=login_failed"),
     Entry("projects/{project}/milestones/", shown("milestones")),
     Entry("projects/{project}/baselines/", shown("baselines")),
     Entry("projects/{project}/changes/", shown("change_requests")),
@@ -169,6 +170,10 @@ def test_every_list_of_the_inventory_exports_its_filtered_rows_in_both_formats()
             .first()
         )
         assert project is not None
+    # Security events to list: a failed and a successful sign-in through the form (each recorded in acme).
+    signing_in = Client()
+    signing_in.post("/accounts/login/", {"username": f"pmo@{SLUG}.example", "password": "not-the-password-1"})
+    signing_in.post("/accounts/login/", {"username": f"pmo@{SLUG}.example", "password": DEMO_PASSWORD})
     clients: dict[str, Client] = {}
     problems: list[str] = []
     multi_page = []

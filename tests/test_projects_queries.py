@@ -12,6 +12,7 @@ from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from pmo.audit.models import SecurityEvent, SecurityEventKind
 from pmo.tenancy.permissions import object_permissions_grant
 from projects import permissions as project_permissions
 from projects import services
@@ -129,13 +130,17 @@ def test_api_query_counts_do_not_grow(
     client = api_client(grown.world.users[role])
     url = f"/api/v1/orgs/{grown.world.slug}/{path.format(**ids)}"
     client.get(url)  # the token's first use is recorded once; measure a steady request
+    forbidden = role == "manager" and (name.startswith("template") or name == "shares")
 
-    with django_assert_max_num_queries(bound):
+    with django_assert_max_num_queries(bound + (DENIAL_RECORDED if forbidden else 0)):
         response = client.get(url)
 
-    forbidden = role == "manager" and (name.startswith("template") or name == "shares")
     assert response.status_code == (403 if forbidden else 200)
 
+
+# A refusal (403) is recorded as a security event in its own transaction: a fixed cost, whatever the rows
+# (a savepoint, the tenant setting, the insert, the setting reset, the release; pmo/audit/services.py).
+DENIAL_RECORDED = 6
 
 PAGES = {
     "list page": ("projects/", 18),
@@ -170,10 +175,16 @@ def test_page_query_counts_do_not_grow(grown: Scene, django_assert_max_num_queri
     client.force_login(grown.world.users[role])
     url = f"/o/{grown.world.slug}/{path.format(p=grown.project.pk, t=template)}"
 
-    with django_assert_max_num_queries(bound):
-        response = client.get(url)
-
     forbidden = role == "manager" and (
         name.startswith("dependency list") or name in ("templates page", "template page")
     )
+
+    with django_assert_max_num_queries(bound + (DENIAL_RECORDED if forbidden else 0)):
+        response = client.get(url)
+
     assert response.status_code == (403 if forbidden else 200)
+    if forbidden:
+        with grown.world.ctx():
+            assert SecurityEvent.objects.filter(
+                kind=SecurityEventKind.PERMISSION_DENIED, user=grown.world.users[role], detail__path=url.split("?")[0]
+            ).exists()
