@@ -25,6 +25,8 @@ from django.utils.html import escape
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from pmo.core.views import is_api_request
+
 logger = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 30
@@ -67,7 +69,7 @@ def service_unavailable_response(request: HttpRequest) -> HttpResponse:
     service failed is logged, not shown."""
     message = _("The service is temporarily unavailable. Please try again in a moment.")
     response: HttpResponse
-    if request.path.startswith("/api/"):
+    if is_api_request(request):
         response = JsonResponse({"detail": message}, status=503)
     else:
         title = escape(_("Temporarily unavailable"))

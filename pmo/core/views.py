@@ -58,20 +58,21 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "core/choose_organization.html", {"memberships": memberships})
 
 
-def _is_api(request: HttpRequest) -> bool:
+def is_api_request(request: HttpRequest) -> bool:
+    """Whether the request is the API's, which answers errors as JSON ``{"detail": …}`` (also the outage 503)."""
     return request.path.startswith("/api/")
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """404 for every path that matches no route: JSON ``{"detail": …}`` under ``/api/`` (the API's error contract),
     the site's page elsewhere."""
-    if _is_api(request):
+    if is_api_request(request):
         return JsonResponse({"detail": _("Not found.")}, status=404)
     return page_not_found(request, exception or Http404())
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     """500: JSON under ``/api/``, the site's page elsewhere. Nothing of the error is shown to the client."""
-    if _is_api(request):
+    if is_api_request(request):
         return JsonResponse({"detail": _("A server error occurred.")}, status=500)
     return default_server_error(request)
